@@ -1,0 +1,29 @@
+"""Stable content keys: the same inputs give the same key on any machine, in any process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from assay.core.types import to_jsonable
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_key(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def unit_key(*, model_identity: dict[str, Any], task_name: str, task_version: str, sample_id: str,
+             request: Any, seed: int | None) -> str:
+    """Key of one work unit. The model identity is always part of it (a peer once forgot)."""
+    return content_key({
+        "model": model_identity,
+        "task": {"name": task_name, "version": task_version},
+        "sample": sample_id,
+        "request": request,
+        "seed": seed,
+    })

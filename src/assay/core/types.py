@@ -1,0 +1,159 @@
+"""The records that flow through assay: samples in, requests out, responses back, scores last.
+
+All frozen so a record that has been keyed or stored cannot change under us.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = 0
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """Either a plain completion `prompt` or a chat `messages` list, never both."""
+
+    params: GenerationParams = field(default_factory=GenerationParams)
+    prompt: str | None = None
+    messages: tuple[Message, ...] | None = None
+    kind: Literal["generate"] = "generate"
+
+    def __post_init__(self) -> None:
+        if (self.prompt is None) == (self.messages is None):
+            raise ValueError("GenerateRequest needs exactly one of prompt or messages")
+
+    @property
+    def is_chat(self) -> bool:
+        return self.messages is not None
+
+
+@dataclass(frozen=True)
+class LoglikelihoodRequest:
+    """Log-probability of each continuation given one shared context.
+
+    The choices travel together so a backend can evaluate the shared context once.
+    """
+
+    context: str
+    continuations: tuple[str, ...]
+    kind: Literal["loglikelihood"] = "loglikelihood"
+
+
+Request = GenerateRequest | LoglikelihoodRequest
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    kind: Literal["generate"] = "generate"
+
+
+@dataclass(frozen=True)
+class ContinuationScore:
+    logprob: float
+    num_tokens: int
+    is_greedy: bool
+
+
+@dataclass(frozen=True)
+class LoglikelihoodResult:
+    scores: tuple[ContinuationScore, ...]
+    # Tokens the backend actually pushed through the model for this request (prefix reuse shows here).
+    tokens_evaluated: int | None = None
+    kind: Literal["loglikelihood"] = "loglikelihood"
+
+
+Response = Generation | LoglikelihoodResult
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One dataset item. `target` for generation tasks; `choices` + `answer_index` for multiple choice."""
+
+    id: str
+    input: str
+    target: str | None = None
+    choices: tuple[str, ...] | None = None
+    answer_index: int | None = None
+    metadata: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    """Per-sample metric values (higher is better unless the metric says otherwise)."""
+
+    values: dict[str, float]
+    extracted: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the user asked for: a backend and its arguments. Identity (for keys) comes from the built model."""
+
+    name: str
+    backend: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    def arg(self, key: str, default: Any = None) -> Any:
+        return dict(self.args).get(key, default)
+
+
+def to_jsonable(record: Any) -> Any:
+    """Dataclass -> plain dict/list structure, stable for hashing and storage."""
+    if hasattr(record, "__dataclass_fields__"):
+        return {k: to_jsonable(v) for k, v in asdict(record).items()}
+    if isinstance(record, dict):
+        return {str(k): to_jsonable(v) for k, v in record.items()}
+    if isinstance(record, list | tuple):
+        return [to_jsonable(v) for v in record]
+    return record
+
+
+def request_from_json(data: dict[str, Any]) -> Request:
+    if data["kind"] == "loglikelihood":
+        return LoglikelihoodRequest(context=data["context"], continuations=tuple(data["continuations"]))
+    params = GenerationParams(**{**data["params"], "stop": tuple(data["params"].get("stop", ()))})
+    messages = data.get("messages")
+    return GenerateRequest(
+        params=params,
+        prompt=data.get("prompt"),
+        messages=tuple(Message(**m) for m in messages) if messages is not None else None,
+    )
+
+
+def response_from_json(data: dict[str, Any]) -> Response:
+    if data["kind"] == "loglikelihood":
+        return LoglikelihoodResult(
+            scores=tuple(ContinuationScore(**s) for s in data["scores"]),
+            tokens_evaluated=data.get("tokens_evaluated"),
+        )
+    return Generation(**{k: v for k, v in data.items() if k != "kind"})
+
+
+def sample_from_json(data: dict[str, Any]) -> Sample:
+    return Sample(
+        id=data["id"], input=data["input"], target=data.get("target"),
+        choices=tuple(data["choices"]) if data.get("choices") is not None else None,
+        answer_index=data.get("answer_index"),
+        metadata=tuple((k, v) for k, v in data.get("metadata", ())),
+    )

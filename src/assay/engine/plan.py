@@ -1,0 +1,81 @@
+"""Planning: models x tasks x samples -> work units with stable content keys. No I/O to models here."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from assay.core.errors import ConfigError
+from assay.core.keys import unit_key
+from assay.core.protocols import Model, Task
+from assay.core.types import GenerateRequest, Request, Sample, to_jsonable
+
+PromptMode = Literal["auto", "chat", "completion"]
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """A task as configured for one run."""
+
+    task: Task
+    options: dict[str, Any] = field(default_factory=dict)
+    limit: int | None = None
+    sample_ids: frozenset[str] | None = None
+    prompt_mode: PromptMode = "auto"
+
+    def uses_chat(self) -> bool:
+        # Log-likelihood scoring reads raw text; generation defaults to the model's chat template.
+        if self.task.output_type != "generate":
+            return False
+        return self.prompt_mode != "completion"
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    key: str
+    model_name: str
+    model: Model
+    task: Task
+    sample: Sample
+    request: Request
+
+
+def with_seed(request: Request, seed: int | None) -> Request:
+    if isinstance(request, GenerateRequest):
+        return dataclasses.replace(request, params=dataclasses.replace(request.params, seed=seed))
+    return request
+
+
+def select_samples(run: TaskRun) -> list[Sample]:
+    samples = run.task.samples()
+    if run.sample_ids is not None:
+        chosen = [s for s in samples if s.id in run.sample_ids]
+        missing = run.sample_ids - {s.id for s in chosen}
+        if missing:
+            raise ConfigError(f"task {run.task.name}: no sample with id {', '.join(sorted(missing)[:5])}")
+        return chosen[: run.limit] if run.limit is not None else chosen
+    return list(itertools.islice(samples, run.limit))
+
+
+def plan(models: Sequence[Model], runs: Sequence[TaskRun], *, seed: int | None = 0) -> list[WorkUnit]:
+    """Every (model, task, sample) once, in a deterministic order; identical units share a key."""
+    units: list[WorkUnit] = []
+    seen: set[str] = set()
+    for run in runs:
+        samples = select_samples(run)
+        chat = run.uses_chat()
+        requests = [with_seed(run.task.build_request(s, chat=chat), seed) for s in samples]
+        for model in models:
+            for sample, request in zip(samples, requests, strict=True):
+                key = unit_key(model_identity=model.identity, task_name=run.task.name,
+                               task_version=run.task.version, sample_id=sample.id,
+                               request=to_jsonable(request), seed=seed)
+                if key in seen:
+                    continue
+                seen.add(key)
+                units.append(WorkUnit(key=key, model_name=model.name, model=model, task=run.task,
+                                      sample=sample, request=request))
+    return units

@@ -1,0 +1,41 @@
+"""Progress bars for long work (Rich), or silence for machines and tests."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+
+class RunProgress:
+    """One bar over all work units; shows cached and failed counts as it goes."""
+
+    def __init__(self, total: int, *, enabled: bool, description: str = "evaluating") -> None:
+        self.cached = 0
+        self.errors = 0
+        self._progress: Progress | None = None
+        self._bar = None
+        if enabled and total > 0:
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TextColumn("eta"),
+                TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+            self._bar = self._progress.add_task(description, total=total, detail="")
+
+    def __enter__(self) -> RunProgress:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def advance(self, *, cached: int = 0, error: bool = False, steps: int = 1) -> None:
+        self.cached += cached
+        self.errors += int(error)
+        if self._progress is not None and self._bar is not None:
+            detail = f"cached {self.cached}" + (f", errors {self.errors}" if self.errors else "")
+            self._progress.update(self._bar, advance=steps, detail=detail)

@@ -1,0 +1,174 @@
+"""GGUF models in-process through llama.cpp (llama-cpp-python)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assay.core.errors import AssayError, ModelRequestError
+from assay.core.registry import model_backends
+from assay.core.types import (
+    ContinuationScore,
+    GenerateRequest,
+    Generation,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+    ModelSpec,
+)
+from assay.models.filehash import file_sha256
+
+# llama.cpp keeps one context per model object; calls into it must not overlap.
+_CONSTRUCT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_extra_buffer_types() -> Iterator[None]:
+    """Load with `use_extra_bufts = False`.
+
+    Weight repacking into extra buffer types segfaults in decode on some x86 machines with the
+    default (native) build; turning it off is the documented work-around and costs little on CPU.
+    """
+    import llama_cpp.llama_cpp as raw
+
+    original = raw.llama_model_default_params
+
+    def patched() -> Any:
+        params = original()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    with _CONSTRUCT_LOCK:
+        raw.llama_model_default_params = patched
+        try:
+            yield
+        finally:
+            raw.llama_model_default_params = original
+
+
+class LlamaCppModel:
+    """A local GGUF file. Generation via llama.cpp's sampler; log-likelihood from full logits."""
+
+    def __init__(self, name: str, path: Path, *, n_ctx: int = 4096, n_threads: int | None = None,
+                 chat_format: str | None = None) -> None:
+        if not path.is_file():
+            raise AssayError(f"GGUF file not found: {path}")
+        self.name = name
+        self.path = path
+        self.n_ctx = n_ctx
+        self.max_concurrency = 1
+        self.identity: dict[str, Any] = {"backend": "llama.cpp", "file_sha256": file_sha256(path),
+                                         "n_ctx": n_ctx}
+        self._n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self._chat_format = chat_format
+        self._llm: Any = None
+        self._lock = threading.Lock()
+
+    def _model(self) -> Any:
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # pragma: no cover - a broken install
+                raise AssayError(f"llama-cpp-python is not importable: {exc}") from None
+            with _without_extra_buffer_types():
+                try:
+                    self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self._n_threads,
+                                      logits_all=True, verbose=False, seed=0, chat_format=self._chat_format)
+                except ValueError as exc:
+                    raise AssayError(f"llama.cpp cannot load {self.path}: {exc}") from None
+        return self._llm
+
+    async def generate(self, request: GenerateRequest) -> Generation:
+        return await asyncio.to_thread(self._generate_sync, request)
+
+    async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
+        return await asyncio.to_thread(self._loglikelihood_sync, request)
+
+    async def aclose(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+
+    def _generate_sync(self, request: GenerateRequest) -> Generation:
+        p = request.params
+        common: dict[str, Any] = dict(max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p,
+                                      stop=list(p.stop) or None, seed=p.seed)
+        if p.temperature == 0:
+            common["top_k"] = 1  # greedy, independent of the sampler's other defaults
+        with self._lock:
+            llm = self._model()
+            try:
+                if request.messages is not None:
+                    out = llm.create_chat_completion(
+                        messages=[{"role": m.role, "content": m.content} for m in request.messages], **common)
+                    text = out["choices"][0]["message"]["content"] or ""
+                else:
+                    out = llm.create_completion(request.prompt, **common)
+                    text = out["choices"][0]["text"]
+            except ValueError as exc:  # e.g. prompt longer than the context window
+                raise ModelRequestError(f"llama.cpp refused the request: {exc}", retryable=False) from None
+        usage = out.get("usage") or {}
+        return Generation(text=text, finish_reason=out["choices"][0].get("finish_reason"),
+                          prompt_tokens=usage.get("prompt_tokens"),
+                          completion_tokens=usage.get("completion_tokens"))
+
+    def _loglikelihood_sync(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
+        with self._lock:
+            llm = self._model()
+            context, continuations = split_trailing_space(request.context, request.continuations)
+            ctx_tokens = llm.tokenize(context.encode("utf-8"), add_bos=True, special=False)
+            conts = [llm.tokenize(c.encode("utf-8"), add_bos=False, special=False) for c in continuations]
+            longest = max((len(c) for c in conts), default=0)
+            if len(ctx_tokens) + longest > self.n_ctx:
+                raise ModelRequestError(f"context of {len(ctx_tokens) + longest} tokens exceeds the "
+                                        f"model's window of {self.n_ctx}", retryable=False)
+            # Evaluate the shared context once; each choice then only pays for its own tokens.
+            llm.reset()
+            llm.eval(ctx_tokens)
+            evaluated = len(ctx_tokens)
+            scores = []
+            for tokens in conts:
+                llm.n_tokens = len(ctx_tokens)
+                llm.eval(tokens)
+                evaluated += len(tokens)
+                start = len(ctx_tokens) - 1
+                logits = np.asarray(llm.scores[start:start + len(tokens)], dtype=np.float64)
+                scores.append(score_tokens(logits, tokens))
+            llm.reset()  # the next generation must not trust a context we rewound by hand
+        return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
+
+
+def split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """Move the context's trailing spaces onto each continuation, so "Answer: " + "B" tokenises as " B"."""
+    stripped = context.rstrip(" ")
+    moved = context[len(stripped):]
+    return stripped, tuple(moved + c for c in continuations)
+
+
+def score_tokens(logits: np.ndarray, tokens: list[int]) -> ContinuationScore:
+    """Sum of log-softmax at each continuation token; greedy if each was the arg-max."""
+    if not tokens:
+        return ContinuationScore(logprob=0.0, num_tokens=0, is_greedy=True)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    idx = np.arange(len(tokens))
+    chosen = log_probs[idx, tokens]
+    greedy = bool(np.all(log_probs.argmax(axis=1) == np.asarray(tokens)))
+    return ContinuationScore(logprob=float(chosen.sum()), num_tokens=len(tokens), is_greedy=greedy)
+
+
+@model_backends.register("llama.cpp")
+def build_llamacpp(spec: ModelSpec) -> LlamaCppModel:
+    path = spec.arg("path")
+    if not path:
+        raise AssayError(f"model {spec.name!r}: the llama.cpp backend needs a GGUF path (llama.cpp:/path/x.gguf)")
+    return LlamaCppModel(spec.name, Path(path).expanduser(), n_ctx=int(spec.arg("n_ctx", 4096)),
+                         chat_format=spec.arg("chat_format"))

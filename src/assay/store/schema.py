@@ -1,0 +1,83 @@
+"""Tables. Content-keyed units are shared across runs; a run only points at the units it planned."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applied_at: Mapped[float] = mapped_column(Float)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # running | done | failed | interrupted
+    spec_json: Mapped[str] = mapped_column(Text)
+    summary_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    model_identity_json: Mapped[str] = mapped_column(Text)
+    task: Mapped[str] = mapped_column(String(200), index=True)
+    task_version: Mapped[str] = mapped_column(String(40))
+    sample_id: Mapped[str] = mapped_column(String(200))
+    request_json: Mapped[str] = mapped_column(Text)
+    # The sample as the task saw it (target, choices), so re-scoring needs only the store.
+    sample_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class RunUnitRow(Base):
+    __tablename__ = "run_units"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ResponseRow(Base):
+    """A successful answer, written once per unit key."""
+
+    __tablename__ = "responses"
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), primary_key=True)
+    response_json: Mapped[str] = mapped_column(Text)
+    latency_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ErrorRow(Base):
+    """A request that failed after retries. Never a wrong answer; the next run retries it."""
+
+    __tablename__ = "errors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ScoreRow(Base):
+    """The task's scorer output for a unit's response; re-scoring replaces it."""
+
+    __tablename__ = "scores"
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), primary_key=True)
+    values_json: Mapped[str] = mapped_column(Text)
+    extracted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+Index("ix_units_model_task", UnitRow.model, UnitRow.task)

@@ -1,0 +1,25 @@
+"""Multiple choice by log-likelihood: accuracy and length-normalised accuracy."""
+
+from __future__ import annotations
+
+from assay.core.errors import DatasetError
+from assay.core.types import LoglikelihoodRequest, LoglikelihoodResult, Response, Sample, Score
+
+
+def choice_request(context: str, sample: Sample) -> LoglikelihoodRequest:
+    if not sample.choices:
+        raise DatasetError(f"sample {sample.id}: a multiple-choice item needs choices")
+    return LoglikelihoodRequest(context=context, continuations=tuple(" " + c for c in sample.choices))
+
+
+def score_choices(sample: Sample, response: Response) -> Score:
+    """acc: the most likely choice is right; acc_norm: the same after dividing by the choice's length."""
+    if not isinstance(response, LoglikelihoodResult) or not sample.choices or sample.answer_index is None:
+        raise DatasetError(f"sample {sample.id}: cannot score a multiple-choice item without choices")
+    logprobs = [s.logprob for s in response.scores]
+    lengths = [max(1, len(c) + 1) for c in sample.choices]  # +1: the leading space we scored too
+    best = max(range(len(logprobs)), key=logprobs.__getitem__)
+    best_norm = max(range(len(logprobs)), key=lambda i: logprobs[i] / lengths[i])
+    return Score(values={"acc": float(best == sample.answer_index),
+                         "acc_norm": float(best_norm == sample.answer_index)},
+                 extracted=sample.choices[best])

@@ -1,0 +1,72 @@
+"""The in-process llama.cpp backend on the built-in SmolLM2 GGUF."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
+from assay.models import build_model, parse_model
+from assay.models.llamacpp import score_tokens
+
+
+@pytest.fixture(scope="module")
+def smol():
+    model = build_model(parse_model("smollm2-135m"))
+    yield model
+    asyncio.run(model.aclose())
+
+
+def test_identity_includes_the_file_hash(smol):
+    assert smol.identity["backend"] == "llama.cpp"
+    assert len(smol.identity["file_sha256"]) == 64
+
+
+def test_greedy_generation_is_repeatable_and_honours_stop_and_max_tokens(smol):
+    req = GenerateRequest(prompt="List three colours:\n1.", params=GenerationParams(max_tokens=40))
+    first = asyncio.run(smol.generate(req))
+    again = asyncio.run(smol.generate(req))
+    assert first.text == again.text and first.text.strip()
+    assert first.completion_tokens <= 40
+    short = asyncio.run(smol.generate(GenerateRequest(prompt=req.prompt, params=GenerationParams(max_tokens=3))))
+    assert short.completion_tokens <= 3 and short.finish_reason == "length"
+    stopped = asyncio.run(smol.generate(GenerateRequest(
+        prompt=req.prompt, params=GenerationParams(max_tokens=40, stop=("\n",)))))
+    assert "\n" not in stopped.text
+    assert first.text.startswith(stopped.text)
+
+
+def test_chat_generation_uses_the_template(smol):
+    req = GenerateRequest(messages=(Message("user", "What is the capital of France? One word."),),
+                          params=GenerationParams(max_tokens=16))
+    out = asyncio.run(smol.generate(req))
+    assert "Paris" in out.text
+    assert out.prompt_tokens > 15  # template tokens came along with the 10-token question
+
+
+def test_loglikelihood_reuses_the_prefix_and_matches_a_fresh_evaluation(smol):
+    context = "Question: What is the capital of France?\nAnswer:"
+    choices = (" Paris", " London", " a green elephant", " Berlin")
+    result = asyncio.run(smol.loglikelihood(LoglikelihoodRequest(context=context, continuations=choices)))
+    logprobs = [s.logprob for s in result.scores]
+    assert max(range(4), key=logprobs.__getitem__) == 0
+    assert all(lp < 0 for lp in logprobs)
+    # Reference: each choice scored alone, context and continuation evaluated from scratch.
+    for choice, got in zip(choices, result.scores, strict=True):
+        alone = asyncio.run(smol.loglikelihood(LoglikelihoodRequest(context=context, continuations=(choice,))))
+        assert got.logprob == pytest.approx(alone.scores[0].logprob, abs=1e-3)
+        assert got.num_tokens == alone.scores[0].num_tokens
+    llm = smol._model()
+    ctx_tokens = len(llm.tokenize(context.encode(), add_bos=True, special=False))
+    naive = sum(ctx_tokens + s.num_tokens for s in result.scores)
+    assert result.tokens_evaluated == ctx_tokens + sum(s.num_tokens for s in result.scores)
+    assert result.tokens_evaluated < naive
+
+
+def test_score_tokens_is_log_softmax_sum():
+    logits = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]])
+    got = score_tokens(logits, [2, 0])
+    expected = (2 - np.log(np.exp([0, 1, 2]).sum())) + (3 - np.log(np.exp([3, 0, 0]).sum()))
+    assert got.logprob == pytest.approx(expected)
+    assert got.is_greedy and got.num_tokens == 2
+    assert not score_tokens(logits, [1, 0]).is_greedy
