@@ -88,6 +88,8 @@ def run(
     timeout: Annotated[float, typer.Option(help="Seconds per request before it is retried.")] = 600.0,
     max_attempts: Annotated[int, typer.Option(help="Attempts per request (retries + 1).", min=1)] = 5,
     report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this file.")] = None,
+    spec_file: Annotated[Path | None, typer.Option("--spec", help="A YAML run spec (models, tasks, limit, "
+                         "seed, prompt_mode, model_args); replaces --model/--task.")] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
@@ -97,12 +99,19 @@ def run(
 
     if prompt_mode not in ("auto", "chat", "completion"):
         raise ConfigError(f"--prompt-mode must be auto, chat or completion, not {prompt_mode!r}")
-    spec = EvalSpec(models=tuple(model or default_models()),
-                    tasks=apply_task_args(expand_tasks(task or ["quick"]), task_arg or []),
-                    limit=limit, seed=seed, prompt_mode=prompt_mode,  # type: ignore[arg-type]
-                    model_args=_model_args(model_arg or [], base_url, api_key_env),
-                    sample_ids=tuple(sample_id) if sample_id else None, max_attempts=max_attempts,
-                    timeout=timeout)
+    if spec_file is not None:
+        if model or task:
+            raise ConfigError("give either --spec or --model/--task, not both")
+        from assay.engine.spec_file import load_spec_file
+
+        spec = load_spec_file(spec_file)
+    else:
+        spec = EvalSpec(models=tuple(model or default_models()),
+                        tasks=apply_task_args(expand_tasks(task or ["quick"]), task_arg or []),
+                        limit=limit, seed=seed, prompt_mode=prompt_mode,  # type: ignore[arg-type]
+                        model_args=_model_args(model_arg or [], base_url, api_key_env),
+                        sample_ids=tuple(sample_id) if sample_id else None, max_attempts=max_attempts,
+                        timeout=timeout)
     with Store.open(db) as store:
         result = evaluate(spec, store, show_progress=progress and not as_json)
         output.print_run_result(console, store, result, as_json=as_json)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, make_url, select
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from assay.core.errors import StoreError
 from assay.store.schema import Base, SchemaVersion
@@ -41,14 +46,18 @@ def resolve_url(target: str | os.PathLike[str] | None) -> str:
     return f"sqlite:///{path}"
 
 
+READ_ONLY = "assay_read_only"  # execution option: this connection only reads
+_BUSY_TIMEOUT_S = 60  # how long an SQLite writer waits for another one before giving up
+
+
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         # Let SQLAlchemy's begin hook own transactions (pysqlite's implicit BEGIN is deferred).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_S * 1000}")
+        _enable_wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -56,36 +65,94 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn):  # type: ignore[no-untyped-def]
         # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
-        # instead of failing with "database is locked" when a reader upgrades.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing with "database is locked" when a reader upgrades. Readers keep a
+        # deferred BEGIN: in WAL mode they never wait for a writer.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _enable_wal(cur: sqlite3.Cursor) -> None:
+    # Switching a fresh file to WAL while another process opens it can fail with "database is
+    # locked" at once: SQLite does not call the busy handler there, so wait here instead.
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def open_engine(url: str) -> Engine:
+    _check_url(url)
+    engine: Engine | None = None
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 60})
+            engine = create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
             _tune_sqlite(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, connect_args=_pg_connect_args(url))
         migrate(engine)
     except StoreError:
+        _dispose(engine)
         raise
     except ModuleNotFoundError as exc:
         raise StoreError(f"the store URL needs a driver that is not installed ({exc.name}); "
                          "for PostgreSQL: pip install 'assay[postgres]'") from None
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the results store {safe_url(url)}: {first_line(exc)}") from None
+    except (SQLAlchemyError, ValueError) as exc:
+        _dispose(engine)
+        msg = redact(first_line(exc), url)
+        raise StoreError(f"cannot open the results store {safe_url(url)}: {msg}") from None
     return engine
 
 
+def _dispose(engine: Engine | None) -> None:
+    if engine is not None:
+        engine.dispose()
+
+
+def _check_url(url: str) -> None:
+    netloc = url.split("://", 1)[1].split("/", 1)[0] if "://" in url else ""
+    if netloc.count("@") > 1:
+        # Unencoded, the part of the password after "@" would be taken for the host name.
+        raise StoreError(f"the store URL {_mask_password(url)} has '@' in its user or password; "
+                         "write it as %40")
+
+
+def _pg_connect_args(url: str) -> dict[str, Any]:
+    # libpq waits forever for an unreachable host unless told otherwise.
+    if not url.startswith("postgresql"):
+        return {}
+    try:
+        query = make_url(url).query
+    except (ArgumentError, ValueError):
+        return {}
+    return {} if "connect_timeout" in query else {"connect_timeout": 15}
+
+
 def safe_url(url: str) -> str:
-    """The URL without a password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _mask_password(url)
+
+
+def _mask_password(url: str) -> str:
+    # Greedy up to the last "@" of the host part, so a password holding "@" is masked whole.
+    return re.sub(r"(://[^:/@]*):[^/]*@", r"\1:***@", url)
+
+
+def redact(message: str, url: str) -> str:
+    """A driver message with any copy of the URL's password masked."""
+    secrets = {m.group(1) for m in re.finditer(r"://[^:/@]*:([^/]*)@", url)}
+    with contextlib.suppress(ArgumentError, ValueError):
+        secrets.add(make_url(url).password or "")
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        message = message.replace(secret, "***").replace(unquote(secret), "***")
+    return message
 
 
 def first_line(exc: BaseException) -> str:
@@ -93,34 +160,54 @@ def first_line(exc: BaseException) -> str:
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
-# Each migration moves the schema from version i to i+1. Append only; never edit a released step.
-def _v1_initial(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+# Each migration moves an existing store from version i to i+1. Append only; never edit a released
+# step (when schema.py changes, freeze v1 as the tables it made then). A fresh store gets the
+# current schema at once and is stamped with every version.
+def _v1_initial(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Engine], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
 SCHEMA_VERSION = len(MIGRATIONS)
+_PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL
 
 
-def current_version(engine: Engine) -> int:
-    if not inspect(engine).has_table("schema_version"):
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
         return 0
-    with engine.connect() as conn:
-        versions = conn.execute(select(SchemaVersion.version)).scalars().all()
+    versions = conn.execute(select(SchemaVersion.version)).scalars().all()
     return max(versions, default=0)
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"the store was written by a newer assay (schema v{version}, this one knows "
+                         f"v{SCHEMA_VERSION}); upgrade assay to use it")
 
 
 def migrate(engine: Engine) -> int:
     """Bring the schema up to date; safe to call from several processes at once."""
-    version = current_version(engine)
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"the store was written by a newer assay (schema v{version}, this one knows "
-                         f"v{SCHEMA_VERSION}); upgrade assay")
-    for step in range(version, SCHEMA_VERSION):
-        MIGRATIONS[step](engine)
-        SchemaVersion.__table__.create(engine, checkfirst=True)
-        with engine.begin() as conn:
-            already = conn.execute(select(SchemaVersion.version).where(SchemaVersion.version == step + 1))
-            if already.first() is None:
-                conn.execute(SchemaVersion.__table__.insert().values(version=step + 1, applied_at=time.time()))
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        version = current_version(conn)  # the common case: up to date, no lock needed
+    _refuse_newer(version)
+    if version == SCHEMA_VERSION:
+        return version
+    with engine.begin() as conn:
+        # One migrator at a time: SQLite's BEGIN IMMEDIATE already holds the write lock;
+        # PostgreSQL would race on CREATE TABLE, so take a lock that lasts until commit.
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_MIGRATE_LOCK)))
+        version = current_version(conn)  # another process may have finished meanwhile
+        _refuse_newer(version)
+        fresh = version == 0 and not inspect(conn).get_table_names()
+        steps = [_fresh_schema] if fresh else MIGRATIONS[version:]
+        for step in steps:
+            step(conn)
+        Base.metadata.tables[SchemaVersion.__tablename__].create(conn, checkfirst=True)
+        for v in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute(insert(SchemaVersion).values(version=v, applied_at=time.time()))
     return SCHEMA_VERSION
+
+
+def _fresh_schema(conn: Connection) -> None:
+    Base.metadata.create_all(conn)

@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from assay.core.errors import StoreError
-from assay.store.engine import first_line, open_engine, resolve_url, safe_url
+from assay.store.engine import READ_ONLY, first_line, open_engine, resolve_url, safe_url
 from assay.store.schema import ErrorRow, ResponseRow, RunRow, RunUnitRow, ScoreRow, UnitRow
 
 _RUNS = RunRow.__table__
@@ -101,28 +101,41 @@ class Store:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
-            msg = first_line(exc)
-            if "disk is full" in msg or "No space left" in msg or "could not extend file" in msg:
+            if _is_full(exc):
                 raise StoreError(f"the results store {self.display_url} is full (no space left on the "
                                  "device); results written before this point are kept") from None
+            msg = first_line(exc)
             raise StoreError(f"cannot write to the results store {self.display_url}: {msg}") from None
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write to the results store {self.display_url}: {first_line(exc)}") from None
+            msg = first_line(exc)
+            raise StoreError(f"cannot write to the results store {self.display_url}: {msg}") from None
 
-    def _insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> int:
+    def _insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]],
+                       *, replace: bool = False) -> int:
+        """Insert rows, skipping (or with `replace`, overwriting) those whose key exists."""
         if not rows:
             return 0
         dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+        keys = [c.name for c in table.primary_key.columns]
+        # One lock order for everyone: two PostgreSQL writers inserting overlapping keys in
+        # different orders would otherwise deadlock.
+        rows = sorted(rows, key=lambda r: tuple(r[k] for k in keys))
         inserted = 0
         for chunk in _chunks(rows):
-            stmt = dialect.insert(table).values(list(chunk)).on_conflict_do_nothing()
-            inserted += conn.execute(stmt).rowcount or 0
+            stmt = dialect.insert(table).values(list(chunk))
+            if replace:
+                stmt = stmt.on_conflict_do_update(index_elements=keys, set_={
+                    c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys})
+            else:
+                stmt = stmt.on_conflict_do_nothing()
+            # Without preserve_rowcount psycopg reports -1 for an INSERT that returns no rows.
+            inserted += max(conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
         return inserted
 
     def create_run(self, spec: dict[str, Any]) -> str:
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         with self._write() as conn:
-            conn.execute(RunRow.__table__.insert().values(
+            conn.execute(insert(RunRow).values(
                 id=run_id, created_at=time.time(), status="running", spec_json=json.dumps(spec)))
         return run_id
 
@@ -153,23 +166,25 @@ class Store:
 
     def put_error(self, run_id: str, key: str, reason: str, *, attempts: int) -> None:
         with self._write() as conn:
-            conn.execute(ErrorRow.__table__.insert().values(
+            conn.execute(insert(ErrorRow).values(
                 run_id=run_id, unit_key=key, reason=reason, attempts=attempts, created_at=time.time()))
 
     def put_scores(self, scores: Sequence[tuple[str, dict[str, float], str | None]]) -> None:
         """(unit key, metric values, extracted answer); replaces an earlier score of the same unit."""
         now = time.time()
-        keys = [k for k, _, _ in scores]
-        rows = [dict(unit_key=k, values_json=json.dumps(v), extracted=e, created_at=now) for k, v, e in scores]
+        # Keyed by unit so a key given twice keeps its last score (an upsert may touch a row once).
+        rows = {k: dict(unit_key=k, values_json=json.dumps(v), extracted=e, created_at=now)
+                for k, v, e in scores}
         with self._write() as conn:
-            for chunk in _chunks(keys):
-                conn.execute(delete(ScoreRow).where(ScoreRow.unit_key.in_(chunk)))
-            self._insert_ignore(conn, ScoreRow.__table__, rows)
+            self._insert_ignore(conn, ScoreRow.__table__, list(rows.values()), replace=True)
 
     # -- reads ---------------------------------------------------------------------------------
-    def _read(self) -> Connection:
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read-only connection; failures (connecting or mid-query) become one-line StoreErrors."""
         try:
-            return self.engine.connect()
+            with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+                yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot read the results store {self.display_url}: {first_line(exc)}") from None
 
@@ -198,12 +213,13 @@ class Store:
             if run_id == "latest":
                 row = conn.execute(select(_RUNS).order_by(_RUNS.c.created_at.desc()).limit(1)).first()
             else:
-                matches = conn.execute(select(_RUNS).where(_RUNS.c.id.startswith(run_id, autoescape=True))
-                                       .limit(2)).all()
-                exact = [r for r in matches if r.id == run_id]
-                if len(matches) > 1 and not exact:
-                    raise StoreError(f"run id prefix {run_id!r} is ambiguous; give more characters")
-                row = exact[0] if exact else (matches[0] if matches else None)
+                row = conn.execute(select(_RUNS).where(_RUNS.c.id == run_id)).first()
+                if row is None and run_id:
+                    matches = conn.execute(select(_RUNS).where(
+                        _RUNS.c.id.startswith(run_id, autoescape=True)).limit(2)).all()
+                    if len(matches) > 1:
+                        raise StoreError(f"run id prefix {run_id!r} is ambiguous; give more characters")
+                    row = matches[0] if matches else None
             if row is None:
                 raise StoreError(f"no run {run_id!r} in {self.display_url} (see `assay runs`)")
             return _run_record(row)
@@ -218,7 +234,8 @@ class Store:
         last_error = (select(ErrorRow.unit_key, func.max(ErrorRow.id).label("eid"))
                       .where(ErrorRow.run_id == run_id).group_by(ErrorRow.unit_key).subquery())
         stmt = (select(RunUnitRow.position, UnitRow.key, UnitRow.model, UnitRow.task, UnitRow.task_version,
-                       UnitRow.sample_id, UnitRow.request_json, UnitRow.sample_json, ResponseRow.response_json, ResponseRow.latency_s,
+                       UnitRow.sample_id, UnitRow.request_json, UnitRow.sample_json,
+                       ResponseRow.response_json, ResponseRow.latency_s,
                        ScoreRow.values_json, ScoreRow.extracted, ErrorRow.reason)
                 .join(UnitRow, UnitRow.key == RunUnitRow.unit_key)
                 .outerjoin(ResponseRow, ResponseRow.unit_key == RunUnitRow.unit_key)
@@ -228,7 +245,8 @@ class Store:
                 .where(RunUnitRow.run_id == run_id).order_by(RunUnitRow.position))
         with self._read() as conn:
             out = []
-            for pos, key, model, task, version, sid, req, sample, resp, lat, vals, extracted, err in conn.execute(stmt):
+            for (pos, key, model, task, version, sid, req, sample, resp, lat, vals, extracted,
+                 err) in conn.execute(stmt):
                 out.append(ResultRow(
                     run_id=run_id, position=pos, key=key, model=model, task=task,
                     task_version=version, sample_id=sid, request=json.loads(req),
@@ -242,6 +260,15 @@ class Store:
             return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                     for name, table in [("runs", RunRow), ("units", UnitRow), ("responses", ResponseRow),
                                         ("scores", ScoreRow), ("errors", ErrorRow)]}
+
+
+_SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
+
+
+def _is_full(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None) or getattr(exc.orig, "sqlstate", None)
+    msg = first_line(exc)
+    return code in (_SQLITE_FULL, _PG_DISK_FULL) or "disk is full" in msg or "No space left" in msg
 
 
 def _run_record(row: Any) -> RunRecord:

@@ -1,0 +1,88 @@
+"""Run specs from YAML files, validated field by field with errors that name the field.
+
+    models: [smollm2-135m, "openai:my-model"]
+    model_args: {base_url: "http://127.0.0.1:8000/v1"}
+    tasks:
+      - gsm8k                          # a task or suite name
+      - {name: gsm8k, num_fewshot: 5, limit: 50}
+    limit: 100
+    seed: 0
+    prompt_mode: auto                  # auto | chat | completion
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assay.core.errors import ConfigError
+from assay.engine.run import EvalSpec, expand_tasks
+
+_ALLOWED = {"models", "model_args", "tasks", "limit", "seed", "prompt_mode", "sample_ids", "max_attempts",
+            "timeout"}
+
+
+def load_spec_file(path: Path) -> EvalSpec:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read spec {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}{where}: {problem}") from None
+    return spec_from_mapping(raw, str(path))
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], where: str, what: str) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ConfigError(f"{where}: expected {what}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _tasks(raw: Any, where: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    _expect(raw, list, f"{where}: tasks", "a list of task names or {name: ..., options}")
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i, entry in enumerate(raw):
+        field = f"{where}: tasks[{i}]"
+        if isinstance(entry, str):
+            out.extend(expand_tasks([entry]))
+            continue
+        _expect(entry, dict, field, "a task name or a mapping with 'name'")
+        options = dict(entry)
+        name = _expect(options.pop("name", None), str, f"{field}.name", "a task name")
+        expand_tasks([name])
+        out.append((name, options))
+    if not out:
+        raise ConfigError(f"{where}: tasks: the list is empty")
+    return tuple(out)
+
+
+def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
+    _expect(raw, dict, where, "a mapping with models and tasks")
+    unknown = set(raw) - _ALLOWED
+    if unknown:
+        raise ConfigError(f"{where}: unknown field {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(_ALLOWED))})")
+    models = _expect(raw.get("models"), list, f"{where}: models", "a list of model names")
+    for i, name in enumerate(models):
+        _expect(name, str, f"{where}: models[{i}]", "a model name")
+    mode = raw.get("prompt_mode", "auto")
+    if mode not in ("auto", "chat", "completion"):
+        raise ConfigError(f"{where}: prompt_mode: expected auto, chat or completion, got {mode!r}")
+    limit = raw.get("limit")
+    if limit is not None and (_expect(limit, int, f"{where}: limit", "a positive integer") < 1):
+        raise ConfigError(f"{where}: limit: expected a positive integer, got {limit}")
+    sample_ids = raw.get("sample_ids")
+    if sample_ids is not None:
+        _expect(sample_ids, list, f"{where}: sample_ids", "a list of sample ids")
+    return EvalSpec(
+        models=tuple(models), tasks=_tasks(raw.get("tasks"), where), limit=limit,
+        seed=_expect(raw.get("seed", 0), int, f"{where}: seed", "an integer"), prompt_mode=mode,
+        model_args=_expect(raw.get("model_args", {}), dict, f"{where}: model_args", "a mapping"),
+        sample_ids=tuple(str(s) for s in sample_ids) if sample_ids else None,
+        max_attempts=_expect(raw.get("max_attempts", 5), int, f"{where}: max_attempts", "an integer"),
+        timeout=float(_expect(raw.get("timeout", 600.0), int | float, f"{where}: timeout", "seconds")),
+    )

@@ -1,0 +1,322 @@
+"""Any server that speaks the OpenAI HTTP API: OpenAI itself, vLLM, llama.cpp's servers, Ollama, LM Studio.
+
+Generation uses /chat/completions (chat requests, or plain prompts in "chat" mode) or /completions.
+Log-likelihood needs a server that echoes prompt log-probabilities on /completions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import math
+import os
+import time
+from typing import Any, Literal
+
+import httpx
+
+from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
+from assay.core.registry import model_backends
+from assay.core.types import (
+    ContinuationScore,
+    GenerateRequest,
+    Generation,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+    Message,
+    ModelSpec,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
+Mode = Literal["chat", "completion"]
+
+# A prompt whose next token any language model knows; used once to check prompt log-probabilities.
+_PROBE_PROMPT = "1, 2, 3, 4, 5, 6, 7,"
+
+
+class OpenAICompatModel:
+    def __init__(self, name: str, *, model: str, base_url: str, api_key: str | None = None,
+                 api_key_env: str = "OPENAI_API_KEY", mode: Mode = "completion", timeout: float = 120.0,
+                 max_concurrency: int = 4) -> None:
+        if mode not in ("chat", "completion"):
+            raise AssayError(f"model {name!r}: mode must be 'chat' or 'completion', not {mode!r}")
+        self.name = name
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.mode: Mode = mode
+        self.timeout = float(timeout)
+        self.max_concurrency = max(1, int(max_concurrency))
+        self.api_key_env = api_key_env
+        self.identity: dict[str, Any] = {"backend": "openai", "base_url": self.base_url, "model": model,
+                                         "mode": mode}
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._probe_lock: asyncio.Lock | None = None
+        self._prompt_logprobs_checked = False
+
+    # -- HTTP plumbing -------------------------------------------------------------------------
+
+    def _http(self) -> httpx.AsyncClient:
+        # A client's connections belong to one event loop; a caller on a new loop gets a new client.
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            limits = httpx.Limits(max_connections=self.max_concurrency,
+                                  max_keepalive_connections=self.max_concurrency)
+            self._client = httpx.AsyncClient(headers=self._headers, limits=limits,
+                                             timeout=httpx.Timeout(self.timeout))
+            self._client_loop = loop
+            self._probe_lock = asyncio.Lock()
+        return self._client
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        url = self._url(path)
+        try:
+            response = await self._http().post(url, json={"model": self.model, **body})
+        except httpx.TransportError as exc:
+            raise error_from_transport(exc, url, self.timeout) from None
+        if response.status_code >= 400:
+            raise error_from_response(response, url, model=self.model, api_key_env=self.api_key_env)
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ModelRequestError(f"malformed JSON from {url} (HTTP {response.status_code}): "
+                                    f"{one_line(response.text, 80)!r}", retryable=False,
+                                    status=response.status_code) from None
+        if not isinstance(data, dict) or not data.get("choices"):
+            raise ModelRequestError(f"unexpected response from {url}: no 'choices' in the body",
+                                    retryable=False, status=response.status_code)
+        return data
+
+    async def check_reachable(self) -> None:
+        """Fail early, with one line, when the server is down or refuses our key."""
+        url = self._url("/models")
+        try:
+            response = await self._http().get(url, timeout=min(self.timeout, 15.0))
+        except httpx.TransportError as exc:
+            reason = error_from_transport(exc, url, min(self.timeout, 15.0)).reason
+            raise AssayError(f"cannot reach OpenAI-compatible server at {self.base_url}: {reason}") from None
+        # Some servers have no /models; any answer but an auth failure or a server error will do.
+        if response.status_code in (401, 403) or response.status_code >= 500:
+            error = error_from_response(response, url, model=self.model, api_key_env=self.api_key_env)
+            raise AssayError(f"cannot use OpenAI-compatible server at {self.base_url}: {error.reason}")
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and self._client_loop is asyncio.get_running_loop():
+            await client.aclose()
+        self._client_loop = None
+
+    # -- generation ----------------------------------------------------------------------------
+
+    async def generate(self, request: GenerateRequest) -> Generation:
+        p = request.params
+        body: dict[str, Any] = {"max_tokens": p.max_tokens, "temperature": p.temperature, "top_p": p.top_p}
+        if p.stop:
+            body["stop"] = list(p.stop)
+        if p.seed is not None:
+            body["seed"] = p.seed
+        if request.messages is not None or self.mode == "chat":
+            messages = request.messages or (Message("user", request.prompt or ""),)
+            body["messages"] = [{"role": m.role, "content": m.content} for m in messages]
+            data = await self._post("/chat/completions", body)
+            text = _field(data, lambda d: d["choices"][0]["message"].get("content") or "")
+        else:
+            body["prompt"] = request.prompt
+            data = await self._post("/completions", body)
+            text = _field(data, lambda d: d["choices"][0].get("text") or "")
+        usage = data.get("usage") or {}
+        return Generation(text=text, finish_reason=data["choices"][0].get("finish_reason"),
+                          prompt_tokens=usage.get("prompt_tokens"),
+                          completion_tokens=usage.get("completion_tokens"))
+
+    # -- log-likelihood ------------------------------------------------------------------------
+
+    async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
+        await self._check_prompt_logprobs()
+        context, continuations = _split_trailing_space(request.context, request.continuations)
+        results = await asyncio.gather(*(self._score(context, c) for c in continuations))
+        return LoglikelihoodResult(scores=tuple(score for score, _ in results),
+                                   tokens_evaluated=sum(n for _, n in results))
+
+    async def _score(self, context: str, continuation: str) -> tuple[ContinuationScore, int]:
+        """log P(continuation | context) from one echoed prompt; returns (score, prompt tokens sent)."""
+        if not continuation:
+            return ContinuationScore(logprob=0.0, num_tokens=0, is_greedy=True), 0
+        prompt = context + continuation
+        # max_tokens=1, not 0: several servers (llama-cpp-python among them) read 0 as "no limit".
+        data = await self._post("/completions", {"prompt": prompt, "echo": True, "logprobs": 1,
+                                                 "max_tokens": 1, "temperature": 0.0})
+        logprobs = data["choices"][0].get("logprobs")
+        logprobs = logprobs if isinstance(logprobs, dict) else {}
+        offsets, values = logprobs.get("text_offset"), logprobs.get("token_logprobs")
+        if not offsets or not values or len(offsets) != len(values):
+            raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} returns no prompt "
+                                        "log-probabilities (echo + logprobs); log-likelihood tasks need them")
+        picked = _continuation_positions(offsets, len(context), len(prompt))
+        if not picked:
+            raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} did not echo the prompt's "
+                                        "tokens, which log-likelihood tasks need")
+        if any(values[i] is None for i in picked):
+            raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} gives no log-probability "
+                                        "for the first prompt token; use a non-empty context")
+        tops = list(logprobs.get("top_logprobs") or [])
+        tops += [None] * (len(values) - len(tops))
+        logprob = math.fsum(float(values[i]) for i in picked)
+        greedy = all(_is_top(float(values[i]), tops[i]) for i in picked)
+        sent = (data.get("usage") or {}).get("prompt_tokens") or len(offsets)
+        return ContinuationScore(logprob=logprob, num_tokens=len(picked), is_greedy=greedy), int(sent)
+
+    async def _check_prompt_logprobs(self) -> None:
+        """Once per model: the echoed log-probability of the greedy next token must match the one the
+        server reports when generating it. llama-cpp-python's server, for a model that adds no BOS
+        token, shifts echoed values by one position; scoring with them would be silently wrong."""
+        if self._prompt_logprobs_checked:
+            return
+        self._http()
+        assert self._probe_lock is not None
+        async with self._probe_lock:
+            if self._prompt_logprobs_checked:
+                return
+            try:
+                await self._probe_prompt_logprobs()
+            except ModelRequestError as exc:
+                if exc.status not in (400, 422):
+                    raise
+                raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} refused a "
+                                            f"log-probability request: {exc.reason}") from None
+            self._prompt_logprobs_checked = True
+
+    async def _probe_prompt_logprobs(self) -> None:
+        data = await self._post("/completions", {"prompt": _PROBE_PROMPT, "max_tokens": 1,
+                                                 "temperature": 0.0, "logprobs": 1})
+        generated = data["choices"][0].get("logprobs") or {}
+        tokens, values = generated.get("tokens") or [], generated.get("token_logprobs") or []
+        if not (tokens and values and tokens[0] and values[0] is not None):
+            return  # nothing to compare with; _score still refuses a body without prompt logprobs
+        echoed, _ = await self._score(_PROBE_PROMPT, tokens[0])
+        expected = float(values[0])
+        if abs(echoed.logprob - expected) > 0.1 + 0.05 * abs(expected):
+            raise ModelUnsupportedError(
+                f"model {self.name!r} at {self.base_url}: echoed prompt log-probabilities disagree with "
+                f"generation ({echoed.logprob:.3f} vs {expected:.3f}), so they are misaligned; for "
+                "llama-cpp-python restart the server with "
+                "--kv_overrides tokenizer.ggml.add_bos_token=bool:true")
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _server_message(response: httpx.Response) -> str:
+    """The server's own explanation: OpenAI's {"error": {"message"}}, FastAPI's {"detail"}, or raw text."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return one_line(response.text, 160)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return one_line(str(error["message"]), 160)
+        for key in ("error", "detail", "message"):
+            if body.get(key):
+                return one_line(str(body[key]), 160)
+    return one_line(json.dumps(body), 160)
+
+
+def error_from_response(response: httpx.Response, url: str, *, model: str,
+                        api_key_env: str) -> ModelRequestError:
+    status = response.status_code
+    if status in (408, 429) or status >= 500:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        reason = f"HTTP {status} from {url}: {_server_message(response)}"
+        return ModelRequestError(one_line(reason, 300), retryable=True, retry_after=retry_after,
+                                 status=status)
+    if status in (401, 403):
+        reason = f"authentication failed (HTTP {status}) at {url}: check the API key in ${api_key_env}"
+    elif status == 404:
+        reason = f"not found (HTTP 404) at {url}: check the model name {model!r} and the base URL"
+    else:
+        reason = f"server rejected the request (HTTP {status}) at {url}: {_server_message(response)}"
+    return ModelRequestError(one_line(reason, 300), retryable=False, status=status)
+
+
+def error_from_transport(exc: httpx.TransportError, url: str, timeout: float) -> ModelRequestError:
+    """Network trouble is always worth another try: refused, DNS, dropped, timed out."""
+    detail = one_line(str(exc), 120) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        reason = f"timed out after {timeout:g}s waiting for {url}"
+    elif isinstance(exc, httpx.ConnectError):
+        reason = f"cannot connect to {url}: {detail}"
+    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        reason = f"connection to {url} dropped: {detail}"
+    else:
+        reason = f"network error talking to {url}: {detail}"
+    return ModelRequestError(reason, retryable=True)
+
+
+def _field(data: dict[str, Any], get: Any) -> str:
+    try:
+        value = get(data)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise ModelRequestError("unexpected response shape: no generated text in 'choices'",
+                                retryable=False) from None
+    return str(value)
+
+
+def _split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    # "Answer: " + "B" scores better as "Answer:" + " B": tokenizers attach the space to the word.
+    stripped = context.rstrip(" ")
+    moved = context[len(stripped):]
+    return stripped, tuple(moved + c for c in continuations)
+
+
+def _continuation_positions(offsets: list[int], context_len: int, prompt_len: int) -> list[int]:
+    """Indices of echoed prompt tokens that cover the continuation.
+
+    A token that straddles the context/continuation boundary counts as continuation; tokens at or
+    beyond the end of the prompt are the server's generated token and are left out.
+    """
+    picked = []
+    for i, start in enumerate(offsets):
+        end = offsets[i + 1] if i + 1 < len(offsets) else math.inf
+        if start < prompt_len and end > context_len:
+            picked.append(i)
+    return picked
+
+
+def _is_top(value: float, top: dict[str, float] | None) -> bool:
+    if not top:
+        return False
+    return value >= max(top.values()) - 1e-6
+
+
+@model_backends.register("openai")
+def build_openai(spec: ModelSpec) -> OpenAICompatModel:
+    base_url = spec.arg("base_url") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    key_env = str(spec.arg("api_key_env", "OPENAI_API_KEY"))
+    return OpenAICompatModel(spec.name, model=str(spec.arg("model") or spec.name), base_url=str(base_url),
+                             api_key=os.environ.get(key_env) or None, api_key_env=key_env,
+                             mode=spec.arg("mode", "completion"), timeout=float(spec.arg("timeout", 120)),
+                             max_concurrency=int(spec.arg("max_concurrency", 4)))

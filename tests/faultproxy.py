@@ -1,0 +1,198 @@
+"""A small HTTP/1.1 forwarding proxy that can be told to misbehave for the next N requests.
+
+Stdlib asyncio streams only, running in a background thread on a free loopback port. One request per
+client connection (the response says `Connection: close`), which keeps the relay simple and real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+_REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+            500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+_DEFAULT_BODY = b'{"error": {"message": "injected fault"}}'
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str  # "status" | "drop" | "delay"
+    status: int = 503
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = _DEFAULT_BODY
+    seconds: float = 0.0
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    fault: str | None
+
+
+class FaultProxy:
+    """Forwards to `upstream` (e.g. http://127.0.0.1:8000; paths pass through unchanged).
+
+    `received` counts requests that reached the proxy, `forwarded` those relayed upstream.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.port = 0
+        self.received = 0
+        self.forwarded = 0
+        self.requests: list[Seen] = []
+        self._faults: deque[Fault] = deque()
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="faultproxy")
+        self._ready = threading.Event()
+
+    # -- configuring faults (any thread) -------------------------------------------------------
+
+    def fail_next(self, n: int, status: int, *, retry_after: str | None = None,
+                  body: bytes | None = None) -> None:
+        headers = (("Retry-After", retry_after),) if retry_after is not None else ()
+        self._push(n, Fault("status", status=status, headers=headers,
+                            body=_DEFAULT_BODY if body is None else body))
+
+    def drop_next(self, n: int) -> None:
+        self._push(n, Fault("drop"))
+
+    def delay_next(self, n: int, seconds: float) -> None:
+        self._push(n, Fault("delay", seconds=seconds))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self.received = self.forwarded = 0
+            self.requests.clear()
+
+    def _push(self, n: int, fault: Fault) -> None:
+        with self._lock:
+            self._faults.extend([fault] * n)
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            self.received += 1
+            return self._faults.popleft() if self._faults else None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Start serving; return the proxy's root URL (http://127.0.0.1:PORT)."""
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fault proxy did not start")
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def __enter__(self) -> FaultProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            server.close()
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self._loop.close()
+
+    # -- one client connection -----------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head, body = await _read_request(reader)
+            if head is None:
+                return
+            fault = self._next_fault()
+            method, path, headers = _parse_head(head)
+            with self._lock:
+                self.requests.append(Seen(method, path, headers, fault.kind if fault else None))
+            if fault is not None and fault.kind == "drop":
+                return  # close without a byte of response
+            if fault is not None and fault.kind == "status":
+                writer.write(_response(fault.status, fault.headers, fault.body))
+                await writer.drain()
+                return
+            if fault is not None and fault.kind == "delay":
+                await asyncio.sleep(fault.seconds)
+            writer.write(await self._forward(head, body))
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client gave up (e.g. its timeout fired); nothing to tell it
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _forward(self, head: bytes, body: bytes) -> bytes:
+        target = urlsplit(self.upstream)
+        up_reader, up_writer = await asyncio.open_connection(target.hostname, target.port)
+        try:
+            up_writer.write(_with_connection_close(head) + body)
+            await up_writer.drain()
+            raw = await up_reader.read(-1)  # the upstream closes after one response
+        finally:
+            up_writer.close()
+        with self._lock:
+            self.forwarded += 1
+        response_head, sep, rest = raw.partition(b"\r\n\r\n")
+        return _with_connection_close(response_head + sep) + rest if sep else raw
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes | None, bytes]:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        return None, b""
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    return head, await reader.readexactly(length) if length else b""
+
+
+def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    return method, path, headers
+
+
+def _with_connection_close(head: bytes) -> bytes:
+    """Replace any Connection header with `Connection: close` (head ends with a blank line)."""
+    lines = [ln for ln in head.split(b"\r\n") if ln and not ln.lower().startswith(b"connection:")]
+    return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n"
+
+
+def _response(status: int, headers: tuple[tuple[str, str], ...], body: bytes) -> bytes:
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Content-Type: application/json",
+             f"Content-Length: {len(body)}", "Connection: close", *(f"{k}: {v}" for k, v in headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

@@ -1,0 +1,288 @@
+"""The OpenAI-compatible backend against a real llama-cpp-python server, with faults from our own proxy."""
+
+import asyncio
+import math
+
+import pytest
+
+from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
+from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
+from assay.engine.retry import RetryPolicy, call_with_retries
+from assay.models import build_model, parse_model
+from assay.models.openai_compat import OpenAICompatModel, parse_retry_after
+from faultproxy import FaultProxy
+from servers import free_port, llama_server
+
+FRANCE = "The capital of France is"
+
+
+def openai_model(base_url: str, **args) -> OpenAICompatModel:
+    model = build_model(parse_model("openai:smollm2", {"base_url": base_url, **args}))
+    assert isinstance(model, OpenAICompatModel)
+    return model
+
+
+def ask(model, call):
+    """Run one coroutine-producing call against `model` on a fresh loop, then close the model."""
+
+    async def main():
+        try:
+            return await call(model)
+        finally:
+            await model.aclose()
+
+    return asyncio.run(main())
+
+
+def completion(prompt="List three colours:\n1.", **params):
+    return GenerateRequest(prompt=prompt, params=GenerationParams(**{"max_tokens": 8, **params}))
+
+
+class Sleeps:
+    def __init__(self):
+        self.delays = []
+
+    async def __call__(self, seconds):
+        self.delays.append(seconds)
+
+
+def with_retries(model, request, policy=None):
+    sleeps = Sleeps()
+    call = model.generate if isinstance(request, GenerateRequest) else model.loglikelihood
+    (result, attempts) = ask(model, lambda m: call_with_retries(lambda: call(request),
+                                                                policy or RetryPolicy(max_attempts=4),
+                                                                sleep=sleeps))
+    return result, attempts, sleeps.delays
+
+
+@pytest.fixture(scope="module")
+def shared_proxy(llama_server):
+    with FaultProxy(llama_server.removesuffix("/v1")) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def proxy(shared_proxy):
+    shared_proxy.reset()
+    yield shared_proxy
+    shared_proxy.reset()
+
+
+@pytest.fixture
+def proxied(proxy):
+    return f"http://127.0.0.1:{proxy.port}/v1"
+
+
+# -- talking to the real server ----------------------------------------------------------------
+
+
+def test_chat_generate_returns_text(llama_server):
+    request = GenerateRequest(messages=(Message("user", "What is the capital of France? One word."),),
+                              params=GenerationParams(max_tokens=12))
+    out = ask(openai_model(llama_server), lambda m: m.generate(request))
+    assert "Paris" in out.text
+    assert out.prompt_tokens > 10 and 0 < out.completion_tokens <= 12
+
+
+def test_chat_mode_sends_a_plain_prompt_as_a_user_message(llama_server):
+    out = ask(openai_model(llama_server, mode="chat"),
+              lambda m: m.generate(completion("What is the capital of France? One word.", max_tokens=12)))
+    assert "Paris" in out.text
+    assert out.prompt_tokens > 20  # the chat template's system prompt came along
+
+
+def test_completion_honours_max_tokens_and_stop(llama_server):
+    async def calls(model):
+        full = await model.generate(completion(max_tokens=24))
+        short = await model.generate(completion(max_tokens=3))
+        stopped = await model.generate(completion(max_tokens=24, stop=("\n",)))
+        return full, short, stopped
+
+    full, short, stopped = ask(openai_model(llama_server), calls)
+    assert "\n" in full.text.strip()  # the unstopped list runs over several lines
+    assert short.completion_tokens == 3 and short.finish_reason == "length"
+    assert "\n" not in stopped.text and stopped.finish_reason == "stop"
+    assert full.text.startswith(stopped.text) and full.text.startswith(short.text)
+
+
+def test_greedy_generation_with_a_seed_is_repeatable(llama_server):
+    request = completion("Once upon a time", max_tokens=16, seed=3)
+
+    async def twice(model):
+        return await model.generate(request), await model.generate(request)
+
+    first, again = ask(openai_model(llama_server), twice)
+    assert first.text.strip() and first == again
+
+
+def test_loglikelihood_prefers_the_likely_continuation(llama_server):
+    request = LoglikelihoodRequest(context=FRANCE, continuations=(" Paris", " xqzv"))
+    result = ask(openai_model(llama_server), lambda m: m.loglikelihood(request))
+    paris, garbage = result.scores
+    assert all(math.isfinite(s.logprob) and s.logprob < 0 and s.num_tokens > 0 for s in result.scores)
+    assert paris.logprob > garbage.logprob + 5
+    assert paris.num_tokens == 1 and garbage.num_tokens >= 2
+    assert paris.is_greedy and not garbage.is_greedy
+    assert result.tokens_evaluated >= 2 * 6
+
+
+def test_loglikelihood_moves_the_context_trailing_space_onto_the_continuation(llama_server):
+    async def both(model):
+        spaced = await model.loglikelihood(LoglikelihoodRequest(FRANCE + " ", ("Paris", "Rome")))
+        plain = await model.loglikelihood(LoglikelihoodRequest(FRANCE, (" Paris", " Rome")))
+        return spaced, plain
+
+    spaced, plain = ask(openai_model(llama_server), both)
+    for a, b in zip(spaced.scores, plain.scores, strict=True):
+        assert a.num_tokens == b.num_tokens
+        assert a.logprob == pytest.approx(b.logprob, abs=0.05)
+
+
+def test_loglikelihood_matches_the_logprob_of_a_generated_token(llama_server):
+    """The echoed score of the greedy next token equals what the server reports while generating it."""
+    import httpx
+
+    body = {"prompt": FRANCE, "max_tokens": 1, "temperature": 0, "logprobs": 1}
+    generated = httpx.post(f"{llama_server}/completions", json=body, timeout=60).json()
+    token = generated["choices"][0]["logprobs"]["tokens"][0]
+    expected = generated["choices"][0]["logprobs"]["token_logprobs"][0]
+    result = ask(openai_model(llama_server),
+                 lambda m: m.loglikelihood(LoglikelihoodRequest(FRANCE, (token,))))
+    assert result.scores[0].logprob == pytest.approx(expected, abs=0.1)
+    assert result.scores[0].is_greedy
+
+
+def test_misaligned_prompt_logprobs_are_refused_not_used():
+    # Without a BOS token llama-cpp-python shifts echoed logprobs by one; the backend must notice.
+    with llama_server(add_bos=False) as url, pytest.raises(ModelUnsupportedError, match="misaligned"):
+        ask(openai_model(url), lambda m: m.loglikelihood(LoglikelihoodRequest(FRANCE, (" Paris",))))
+
+
+def test_a_server_that_refuses_logprobs_is_unsupported_not_an_error_per_sample(proxied, proxy):
+    proxy.fail_next(1, 400, body=b'{"error": {"message": "echo is not supported for this model"}}')
+    with pytest.raises(ModelUnsupportedError, match="echo is not supported for this model"):
+        ask(openai_model(proxied), lambda m: m.loglikelihood(LoglikelihoodRequest(FRANCE, (" Paris",))))
+
+
+def test_identity_names_what_changes_answers_and_never_the_key(proxied, proxy, monkeypatch):
+    monkeypatch.setenv("ASSAY_TEST_KEY", "sk-test-123")
+    model = openai_model(proxied, api_key_env="ASSAY_TEST_KEY", mode="chat")
+    assert model.identity == {"backend": "openai", "base_url": proxied, "model": "smollm2", "mode": "chat"}
+    assert "sk-test-123" not in repr(model.identity)
+    ask(model, lambda m: m.generate(completion(max_tokens=2)))
+    assert proxy.requests[-1].path == "/v1/chat/completions"
+    assert proxy.requests[-1].headers["authorization"] == "Bearer sk-test-123"
+
+
+def test_base_url_defaults_to_the_environment(monkeypatch, llama_server):
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
+    model = build_model(parse_model("openai:smollm2"))
+    assert model.identity["base_url"] == llama_server
+    ask(model, lambda m: m.check_reachable())
+
+
+def test_request_the_server_rejects_is_not_retried(llama_server):
+    too_long = completion("hello " * 3000, max_tokens=2)
+    with pytest.raises(ModelRequestError) as info:
+        ask(openai_model(llama_server), lambda m: m.generate(too_long))
+    err = info.value
+    assert not err.retryable and err.status == 400
+    assert "maximum context length" in err.reason and "\n" not in err.reason
+
+
+def test_wrong_path_is_a_404_naming_the_model(llama_server):
+    wrong = llama_server.removesuffix("/v1") + "/nope/v1"
+    with pytest.raises(ModelRequestError) as info:
+        ask(openai_model(wrong), lambda m: m.generate(completion()))
+    assert not info.value.retryable and info.value.status == 404
+    assert "'smollm2'" in info.value.reason and wrong in info.value.reason
+
+
+# -- faults from the proxy ---------------------------------------------------------------------
+
+
+def test_429_with_retry_after_is_waited_out_then_succeeds(proxied, proxy):
+    proxy.fail_next(1, 429, retry_after="2")
+    out, attempts, delays = with_retries(openai_model(proxied), completion(max_tokens=2))
+    assert out.text and attempts == 2
+    assert delays[0] >= 2.0
+    assert (proxy.received, proxy.forwarded) == (2, 1)
+
+
+def test_401_is_not_retried_and_says_where_the_key_comes_from(proxied, proxy):
+    proxy.fail_next(1, 401)
+    with pytest.raises(ModelRequestError) as info:
+        with_retries(openai_model(proxied), completion())
+    err = info.value
+    assert not err.retryable and err.attempts == 1 and proxy.received == 1
+    assert err.reason == (f"authentication failed (HTTP 401) at {proxied}/completions: "
+                          "check the API key in $OPENAI_API_KEY")
+
+
+def test_503_twice_then_ok_takes_three_attempts(proxied, proxy):
+    proxy.fail_next(2, 503)
+    out, attempts, delays = with_retries(openai_model(proxied), completion(max_tokens=2))
+    assert out.text and attempts == 3 and len(delays) == 2
+    assert (proxy.received, proxy.forwarded) == (3, 1)
+
+
+def test_loglikelihood_retries_through_a_503(proxied, proxy):
+    model = openai_model(proxied)
+    proxy.fail_next(1, 503)
+    result, attempts, _ = with_retries(model, LoglikelihoodRequest(FRANCE, (" Paris",)))
+    assert attempts == 2 and result.scores[0].logprob < 0
+
+
+def test_dropped_connection_is_retryable(proxied, proxy):
+    proxy.drop_next(1)
+    with pytest.raises(ModelRequestError) as info:
+        ask(openai_model(proxied), lambda m: m.generate(completion()))
+    assert info.value.retryable and "dropped" in info.value.reason and "\n" not in info.value.reason
+    proxy.drop_next(1)
+    out, attempts, _ = with_retries(openai_model(proxied), completion(max_tokens=2))
+    assert out.text and attempts == 2
+
+
+def test_a_server_slower_than_the_timeout_times_out(proxied, proxy):
+    proxy.delay_next(1, 2.0)
+    with pytest.raises(ModelRequestError) as info:
+        ask(openai_model(proxied, timeout=0.5), lambda m: m.generate(completion()))
+    assert info.value.retryable and info.value.reason.startswith("timed out after 0.5s")
+
+
+def test_policy_timeout_bounds_each_attempt(proxied, proxy):
+    proxy.delay_next(1, 2.0)
+    out, attempts, _ = with_retries(openai_model(proxied), completion(max_tokens=2),
+                                    RetryPolicy(max_attempts=2, timeout=0.5))
+    assert out.text and attempts == 2
+
+
+def test_malformed_json_is_not_retried(proxied, proxy):
+    proxy.fail_next(1, 200, body=b"<html>not json</html>")
+    with pytest.raises(ModelRequestError) as info:
+        with_retries(openai_model(proxied), completion())
+    assert not info.value.retryable and info.value.attempts == 1
+    assert info.value.reason.startswith("malformed JSON")
+
+
+def test_unreachable_server_is_retryable_and_check_reachable_says_so():
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(ModelRequestError) as info:
+        ask(openai_model(url), lambda m: m.generate(completion()))
+    assert info.value.retryable and "cannot connect" in info.value.reason
+    with pytest.raises(AssayError) as reach:
+        ask(openai_model(url), lambda m: m.check_reachable())
+    message = str(reach.value)
+    assert message.startswith(f"cannot reach OpenAI-compatible server at {url}: ") and "\n" not in message
+
+
+def test_check_reachable_reports_a_refused_key(proxied, proxy):
+    proxy.fail_next(1, 403)
+    with pytest.raises(AssayError, match=r"authentication failed \(HTTP 403\)"):
+        ask(openai_model(proxied), lambda m: m.check_reachable())
+
+
+def test_retry_after_accepts_seconds_and_http_dates():
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
