@@ -33,7 +33,9 @@ async def measure(task_name: str, options: dict, limit: int, model) -> tuple[int
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bigbench", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/bigbench")
+    parser.add_argument(
+        "--bigbench", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/bigbench"
+    )
     parser.add_argument("--limit", type=int, default=100)
     args = parser.parse_args()
     model = build_model(parse_model("smollm2-135m"))

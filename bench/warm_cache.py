@@ -1,6 +1,6 @@
 """Warm cache: the same suite run twice against one store; the second run must send nothing.
 
-    python bench/warm_cache.py [--models smollm2-135m qwen2.5-coder-0.5b] [--suite quick]
+python bench/warm_cache.py [--models smollm2-135m qwen2.5-coder-0.5b] [--suite quick]
 """
 
 from __future__ import annotations

@@ -35,6 +35,8 @@ def any_store(request, tmp_path):
     store = Store.open(target)
     yield store
     store.close()
+
+
 # --- end store fixtures ---
 
 
@@ -47,4 +49,6 @@ def llama_server():
 
     with start_llama_server() as base_url:
         yield base_url
+
+
 # --- end openai-compatible server fixtures ---

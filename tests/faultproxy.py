@@ -13,8 +13,14 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-_REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 _DEFAULT_BODY = b'{"error": {"message": "injected fault"}}'
@@ -57,11 +63,13 @@ class FaultProxy:
 
     # -- configuring faults (any thread) -------------------------------------------------------
 
-    def fail_next(self, n: int, status: int, *, retry_after: str | None = None,
-                  body: bytes | None = None) -> None:
+    def fail_next(
+        self, n: int, status: int, *, retry_after: str | None = None, body: bytes | None = None
+    ) -> None:
         headers = (("Retry-After", retry_after),) if retry_after is not None else ()
-        self._push(n, Fault("status", status=status, headers=headers,
-                            body=_DEFAULT_BODY if body is None else body))
+        self._push(
+            n, Fault("status", status=status, headers=headers, body=_DEFAULT_BODY if body is None else body)
+        )
 
     def drop_next(self, n: int) -> None:
         self._push(n, Fault("drop"))
@@ -193,6 +201,11 @@ def _with_connection_close(head: bytes) -> bytes:
 
 
 def _response(status: int, headers: tuple[tuple[str, str], ...], body: bytes) -> bytes:
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Content-Type: application/json",
-             f"Content-Length: {len(body)}", "Connection: close", *(f"{k}: {v}" for k, v in headers)]
+    lines = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in headers),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

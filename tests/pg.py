@@ -28,11 +28,16 @@ class PgUnavailable(Exception):
 
 def find_bin_dir() -> Path:
     """The newest installed server's bin dir, or PgUnavailable."""
-    found = [Path(d) for d in glob.glob(BIN_GLOB) if (Path(d) / "initdb").exists()
-             and (Path(d) / "pg_ctl").exists()]
+    found = [
+        Path(d)
+        for d in glob.glob(BIN_GLOB)
+        if (Path(d) / "initdb").exists() and (Path(d) / "pg_ctl").exists()
+    ]
     if not found:
-        raise PgUnavailable(f"PostgreSQL server binaries not found ({BIN_GLOB}/initdb, pg_ctl); "
-                            "install them with: apt-get install postgresql")
+        raise PgUnavailable(
+            f"PostgreSQL server binaries not found ({BIN_GLOB}/initdb, pg_ctl); "
+            "install them with: apt-get install postgresql"
+        )
     return max(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
 
 
@@ -77,17 +82,43 @@ class PgServer:
         if proc.returncode != 0:
             log = self.root / "server.log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise PgUnavailable(f"{Path(args[0]).name} failed ({proc.returncode}): "
-                                f"{proc.stderr.strip() or proc.stdout.strip()}\n{tail}")
+            raise PgUnavailable(
+                f"{Path(args[0]).name} failed ({proc.returncode}): "
+                f"{proc.stderr.strip() or proc.stdout.strip()}\n{tail}"
+            )
 
     def start(self) -> None:
-        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                  "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+        self._run(
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         # Durability is pointless for a throwaway server; fsync off keeps the tests fast.
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses={self.host} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
-        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l",
-                  str(self.root / "server.log"), "-o", opts, "-w", "-t", "60", "start")
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses={self.host} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 30) -> None:

@@ -47,30 +47,61 @@ def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited with code {proc.returncode} before answering "
-                               f"{url}; stderr tail:\n{_tail(log)}")
+            raise RuntimeError(
+                f"llama_cpp.server exited with code {proc.returncode} before answering "
+                f"{url}; stderr tail:\n{_tail(log)}"
+            )
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=2.0).status_code == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"llama_cpp.server did not answer {url} within {timeout:.0f}s; "
-                       f"stderr tail:\n{_tail(log)}")
+    raise RuntimeError(
+        f"llama_cpp.server did not answer {url} within {timeout:.0f}s; stderr tail:\n{_tail(log)}"
+    )
 
 
 @contextlib.contextmanager
-def llama_server(model_path: Path | None = None, *, n_ctx: int = 2048, add_bos: bool = True,
-                 extra_args: tuple[str, ...] = (), startup_timeout: float = 120.0) -> Iterator[str]:
-    """Yield the base URL (`http://127.0.0.1:PORT/v1`) of a running server; stop it on exit."""
+def llama_server(
+    model_path: Path | None = None,
+    *,
+    n_ctx: int = 2048,
+    add_bos: bool = True,
+    extra_args: tuple[str, ...] = (),
+    startup_timeout: float = 120.0,
+    access_log: Path | None = None,
+) -> Iterator[str]:
+    """Yield the base URL (`http://127.0.0.1:PORT/v1`) of a running server; stop it on exit.
+
+    `access_log`, when given, receives the server's stdout (uvicorn's one line per request).
+    """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--model", str(model_path or smollm2_gguf()),
-           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx), "--verbose", "False",
-           *(ADD_BOS if add_bos else ()), *extra_args]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--model",
+        str(model_path or smollm2_gguf()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--verbose",
+        "False",
+        *(ADD_BOS if add_bos else ()),
+        *extra_args,
+    ]
     with tempfile.TemporaryDirectory(prefix="assay-llama-server-") as tmp:
         log = Path(tmp) / "stderr.log"
-        with log.open("wb") as err:
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
-                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        with log.open("wb") as err, access_log.open("wb") if access_log else open(os.devnull, "wb") as out:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         try:
             _wait_until_up(proc, f"{base_url}/models", log, startup_timeout)
             yield base_url

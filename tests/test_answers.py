@@ -3,10 +3,19 @@ import pytest
 from assay.tasks.answers import extract_final_number, extract_marked_number, normalize_number
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("18", "18"), ("$1,000", "1000"), ("18.00", "18"), ("0.50", "0.5"), ("-3", "-3"), ("7.", "7"),
-    ("abc", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("18", "18"),
+        ("$1,000", "1000"),
+        ("18.00", "18"),
+        ("0.50", "0.5"),
+        ("-3", "-3"),
+        ("7.", "7"),
+        ("abc", None),
+        ("", None),
+    ],
+)
 def test_normalize_number(raw, expected):
     assert normalize_number(raw) == expected
 

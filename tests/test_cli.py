@@ -12,8 +12,13 @@ import pytest
 
 def assay(*args, db=None, env=None):
     extra = ["--db", str(db)] if db is not None else []
-    return subprocess.run([sys.executable, "-m", "assay.cli.main", *args, *extra], capture_output=True,
-                          text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "assay.cli.main", *args, *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def assert_one_line_error(proc, *fragments):
@@ -28,8 +33,20 @@ def assert_one_line_error(proc, *fragments):
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
     db = tmp_path_factory.mktemp("cli") / "cli.db"
-    proc = assay("run", "-m", "smollm2-135m", "-t", "gsm8k", "-t", "arithmetic_mc", "--limit", "3",
-                 "--no-progress", "--json", db=db)
+    proc = assay(
+        "run",
+        "-m",
+        "smollm2-135m",
+        "-t",
+        "gsm8k",
+        "-t",
+        "arithmetic_mc",
+        "--limit",
+        "3",
+        "--no-progress",
+        "--json",
+        db=db,
+    )
     assert proc.returncode == 0, proc.stderr
     return db, json.loads(proc.stdout)
 
@@ -38,8 +55,10 @@ def test_run_json_reports_rows_and_stats(evaluated):
     _, result = evaluated
     assert result["status"] == "done"
     assert result["stats"]["planned"] == 6
-    assert {(r["model"], r["task"]) for r in result["rows"]} == {("smollm2-135m", "gsm8k"),
-                                                                   ("smollm2-135m", "arithmetic_mc")}
+    assert {(r["model"], r["task"]) for r in result["rows"]} == {
+        ("smollm2-135m", "gsm8k"),
+        ("smollm2-135m", "arithmetic_mc"),
+    }
     assert all(r["n"] == 3 for r in result["rows"])
 
 
@@ -86,17 +105,20 @@ def test_report_is_self_contained(evaluated, tmp_path):
     assert proc.returncode == 0, proc.stderr
     html = out.read_text()
     assert "<svg" in html and "smollm2-135m" in html
-    assert "src=\"http" not in html and "href=\"http" not in html
+    assert 'src="http' not in html and 'href="http' not in html
 
 
 def test_user_mistakes_are_one_line_errors(tmp_path):
     db = tmp_path / "e.db"
-    assert_one_line_error(assay("run", "-m", "nope-model", "--no-progress", db=db), "unknown model", "nope-model")
+    assert_one_line_error(
+        assay("run", "-m", "nope-model", "--no-progress", db=db), "unknown model", "nope-model"
+    )
     assert_one_line_error(assay("run", "-t", "gsm9k", "--no-progress", db=db), "unknown task", "gsm8k")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q", "answer": "#### 1"}\n{broken\n')
-    assert_one_line_error(assay("run", "-t", "gsm8k", "--task-arg", f"gsm8k.path={bad}", "--no-progress",
-                                db=db), f"{bad}:2")
+    assert_one_line_error(
+        assay("run", "-t", "gsm8k", "--task-arg", f"gsm8k.path={bad}", "--no-progress", db=db), f"{bad}:2"
+    )
     assert_one_line_error(assay("show", "no-such-run", db=db), "no run")
     assert_one_line_error(assay("leaderboard", db="postgresql://u:secret@127.0.0.1:1/x"), "cannot open")
     assert "secret" not in assay("leaderboard", db="postgresql://u:secret@127.0.0.1:1/x").stderr
@@ -106,7 +128,9 @@ def test_user_mistakes_are_one_line_errors(tmp_path):
 
 def test_export_format_is_checked(evaluated, tmp_path):
     db, result = evaluated
-    assert_one_line_error(assay("export", result["run_id"], "-o", str(tmp_path / "x.xlsx"), db=db), ".parquet")
+    assert_one_line_error(
+        assay("export", result["run_id"], "-o", str(tmp_path / "x.xlsx"), db=db), ".parquet"
+    )
 
 
 def test_nothing_stored_is_lost_when_a_later_run_fails(evaluated):
@@ -135,4 +159,6 @@ def test_yaml_spec_runs_and_bad_yaml_names_the_place(tmp_path):
     assert_one_line_error(assay("run", "--spec", str(wrong_type), db=db), "models", "expected a list")
     bad_task = tmp_path / "task.yaml"
     bad_task.write_text("models: [smollm2-135m]\ntasks: [{name: gsm8k, limit: 2, shots: 3}]\n")
-    assert_one_line_error(assay("run", "--spec", str(bad_task), "--no-progress", db=db), "gsm8k", "bad option")
+    assert_one_line_error(
+        assay("run", "--spec", str(bad_task), "--no-progress", db=db), "gsm8k", "bad option"
+    )

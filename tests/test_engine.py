@@ -15,20 +15,32 @@ from assay.store import Store
 
 
 def cli(*args, db, check=True, timeout=300):
-    proc = subprocess.run([sys.executable, "-m", "assay.cli.main", *args, "--db", str(db)],
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assay.cli.main", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
 
 
 def count(db, table):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(f"select count(*) from {table}").fetchone()[0]
+    """Rows in `table`; 0 while the file exists but the run has not created its tables yet."""
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(f"select count(*) from {table}").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return 0
+        raise
 
 
 def test_evaluate_stores_scores_and_rerun_is_served_from_cache(tmp_path):
-    spec = EvalSpec(models=("smollm2-135m",), tasks=(("gsm8k", {"limit": 2}), ("arithmetic_mc", {"limit": 6})))
+    spec = EvalSpec(
+        models=("smollm2-135m",), tasks=(("gsm8k", {"limit": 2}), ("arithmetic_mc", {"limit": 6}))
+    )
     with Store.open(tmp_path / "a.db") as store:
         first = evaluate(spec, store)
         assert first.status == "done"
@@ -58,10 +70,23 @@ def test_keys_change_with_model_seed_and_prompt_mode(tmp_path):
 @pytest.mark.slow
 def test_kill_9_mid_run_then_same_command_finishes_each_sample_once(tmp_path):
     db = tmp_path / "resume.db"
-    args = ["run", "-m", "smollm2-135m", "-t", "gsm8k", "--limit", "12", "--prompt-mode", "completion",
-            "--no-progress", "--db", str(db)]
-    proc = subprocess.Popen([sys.executable, "-m", "assay.cli.main", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    args = [
+        "run",
+        "-m",
+        "smollm2-135m",
+        "-t",
+        "gsm8k",
+        "--limit",
+        "12",
+        "--prompt-mode",
+        "completion",
+        "--no-progress",
+        "--db",
+        str(db),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assay.cli.main", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.time() + 240
     while time.time() < deadline:
         if db.exists() and count(db, "responses") >= 3:
@@ -77,8 +102,9 @@ def test_kill_9_mid_run_then_same_command_finishes_each_sample_once(tmp_path):
     assert result["stats"]["cached"] == answered_before
     assert result["stats"]["sent"] == 12 - answered_before
     with sqlite3.connect(db) as conn:
-        keys = [k for (k,) in conn.execute(
-            "select unit_key from run_units where run_id = ?", (result["run_id"],))]
+        keys = [
+            k for (k,) in conn.execute("select unit_key from run_units where run_id = ?", (result["run_id"],))
+        ]
         scored = conn.execute("select unit_key, count(*) from scores group by unit_key").fetchall()
     assert len(keys) == 12
     assert sorted(k for k, _ in scored) == sorted(keys)
@@ -88,12 +114,29 @@ def test_kill_9_mid_run_then_same_command_finishes_each_sample_once(tmp_path):
 @pytest.mark.slow
 def test_two_runs_write_one_sqlite_file_at_once(tmp_path):
     db = tmp_path / "shared.db"
-    cmds = [[sys.executable, "-m", "assay.cli.main", "run", "-m", "smollm2-135m", "-t", "arithmetic_mc",
-             "--task-arg", f"arithmetic_mc.seed={seed}", "--limit", "40", "--no-progress", "--db", str(db)]
-            for seed in (1, 2)]
+    cmds = [
+        [
+            sys.executable,
+            "-m",
+            "assay.cli.main",
+            "run",
+            "-m",
+            "smollm2-135m",
+            "-t",
+            "arithmetic_mc",
+            "--task-arg",
+            f"arithmetic_mc.seed={seed}",
+            "--limit",
+            "40",
+            "--no-progress",
+            "--db",
+            str(db),
+        ]
+        for seed in (1, 2)
+    ]
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
         assert "locked" not in err
     assert count(db, "responses") == 80

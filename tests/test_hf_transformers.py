@@ -29,9 +29,12 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}<|assistant|>{% endif %}"
 )
 SENTENCES = [
-    "The capital of France is Paris.", "The capital of Germany is Berlin.",
-    "Question: What is two plus two?\nAnswer: four", "A green elephant walks to London.",
-    "Colours: red, green, blue, yellow.", "The quick brown fox jumps over the lazy dog.",
+    "The capital of France is Paris.",
+    "The capital of Germany is Berlin.",
+    "Question: What is two plus two?\nAnswer: four",
+    "A green elephant walks to London.",
+    "Colours: red, green, blue, yellow.",
+    "The quick brown fox jumps over the lazy dog.",
 ] * 4
 
 
@@ -43,15 +46,29 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
     trainer = trainers.BpeTrainer(vocab_size=200, special_tokens=["<pad>", "<s>", "</s>"])
     tok.train_from_iterator(SENTENCES, trainer=trainer)
     tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
-                                   chat_template=CHAT_TEMPLATE)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        chat_template=CHAT_TEMPLATE,
+    )
 
 
 def build_model(vocab_size: int, seed: int = 0) -> LlamaForCausalLM:
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                         pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
     model = LlamaForCausalLM(config)
     with torch.no_grad():
         # An untrained model could pick EOS at once; a zero row keeps its logit below the maximum.
@@ -120,10 +137,10 @@ def test_sampling_is_seeded(tiny):
 def test_stop_string_truncates_the_text(tiny):
     first = run(tiny.generate(greedy("A green elephant", max_tokens=24)))
     stripped = first.text.strip()
-    stop = stripped[len(stripped) // 2:len(stripped) // 2 + 2]  # a string the greedy output contains
+    stop = stripped[len(stripped) // 2 : len(stripped) // 2 + 2]  # a string the greedy output contains
     assert stop and stop in first.text
     stopped = run(tiny.generate(greedy("A green elephant", max_tokens=24, stop=(stop,))))
-    assert stopped.text == first.text[:first.text.index(stop)]
+    assert stopped.text == first.text[: first.text.index(stop)]
     assert stopped.finish_reason == "stop"
     assert stopped.completion_tokens < first.completion_tokens
 
@@ -142,11 +159,11 @@ def naive_scores(reference, context: str, continuation: str) -> tuple[float, int
     model, tokenizer = reference
     ctx = tokenizer(context)["input_ids"]
     full = tokenizer(context + continuation)["input_ids"]
-    assert full[:len(ctx)] == ctx  # the test strings split cleanly at the boundary
+    assert full[: len(ctx)] == ctx  # the test strings split cleanly at the boundary
     with torch.no_grad():
         logprobs = torch.log_softmax(model(torch.tensor([full])).logits[0].float(), dim=-1)
-    rows = logprobs[len(ctx) - 1:len(full) - 1]
-    targets = torch.tensor(full[len(ctx):])
+    rows = logprobs[len(ctx) - 1 : len(full) - 1]
+    targets = torch.tensor(full[len(ctx) :])
     total = float(rows[torch.arange(len(targets)), targets].sum())
     return total, len(targets), bool((rows.argmax(dim=-1) == targets).all())
 

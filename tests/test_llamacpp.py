@@ -28,17 +28,24 @@ def test_greedy_generation_is_repeatable_and_honours_stop_and_max_tokens(smol):
     again = asyncio.run(smol.generate(req))
     assert first.text == again.text and first.text.strip()
     assert first.completion_tokens <= 40
-    short = asyncio.run(smol.generate(GenerateRequest(prompt=req.prompt, params=GenerationParams(max_tokens=3))))
+    short = asyncio.run(
+        smol.generate(GenerateRequest(prompt=req.prompt, params=GenerationParams(max_tokens=3)))
+    )
     assert short.completion_tokens <= 3 and short.finish_reason == "length"
-    stopped = asyncio.run(smol.generate(GenerateRequest(
-        prompt=req.prompt, params=GenerationParams(max_tokens=40, stop=("\n",)))))
+    stopped = asyncio.run(
+        smol.generate(
+            GenerateRequest(prompt=req.prompt, params=GenerationParams(max_tokens=40, stop=("\n",)))
+        )
+    )
     assert "\n" not in stopped.text
     assert first.text.startswith(stopped.text)
 
 
 def test_chat_generation_uses_the_template(smol):
-    req = GenerateRequest(messages=(Message("user", "What is the capital of France? One word."),),
-                          params=GenerationParams(max_tokens=16))
+    req = GenerateRequest(
+        messages=(Message("user", "What is the capital of France? One word."),),
+        params=GenerationParams(max_tokens=16),
+    )
     out = asyncio.run(smol.generate(req))
     assert "Paris" in out.text
     assert out.prompt_tokens > 15  # template tokens came along with the 10-token question
@@ -53,7 +60,9 @@ def test_loglikelihood_reuses_the_prefix_and_matches_a_fresh_evaluation(smol):
     assert all(lp < 0 for lp in logprobs)
     # Reference: each choice scored alone, context and continuation evaluated from scratch.
     for choice, got in zip(choices, result.scores, strict=True):
-        alone = asyncio.run(smol.loglikelihood(LoglikelihoodRequest(context=context, continuations=(choice,))))
+        alone = asyncio.run(
+            smol.loglikelihood(LoglikelihoodRequest(context=context, continuations=(choice,)))
+        )
         assert got.logprob == pytest.approx(alone.scores[0].logprob, abs=1e-3)
         assert got.num_tokens == alone.scores[0].num_tokens
     llm = smol._model()

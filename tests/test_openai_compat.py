@@ -49,9 +49,12 @@ class Sleeps:
 def with_retries(model, request, policy=None):
     sleeps = Sleeps()
     call = model.generate if isinstance(request, GenerateRequest) else model.loglikelihood
-    (result, attempts) = ask(model, lambda m: call_with_retries(lambda: call(request),
-                                                                policy or RetryPolicy(max_attempts=4),
-                                                                sleep=sleeps))
+    (result, attempts) = ask(
+        model,
+        lambda m: call_with_retries(
+            lambda: call(request), policy or RetryPolicy(max_attempts=4), sleep=sleeps
+        ),
+    )
     return result, attempts, sleeps.delays
 
 
@@ -77,16 +80,20 @@ def proxied(proxy):
 
 
 def test_chat_generate_returns_text(llama_server):
-    request = GenerateRequest(messages=(Message("user", "What is the capital of France? One word."),),
-                              params=GenerationParams(max_tokens=12))
+    request = GenerateRequest(
+        messages=(Message("user", "What is the capital of France? One word."),),
+        params=GenerationParams(max_tokens=12),
+    )
     out = ask(openai_model(llama_server), lambda m: m.generate(request))
     assert "Paris" in out.text
     assert out.prompt_tokens > 10 and 0 < out.completion_tokens <= 12
 
 
 def test_chat_mode_sends_a_plain_prompt_as_a_user_message(llama_server):
-    out = ask(openai_model(llama_server, mode="chat"),
-              lambda m: m.generate(completion("What is the capital of France? One word.", max_tokens=12)))
+    out = ask(
+        openai_model(llama_server, mode="chat"),
+        lambda m: m.generate(completion("What is the capital of France? One word.", max_tokens=12)),
+    )
     assert "Paris" in out.text
     assert out.prompt_tokens > 20  # the chat template's system prompt came along
 
@@ -146,8 +153,9 @@ def test_loglikelihood_matches_the_logprob_of_a_generated_token(llama_server):
     generated = httpx.post(f"{llama_server}/completions", json=body, timeout=60).json()
     token = generated["choices"][0]["logprobs"]["tokens"][0]
     expected = generated["choices"][0]["logprobs"]["token_logprobs"][0]
-    result = ask(openai_model(llama_server),
-                 lambda m: m.loglikelihood(LoglikelihoodRequest(FRANCE, (token,))))
+    result = ask(
+        openai_model(llama_server), lambda m: m.loglikelihood(LoglikelihoodRequest(FRANCE, (token,)))
+    )
     assert result.scores[0].logprob == pytest.approx(expected, abs=0.1)
     assert result.scores[0].is_greedy
 
@@ -215,8 +223,9 @@ def test_401_is_not_retried_and_says_where_the_key_comes_from(proxied, proxy):
         with_retries(openai_model(proxied), completion())
     err = info.value
     assert not err.retryable and err.attempts == 1 and proxy.received == 1
-    assert err.reason == (f"authentication failed (HTTP 401) at {proxied}/completions: "
-                          "check the API key in $OPENAI_API_KEY")
+    assert err.reason == (
+        f"authentication failed (HTTP 401) at {proxied}/completions: check the API key in $OPENAI_API_KEY"
+    )
 
 
 def test_503_twice_then_ok_takes_three_attempts(proxied, proxy):
@@ -252,8 +261,9 @@ def test_a_server_slower_than_the_timeout_times_out(proxied, proxy):
 
 def test_policy_timeout_bounds_each_attempt(proxied, proxy):
     proxy.delay_next(1, 2.0)
-    out, attempts, _ = with_retries(openai_model(proxied), completion(max_tokens=2),
-                                    RetryPolicy(max_attempts=2, timeout=0.5))
+    out, attempts, _ = with_retries(
+        openai_model(proxied), completion(max_tokens=2), RetryPolicy(max_attempts=2, timeout=0.5)
+    )
     assert out.text and attempts == 2
 
 

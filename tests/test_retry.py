@@ -48,8 +48,13 @@ def test_success_on_first_try_does_not_wait():
 def test_retryable_errors_are_retried_and_attempts_counted():
     sleeps, script = Sleeps(), Script(busy(), busy())
     seen = []
-    result = run(script, RetryPolicy(max_attempts=5), sleep=sleeps, rng=random.Random(1),
-                 on_retry=lambda attempt, err, delay: seen.append((attempt, err.status, delay)))
+    result = run(
+        script,
+        RetryPolicy(max_attempts=5),
+        sleep=sleeps,
+        rng=random.Random(1),
+        on_retry=lambda attempt, err, delay: seen.append((attempt, err.status, delay)),
+    )
     assert result == ("ok", 3)
     assert script.calls == 3
     assert [(a, s) for a, s, _ in seen] == [(1, 503), (2, 503)]
@@ -79,8 +84,12 @@ def test_gives_up_after_max_attempts_with_the_last_error():
 def test_retry_after_is_a_floor_capped_by_max_delay():
     sleeps = Sleeps()
     policy = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=5.0)
-    run(Script(busy(retry_after=2.0), busy(retry_after=60.0), busy()), policy, sleep=sleeps,
-        rng=random.Random(0))
+    run(
+        Script(busy(retry_after=2.0), busy(retry_after=60.0), busy()),
+        policy,
+        sleep=sleeps,
+        rng=random.Random(0),
+    )
     assert sleeps.delays[0] >= 2.0
     assert sleeps.delays[1] == 5.0  # a minute-long Retry-After is capped, not obeyed
     assert sleeps.delays[2] <= 0.04

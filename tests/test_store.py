@@ -20,9 +20,16 @@ SPAWN = multiprocessing.get_context("spawn")
 
 
 def unit(key: str, pad: int = 0) -> UnitRecord:
-    return UnitRecord(key=key, model="m", model_identity={"backend": "test", "name": "m"}, task="t",
-                      task_version="1", sample_id=key, request={"prompt": f"q {key}", "pad": "x" * pad},
-                      sample={"target": key})
+    return UnitRecord(
+        key=key,
+        model="m",
+        model_identity={"backend": "test", "name": "m"},
+        task="t",
+        task_version="1",
+        sample_id=key,
+        request={"prompt": f"q {key}", "pad": "x" * pad},
+        sample={"target": key},
+    )
 
 
 def units(prefix: str, n: int, pad: int = 0) -> list[UnitRecord]:
@@ -93,8 +100,9 @@ def test_put_scores_replaces_earlier_scores(any_store):
     run = any_store.create_run({})
     any_store.add_units(run, units("s", 2))
     any_store.put_scores([("s0000", {"acc": 0.0}, "x"), ("s0001", {"acc": 0.0}, None)])
-    any_store.put_scores([("s0000", {"acc": 1.0, "f1": 0.5}, "y"),
-                          ("s0000", {"acc": 1.0, "f1": 0.75}, "z")])  # the last of a key wins
+    any_store.put_scores(
+        [("s0000", {"acc": 1.0, "f1": 0.5}, "y"), ("s0000", {"acc": 1.0, "f1": 0.75}, "z")]
+    )  # the last of a key wins
     rows = {r.key: r for r in any_store.results(run)}
     assert (rows["s0000"].scores, rows["s0000"].extracted) == ({"acc": 1.0, "f1": 0.75}, "z")
     assert (rows["s0001"].scores, rows["s0001"].extracted) == ({"acc": 0.0}, None)
@@ -123,8 +131,9 @@ def test_get_run_by_id_prefix_and_latest(any_store):
 
 def test_a_store_from_a_newer_assay_is_refused(any_store):
     with any_store.engine.begin() as conn:
-        conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (:v, 0)"),
-                     {"v": SCHEMA_VERSION + 1})
+        conn.execute(
+            text("INSERT INTO schema_version (version, applied_at) VALUES (:v, 0)"), {"v": SCHEMA_VERSION + 1}
+        )
     any_store.close()
     with pytest.raises(StoreError, match="upgrade assay") as info:
         Store.open(any_store.url)
@@ -205,12 +214,15 @@ def test_sqlite_full_disk_is_a_one_line_store_error_and_keeps_earlier_rows(tmp_p
 
 
 # -- bad URLs ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", [
-    "postgresql://nobody:Sup3rSecretPw@127.0.0.1:1/x",  # nothing listens on port 1
-    "postgresql://nobody:Sup3rSecretPw@127.0.0.1:notaport/x",
-    "postgresql://nobody:Sup3r@SecretPw@127.0.0.1:1/x",  # an unencoded "@" in the password
-    "nosuchdb://nobody:Sup3rSecretPw@127.0.0.1:1/x",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nobody:Sup3rSecretPw@127.0.0.1:1/x",  # nothing listens on port 1
+        "postgresql://nobody:Sup3rSecretPw@127.0.0.1:notaport/x",
+        "postgresql://nobody:Sup3r@SecretPw@127.0.0.1:1/x",  # an unencoded "@" in the password
+        "nosuchdb://nobody:Sup3rSecretPw@127.0.0.1:1/x",
+    ],
+)
 def test_a_bad_url_is_a_one_line_store_error_without_the_password(url):
     with pytest.raises(StoreError) as info:
         Store.open(url)
@@ -247,8 +259,13 @@ def _write_a_run(barrier, target: str, worker: int) -> None:
         else:
             store.put_response(u.key, {"text": f"{worker}:{u.key}"}, latency_s=0.01, attempts=1)
         if i % 10 == 9:
-            store.put_scores([(v.key, {"acc": float(worker)}, None)
-                              for j, v in enumerate(plan[i - 9:i + 1], i - 9) if not _failed(j)])
+            store.put_scores(
+                [
+                    (v.key, {"acc": float(worker)}, None)
+                    for j, v in enumerate(plan[i - 9 : i + 1], i - 9)
+                    if not _failed(j)
+                ]
+            )
     store.finish_run(run, "done", {"worker": worker})
     store.close()
 
@@ -300,8 +317,13 @@ def _check_concurrent_writes(target) -> None:
                         assert row.response == {"text": f"{worker}:{u.key}"}
                         assert row.scores == {"acc": float(worker)}
                     scored.add(u.key)
-        assert store.counts() == {"runs": N_WORKERS, "units": N_SHARED + N_WORKERS * (N_UNITS - N_SHARED),
-                                  "responses": len(answered), "scores": len(scored), "errors": errors}
+        assert store.counts() == {
+            "runs": N_WORKERS,
+            "units": N_SHARED + N_WORKERS * (N_UNITS - N_SHARED),
+            "responses": len(answered),
+            "scores": len(scored),
+            "errors": errors,
+        }
 
 
 def test_processes_write_to_one_sqlite_file_at_once(tmp_path):
@@ -368,14 +390,25 @@ def test_postgres_writers_adding_overlapping_units_do_not_deadlock(pg_url):
 
 
 def _unit_row(key: str) -> dict:
-    return dict(key=key, model="m", model_identity_json="{}", task="t", task_version="1", sample_id=key,
-                request_json="{}", sample_json="{}", created_at=0.0)
+    return dict(
+        key=key,
+        model="m",
+        model_identity_json="{}",
+        task="t",
+        task_version="1",
+        sample_id=key,
+        request_json="{}",
+        sample_json="{}",
+        created_at=0.0,
+    )
 
 
 def _wait_for_a_lock_wait(store: Store) -> None:
     """Until some session of this database waits on a row lock (the writer under test is blocked)."""
-    query = text("SELECT count(*) FROM pg_stat_activity "
-                 "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     for _ in range(600):
         with store.engine.connect() as conn:
             if conn.execute(query).scalar_one():

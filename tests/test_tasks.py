@@ -47,16 +47,21 @@ def test_gsm8k_chat_request_and_scoring():
     assert wrong.values["exact_match"] == 0.0 and wrong.extracted == "17"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"question": "q", "answer": "#### 3"}\n{not json}\n', ":2: not valid JSON"),
-    ('{"question": "q", "answer": "no marker"}\n', ":1: the answer has no '#### <number>' line"),
-    ('{"answer": "#### 3"}\n', ":1: field 'question' is missing"),
-    ('[1, 2]\n', ":1: expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"question": "q", "answer": "#### 3"}\n{not json}\n', ":2: not valid JSON"),
+        ('{"question": "q", "answer": "no marker"}\n', ":1: the answer has no '#### <number>' line"),
+        ('{"answer": "#### 3"}\n', ":1: field 'question' is missing"),
+        ("[1, 2]\n", ":1: expected a JSON object"),
+    ],
+)
 def test_gsm8k_malformed_rows_name_file_and_line(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(content)
-    with pytest.raises(DatasetError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+    with pytest.raises(
+        DatasetError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")
+    ):
         list(tasks.get("gsm8k")(path=str(path)).samples())
 
 
@@ -72,7 +77,7 @@ def test_arithmetic_mc_is_deterministic_and_answerable():
     assert first == again and first != other
     for sample in first:
         a, op, b = sample.input.removeprefix("What is ").rstrip("?").split()
-        assert sample.choices[sample.answer_index] == str(eval(f"{a}{op}{b}"))  # noqa: S307
+        assert sample.choices[sample.answer_index] == str(eval(f"{a}{op}{b}"))
         assert len(set(sample.choices)) == 4
 
 
@@ -105,7 +110,7 @@ def test_bigbench_bad_task_file(tmp_path):
         list(tasks.get("bigbench")(path=str(tmp_path)).samples())
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(DatasetError, match="no task.json"):
+    with pytest.raises(DatasetError, match=r"no task\.json"):
         tasks.get("bigbench")(path=str(empty))
     with pytest.raises(DatasetError, match="does not exist"):
         tasks.get("bigbench")(path=str(tmp_path / "missing"))

@@ -21,7 +21,7 @@ def test_split_model_assembles_checks_and_refuses_a_mismatch(tmp_path):
     assert assemble(good, parts, tmp_path / "cache") == target  # second call: verified, not rebuilt
 
     bad = SplitGGUF("toy2", "toy2.gguf", (), "0" * 64, "toy")
-    with pytest.raises(AssayError, match="toy2: the assembled file has sha256 .* expected 0000"):
+    with pytest.raises(AssayError, match=r"toy2: the assembled file has sha256 .* expected 0000"):
         assemble(bad, parts, tmp_path / "cache")
     assert not (tmp_path / "cache" / "toy2.gguf").exists()
     assert not list((tmp_path / "cache").glob("*.partial"))

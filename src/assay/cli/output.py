@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -28,11 +29,17 @@ def _fmt(value: float | None, stderr: float | None = None) -> str:
     return f"{value:.3f}" + (f" ± {stderr:.3f}" if stderr is not None else "")
 
 
-def print_leaderboard(console: Console, rows: Sequence[LeaderboardRow], rates: Sequence[tuple[str, float]],
-                      *, as_json: bool = False, as_csv: bool = False, title: str = "leaderboard") -> None:
+def print_leaderboard(
+    console: Console,
+    rows: Sequence[LeaderboardRow],
+    rates: Sequence[tuple[str, float]],
+    *,
+    as_json: bool = False,
+    as_csv: bool = False,
+    title: str = "leaderboard",
+) -> None:
     if as_json:
-        console.print_json(json.dumps({"rows": [asdict(r) for r in rows],
-                                       "mean_win_rate": dict(rates)}, default=_json_default))
+        emit_json({"rows": [asdict(r) for r in rows], "mean_win_rate": dict(rates)})
         return
     if as_csv:
         buf = io.StringIO()
@@ -59,15 +66,34 @@ def print_leaderboard(console: Console, rows: Sequence[LeaderboardRow], rates: S
         cells = []
         for task in tasks:
             r = cell.get((model, task))
-            cells.append("-" if r is None else _fmt(r.value, r.stderr) + (f" [{r.errors} err]" if r.errors else ""))
+            cells.append(
+                "-" if r is None else _fmt(r.value, r.stderr) + (f" [{r.errors} err]" if r.errors else "")
+            )
         table.add_row(str(i), Text(model), _fmt(rate), *[Text(c) for c in cells])
     console.print(table)
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
     return str(value)
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinities become null: JSON has no spelling for them and parsers reject Python's."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def emit_json(value: Any) -> None:
+    """Machine output: plain, valid JSON on stdout (no colour, no wrapping)."""
+    sys.stdout.write(
+        json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
+        + "\n"
+    )
 
 
 def print_run_result(console: Console, store: Store, result: Any, *, as_json: bool) -> None:
@@ -76,36 +102,53 @@ def print_run_result(console: Console, store: Store, result: Any, *, as_json: bo
     rows = run_rows(store.results(result.run_id))
     rates = win_rates(rows)
     if as_json:
-        console.print_json(json.dumps({
-            "run_id": result.run_id, "status": result.status, "stats": asdict(result.stats),
-            "duration_s": result.duration_s, "prompt_modes": result.prompt_modes,
-            "rows": [asdict(r) for r in rows], "mean_win_rate": dict(rates)}, default=_json_default))
+        emit_json(
+            {
+                "run_id": result.run_id,
+                "status": result.status,
+                "stats": asdict(result.stats),
+                "duration_s": result.duration_s,
+                "prompt_modes": result.prompt_modes,
+                "rows": [asdict(r) for r in rows],
+                "mean_win_rate": dict(rates),
+            }
+        )
         return
     s = result.stats
-    console.print(f"run {result.run_id}: {s.planned} units, {s.cached} from cache, {s.sent} requests sent, "
-                  f"{s.errors} failed, {result.scored} scored in {result.duration_s:.1f}s")
+    console.print(
+        f"run {result.run_id}: {s.planned} units, {s.cached} from cache, {s.sent} requests sent, "
+        f"{s.errors} failed, {result.scored} scored in {result.duration_s:.1f}s"
+    )
     print_leaderboard(console, rows, rates, title=f"run {result.run_id}")
     if s.errors:
-        console.print(f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "
-                      "run the same command again to retry them")
+        console.print(
+            f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "
+            "run the same command again to retry them"
+        )
 
 
 def print_runs(console: Console, runs: Sequence[RunRecord], *, as_json: bool) -> None:
     if as_json:
-        console.print_json(json.dumps([asdict(r) for r in runs]))
+        emit_json([asdict(r) for r in runs])
         return
     table = Table(title="runs")
     for col in ("id", "created", "status", "models", "tasks"):
         table.add_column(col)
     for r in runs:
         tasks = ", ".join(name for name, _ in r.spec.get("tasks", []))
-        table.add_row(r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)), r.status,
-                      Text(", ".join(r.spec.get("models", []))), Text(tasks))
+        table.add_row(
+            r.id,
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
+            r.status,
+            Text(", ".join(r.spec.get("models", []))),
+            Text(tasks),
+        )
     console.print(table)
 
 
-def print_samples(console: Console, records: list[dict[str, Any]], *, wrong: bool, limit: int,
-                  as_json: bool) -> None:
+def print_samples(
+    console: Console, records: list[dict[str, Any]], *, wrong: bool, limit: int, as_json: bool
+) -> None:
     def headline(rec: dict[str, Any]) -> float | None:
         return next((v for k, v in rec.items() if k.startswith("score.")), None)
 
@@ -113,7 +156,7 @@ def print_samples(console: Console, records: list[dict[str, Any]], *, wrong: boo
         records = [r for r in records if (headline(r) is not None and headline(r) < 1) or r["error"]]
     records = records[:limit]
     if as_json:
-        console.print_json(json.dumps(records, default=_json_default))
+        emit_json(records)
         return
     for rec in records:
         score = headline(rec)
@@ -121,8 +164,12 @@ def print_samples(console: Console, records: list[dict[str, Any]], *, wrong: boo
         console.rule(Text(f"{rec['model']} · {rec['task']} · sample {rec['sample_id']} · {status}"))
         console.print(Text("prompt:   ", style="bold") + Text(_clip(rec["prompt"])))
         console.print(Text("response: ", style="bold") + Text(_clip(rec["response"] or "")))
-        console.print(Text("extracted: ", style="bold") + Text(str(rec["extracted"])) +
-                      Text("   target: ", style="bold") + Text(str(rec["target"])))
+        console.print(
+            Text("extracted: ", style="bold")
+            + Text(str(rec["extracted"]))
+            + Text("   target: ", style="bold")
+            + Text(str(rec["target"]))
+        )
     if not records:
         console.print("no samples to show")
 

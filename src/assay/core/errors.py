@@ -1,4 +1,4 @@
-"""Error types. `AssayError` and its children are user-facing: the CLI prints their message, not a traceback."""
+"""Error types. `AssayError` and its children are user-facing: the CLI prints the message, no traceback."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ class ModelRequestError(Exception):
     `retry_after` carries a server's Retry-After in seconds when it sent one.
     """
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None,
-                 status: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable

@@ -17,13 +17,22 @@ def content_key(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def unit_key(*, model_identity: dict[str, Any], task_name: str, task_version: str, sample_id: str,
-             request: Any, seed: int | None) -> str:
+def unit_key(
+    *,
+    model_identity: dict[str, Any],
+    task_name: str,
+    task_version: str,
+    sample_id: str,
+    request: Any,
+    seed: int | None,
+) -> str:
     """Key of one work unit. The model identity is always part of it (a peer once forgot)."""
-    return content_key({
-        "model": model_identity,
-        "task": {"name": task_name, "version": task_version},
-        "sample": sample_id,
-        "request": request,
-        "seed": seed,
-    })
+    return content_key(
+        {
+            "model": model_identity,
+            "task": {"name": task_name, "version": task_version},
+            "sample": sample_id,
+            "request": request,
+            "seed": seed,
+        }
+    )

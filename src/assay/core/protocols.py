@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from assay.core.types import (
-    Generation,
     GenerateRequest,
+    Generation,
     LoglikelihoodRequest,
     LoglikelihoodResult,
     Request,

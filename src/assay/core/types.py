@@ -108,7 +108,7 @@ class Score:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What the user asked for: a backend and its arguments. Identity (for keys) comes from the built model."""
+    """What the user asked for: a backend and its arguments. Identity (for keys) comes from the model."""
 
     name: str
     backend: str
@@ -152,7 +152,9 @@ def response_from_json(data: dict[str, Any]) -> Response:
 
 def sample_from_json(data: dict[str, Any]) -> Sample:
     return Sample(
-        id=data["id"], input=data["input"], target=data.get("target"),
+        id=data["id"],
+        input=data["input"],
+        target=data.get("target"),
         choices=tuple(data["choices"]) if data.get("choices") is not None else None,
         answer_index=data.get("answer_index"),
         metadata=tuple((k, v) for k, v in data.get("metadata", ())),

@@ -31,8 +31,9 @@ async def _call(unit: WorkUnit) -> Response:
     return await unit.model.generate(unit.request)
 
 
-async def execute(units: Sequence[WorkUnit], store: Store, run_id: str, *, policy: RetryPolicy,
-                  progress: RunProgress) -> ExecutionStats:
+async def execute(
+    units: Sequence[WorkUnit], store: Store, run_id: str, *, policy: RetryPolicy, progress: RunProgress
+) -> ExecutionStats:
     """Answer every unit not already in the store. A unit that fails after retries is recorded as an
     error (with its reason) and left unanswered, so the next run tries it again."""
     stats = ExecutionStats(planned=len(units))
@@ -50,7 +51,9 @@ async def execute(units: Sequence[WorkUnit], store: Store, run_id: str, *, polic
             started = time.perf_counter()
             try:
                 stats.sent += 1
-                result, attempts = await call_with_retries(lambda: _call(unit), policy, on_retry=count_attempt)
+                result, attempts = await call_with_retries(
+                    lambda: _call(unit), policy, on_retry=count_attempt
+                )
             except ModelRequestError as exc:
                 store.put_error(run_id, unit.key, exc.reason, attempts=getattr(exc, "attempts", 1))
                 stats.errors += 1

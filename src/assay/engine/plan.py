@@ -70,12 +70,25 @@ def plan(models: Sequence[Model], runs: Sequence[TaskRun], *, seed: int | None =
         requests = [with_seed(run.task.build_request(s, chat=chat), seed) for s in samples]
         for model in models:
             for sample, request in zip(samples, requests, strict=True):
-                key = unit_key(model_identity=model.identity, task_name=run.task.name,
-                               task_version=run.task.version, sample_id=sample.id,
-                               request=to_jsonable(request), seed=seed)
+                key = unit_key(
+                    model_identity=model.identity,
+                    task_name=run.task.name,
+                    task_version=run.task.version,
+                    sample_id=sample.id,
+                    request=to_jsonable(request),
+                    seed=seed,
+                )
                 if key in seen:
                     continue
                 seen.add(key)
-                units.append(WorkUnit(key=key, model_name=model.name, model=model, task=run.task,
-                                      sample=sample, request=request))
+                units.append(
+                    WorkUnit(
+                        key=key,
+                        model_name=model.name,
+                        model=model,
+                        task=run.task,
+                        sample=sample,
+                        request=request,
+                    )
+                )
     return units

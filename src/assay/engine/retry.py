@@ -37,8 +37,9 @@ class RetryPolicy:
             raise ValueError(f"timeout must be positive, not {self.timeout}")
 
 
-def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random,
-                  retry_after: float | None = None) -> float:
+def backoff_delay(
+    attempt: int, policy: RetryPolicy, rng: random.Random, retry_after: float | None = None
+) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based).
 
     Full jitter (uniform in [0, cap]) spreads out clients that failed together; a server's
@@ -60,9 +61,14 @@ async def _attempt(make_call: Callable[[], Awaitable[T]], timeout: float | None)
         raise ModelRequestError(f"timed out after {timeout:g}s", retryable=True) from None
 
 
-async def call_with_retries(make_call: Callable[[], Awaitable[T]], policy: RetryPolicy, *,
-                            sleep: Sleep = asyncio.sleep, rng: random.Random | None = None,
-                            on_retry: OnRetry | None = None) -> tuple[T, int]:
+async def call_with_retries(
+    make_call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    rng: random.Random | None = None,
+    on_retry: OnRetry | None = None,
+) -> tuple[T, int]:
     """Run `make_call` until it succeeds; return (result, attempts).
 
     A non-retryable error is raised at once. After the last attempt the last error is raised with

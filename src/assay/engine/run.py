@@ -76,8 +76,15 @@ def build_task_runs(spec: EvalSpec) -> list[TaskRun]:
         except TypeError as exc:
             raise ConfigError(f"task {name}: bad option ({exc})") from None
         assert isinstance(task, Task)
-        runs.append(TaskRun(task=task, options=opts, limit=limit, prompt_mode=spec.prompt_mode,
-                            sample_ids=frozenset(spec.sample_ids) if spec.sample_ids else None))
+        runs.append(
+            TaskRun(
+                task=task,
+                options=opts,
+                limit=limit,
+                prompt_mode=spec.prompt_mode,
+                sample_ids=frozenset(spec.sample_ids) if spec.sample_ids else None,
+            )
+        )
     return runs
 
 
@@ -96,8 +103,11 @@ async def _evaluate(spec: EvalSpec, store: Store, *, show_progress: bool) -> Run
         await _check_models(models)
         units = plan(models, runs, seed=spec.seed)
         prompt_modes = {r.task.name: ("chat" if r.uses_chat() else "completion") for r in runs}
-        record = {**to_jsonable(dataclasses.asdict(spec)), "prompt_modes": prompt_modes,
-                  "model_identities": {m.name: m.identity for m in models}}
+        record = {
+            **to_jsonable(dataclasses.asdict(spec)),
+            "prompt_modes": prompt_modes,
+            "model_identities": {m.name: m.identity for m in models},
+        }
         run_id = store.create_run(record)
         store.add_units(run_id, [_unit_record(u) for u in units])
         policy = RetryPolicy(max_attempts=spec.max_attempts, timeout=spec.timeout)
@@ -114,16 +124,29 @@ async def _evaluate(spec: EvalSpec, store: Store, *, show_progress: bool) -> Run
     finally:
         for model in models:
             await model.aclose()
-    return RunResult(run_id=run_id, status=status, stats=stats, scored=scored,
-                     duration_s=time.perf_counter() - started, prompt_modes=prompt_modes)
+    return RunResult(
+        run_id=run_id,
+        status=status,
+        stats=stats,
+        scored=scored,
+        duration_s=time.perf_counter() - started,
+        prompt_modes=prompt_modes,
+    )
 
 
 def _unit_record(unit: Any) -> Any:
     from assay.store import UnitRecord
 
-    return UnitRecord(key=unit.key, model=unit.model_name, model_identity=unit.model.identity,
-                      task=unit.task.name, task_version=unit.task.version, sample_id=unit.sample.id,
-                      request=to_jsonable(unit.request), sample=to_jsonable(unit.sample))
+    return UnitRecord(
+        key=unit.key,
+        model=unit.model_name,
+        model_identity=unit.model.identity,
+        task=unit.task.name,
+        task_version=unit.task.version,
+        sample_id=unit.sample.id,
+        request=to_jsonable(unit.request),
+        sample=to_jsonable(unit.sample),
+    )
 
 
 def evaluate(spec: EvalSpec, store: Store, *, show_progress: bool = False) -> RunResult:

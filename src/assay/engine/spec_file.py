@@ -1,13 +1,13 @@
 """Run specs from YAML files, validated field by field with errors that name the field.
 
-    models: [smollm2-135m, "openai:my-model"]
-    model_args: {base_url: "http://127.0.0.1:8000/v1"}
-    tasks:
-      - gsm8k                          # a task or suite name
-      - {name: gsm8k, num_fewshot: 5, limit: 50}
-    limit: 100
-    seed: 0
-    prompt_mode: auto                  # auto | chat | completion
+models: [smollm2-135m, "openai:my-model"]
+model_args: {base_url: "http://127.0.0.1:8000/v1"}
+tasks:
+  - gsm8k                          # a task or suite name
+  - {name: gsm8k, num_fewshot: 5, limit: 50}
+limit: 100
+seed: 0
+prompt_mode: auto                  # auto | chat | completion
 """
 
 from __future__ import annotations
@@ -20,8 +20,17 @@ import yaml
 from assay.core.errors import ConfigError
 from assay.engine.run import EvalSpec, expand_tasks
 
-_ALLOWED = {"models", "model_args", "tasks", "limit", "seed", "prompt_mode", "sample_ids", "max_attempts",
-            "timeout"}
+_ALLOWED = {
+    "models",
+    "model_args",
+    "tasks",
+    "limit",
+    "seed",
+    "prompt_mode",
+    "sample_ids",
+    "max_attempts",
+    "timeout",
+}
 
 
 def load_spec_file(path: Path) -> EvalSpec:
@@ -38,7 +47,7 @@ def load_spec_file(path: Path) -> EvalSpec:
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], where: str, what: str) -> Any:
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ConfigError(f"{where}: expected {what}, got {type(value).__name__} {value!r}")
     return value
 
@@ -65,7 +74,9 @@ def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
     _expect(raw, dict, where, "a mapping with models and tasks")
     unknown = set(raw) - _ALLOWED
     if unknown:
-        raise ConfigError(f"{where}: unknown field {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(_ALLOWED))})")
+        raise ConfigError(
+            f"{where}: unknown field {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(_ALLOWED))})"
+        )
     models = _expect(raw.get("models"), list, f"{where}: models", "a list of model names")
     for i, name in enumerate(models):
         _expect(name, str, f"{where}: models[{i}]", "a model name")
@@ -79,10 +90,13 @@ def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
     if sample_ids is not None:
         _expect(sample_ids, list, f"{where}: sample_ids", "a list of sample ids")
     return EvalSpec(
-        models=tuple(models), tasks=_tasks(raw.get("tasks"), where), limit=limit,
-        seed=_expect(raw.get("seed", 0), int, f"{where}: seed", "an integer"), prompt_mode=mode,
+        models=tuple(models),
+        tasks=_tasks(raw.get("tasks"), where),
+        limit=limit,
+        seed=_expect(raw.get("seed", 0), int, f"{where}: seed", "an integer"),
+        prompt_mode=mode,
         model_args=_expect(raw.get("model_args", {}), dict, f"{where}: model_args", "a mapping"),
         sample_ids=tuple(str(s) for s in sample_ids) if sample_ids else None,
         max_attempts=_expect(raw.get("max_attempts", 5), int, f"{where}: max_attempts", "an integer"),
-        timeout=float(_expect(raw.get("timeout", 600.0), int | float, f"{where}: timeout", "seconds")),
+        timeout=float(_expect(raw.get("timeout", 600.0), (int, float), f"{where}: timeout", "seconds")),
     )

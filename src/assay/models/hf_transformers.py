@@ -108,14 +108,19 @@ def torch_dtype_of(name: str) -> Any:
 class TransformersModel:
     """A causal LM from a local directory. One request at a time, each in a worker thread."""
 
-    def __init__(self, name: str, directory: Path, *, dtype: str = "float32",
-                 revision: str | None = None) -> None:
+    def __init__(
+        self, name: str, directory: Path, *, dtype: str = "float32", revision: str | None = None
+    ) -> None:
         self.name = name
         self.directory = directory
         self.dtype = dtype
         self.max_concurrency = 1
-        self.identity: dict[str, Any] = {"backend": "hf", "path": str(directory),
-                                         "content_sha256": content_sha256(directory), "dtype": dtype}
+        self.identity: dict[str, Any] = {
+            "backend": "hf",
+            "path": str(directory),
+            "content_sha256": content_sha256(directory),
+            "dtype": dtype,
+        }
         if revision:
             self.identity["revision"] = revision
         self._model: Any = None
@@ -132,7 +137,8 @@ class TransformersModel:
             try:
                 tokenizer = transformers.AutoTokenizer.from_pretrained(self.directory, local_files_only=True)
                 model = transformers.AutoModelForCausalLM.from_pretrained(
-                    self.directory, local_files_only=True, **{_dtype_kwarg(transformers): torch_dtype})
+                    self.directory, local_files_only=True, **{_dtype_kwarg(transformers): torch_dtype}
+                )
             except (OSError, ValueError) as exc:
                 raise AssayError(f"transformers cannot load {self.directory}: {exc}") from None
             self._tokenizer, self._model = tokenizer, model.eval()
@@ -180,19 +186,25 @@ class TransformersModel:
             return Generation(text="", finish_reason="length", prompt_tokens=len(prompt), completion_tokens=0)
         limit = self._window()
         if limit is not None and len(prompt) >= limit:
-            raise ModelRequestError(f"a prompt of {len(prompt)} tokens fills the model's window of {limit}",
-                                    retryable=False)
+            raise ModelRequestError(
+                f"a prompt of {len(prompt)} tokens fills the model's window of {limit}", retryable=False
+            )
         # Generation past the window is cut short, like any other length limit.
         max_new = p.max_tokens if limit is None else min(p.max_tokens, limit - len(prompt))
         config = _generation_config(transformers, model, tokenizer, request, max_new)
         stopping = transformers.StoppingCriteriaList(
-            [_stop_criterion(transformers, tokenizer, p.stop, len(prompt))] if p.stop else [])
+            [_stop_criterion(transformers, tokenizer, p.stop, len(prompt))] if p.stop else []
+        )
         if p.temperature > 0 and p.seed is not None:
             torch.manual_seed(p.seed)
         with torch.inference_mode():
-            output = model.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt),
-                                    dtype=torch.long), generation_config=config, stopping_criteria=stopping)
-        new = output[0, len(prompt):].tolist()
+            output = model.generate(
+                torch.tensor([prompt]),
+                attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+                generation_config=config,
+                stopping_criteria=stopping,
+            )
+        new = output[0, len(prompt) :].tolist()
         eos = _as_set(config.eos_token_id)
         ended_on_eos = bool(new) and new[-1] in eos
         if ended_on_eos:
@@ -202,8 +214,12 @@ class TransformersModel:
         if cut >= 0:
             text = text[:cut]
         finish = "stop" if cut >= 0 or ended_on_eos else "length"
-        return Generation(text=text, finish_reason=finish, prompt_tokens=len(prompt),
-                          completion_tokens=len(new) + int(ended_on_eos))
+        return Generation(
+            text=text,
+            finish_reason=finish,
+            prompt_tokens=len(prompt),
+            completion_tokens=len(new) + int(ended_on_eos),
+        )
 
     def _window(self) -> int | None:
         limit = getattr(self._model.config, "max_position_embeddings", None)
@@ -220,8 +236,9 @@ class TransformersModel:
             return LoglikelihoodResult(scores=tuple(_score([], []) for _ in conts), tokens_evaluated=0)
         limit = self._window()
         if limit is not None and len(ctx) + longest > limit:
-            raise ModelRequestError(f"{len(ctx) + longest} tokens exceed the model's window of {limit}",
-                                    retryable=False)
+            raise ModelRequestError(
+                f"{len(ctx) + longest} tokens exceed the model's window of {limit}", retryable=False
+            )
         with torch.inference_mode():
             out = model(torch.tensor([ctx]), use_cache=True)
             # Row k predicts token k+1; the context's last row predicts each continuation's first token.
@@ -245,8 +262,9 @@ class TransformersModel:
         return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
 
 
-def split_tokens(tokenizer: Any, context: str,
-                 continuations: tuple[str, ...]) -> tuple[list[int], list[list[int]]]:
+def split_tokens(
+    tokenizer: Any, context: str, continuations: tuple[str, ...]
+) -> tuple[list[int], list[list[int]]]:
     """Context tokens (shared by all choices) and each continuation's tokens.
 
     Rule: trailing spaces of the context move onto each continuation ("Answer: " + "B" -> "Answer:" + " B"),
@@ -257,7 +275,7 @@ def split_tokens(tokenizer: Any, context: str,
     An empty context starts from the BOS (or else EOS) token so the first continuation token has a predictor.
     """
     stripped = context.rstrip(" ")
-    moved = context[len(stripped):]
+    moved = context[len(stripped) :]
     ctx = list(tokenizer(stripped, add_special_tokens=True)["input_ids"])
     if not ctx:
         start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
@@ -270,8 +288,8 @@ def split_tokens(tokenizer: Any, context: str,
             conts.append([])
             continue
         joined = list(tokenizer(stripped + moved + cont, add_special_tokens=True)["input_ids"])
-        if joined[:len(ctx)] == ctx and len(joined) > len(ctx):
-            conts.append(joined[len(ctx):])
+        if joined[: len(ctx)] == ctx and len(joined) > len(ctx):
+            conts.append(joined[len(ctx) :])
         else:
             conts.append(list(tokenizer(moved + cont, add_special_tokens=False)["input_ids"]))
     return ctx, conts
@@ -303,18 +321,23 @@ def _as_set(ids: Any) -> set[int]:
     return {int(ids)} if isinstance(ids, int) else {int(i) for i in ids}
 
 
-def _generation_config(transformers: Any, model: Any, tokenizer: Any, request: GenerateRequest,
-                       max_new_tokens: int) -> Any:
+def _generation_config(
+    transformers: Any, model: Any, tokenizer: Any, request: GenerateRequest, max_new_tokens: int
+) -> Any:
     """A config built from the request alone, so a model's shipped sampling defaults cannot leak in."""
     p = request.params
     eos = model.generation_config.eos_token_id
     if eos is None:
         eos = tokenizer.eos_token_id
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else next(iter(_as_set(eos)), 0)
-    sampling = dict(do_sample=True, temperature=p.temperature, top_p=p.top_p, top_k=0) if p.temperature > 0 \
+    sampling = (
+        dict(do_sample=True, temperature=p.temperature, top_p=p.top_p, top_k=0)
+        if p.temperature > 0
         else dict(do_sample=False)
-    return transformers.GenerationConfig(max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad,
-                                         **sampling)
+    )
+    return transformers.GenerationConfig(
+        max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad, **sampling
+    )
 
 
 def _stop_criterion(transformers: Any, tokenizer: Any, stops: tuple[str, ...], prompt_len: int) -> Any:
@@ -324,8 +347,10 @@ def _stop_criterion(transformers: Any, tokenizer: Any, stops: tuple[str, ...], p
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             import torch
 
-            done = [any(s in tokenizer.decode(row[prompt_len:], skip_special_tokens=True) for s in stops)
-                    for row in input_ids.tolist()]
+            done = [
+                any(s in tokenizer.decode(row[prompt_len:], skip_special_tokens=True) for s in stops)
+                for row in input_ids.tolist()
+            ]
             return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
     return StopOnStrings()

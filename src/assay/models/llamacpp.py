@@ -56,16 +56,26 @@ def _without_extra_buffer_types() -> Iterator[None]:
 class LlamaCppModel:
     """A local GGUF file. Generation via llama.cpp's sampler; log-likelihood from full logits."""
 
-    def __init__(self, name: str, path: Path, *, n_ctx: int = 4096, n_threads: int | None = None,
-                 chat_format: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        chat_format: str | None = None,
+    ) -> None:
         if not path.is_file():
             raise AssayError(f"GGUF file not found: {path}")
         self.name = name
         self.path = path
         self.n_ctx = n_ctx
         self.max_concurrency = 1
-        self.identity: dict[str, Any] = {"backend": "llama.cpp", "file_sha256": file_sha256(path),
-                                         "n_ctx": n_ctx}
+        self.identity: dict[str, Any] = {
+            "backend": "llama.cpp",
+            "file_sha256": file_sha256(path),
+            "n_ctx": n_ctx,
+        }
         self._n_threads = n_threads or max(1, os.cpu_count() or 1)
         self._chat_format = chat_format
         self._llm: Any = None
@@ -79,8 +89,15 @@ class LlamaCppModel:
                 raise AssayError(f"llama-cpp-python is not importable: {exc}") from None
             with _without_extra_buffer_types():
                 try:
-                    self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self._n_threads,
-                                      logits_all=True, verbose=False, seed=0, chat_format=self._chat_format)
+                    self._llm = Llama(
+                        model_path=str(self.path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self._n_threads,
+                        logits_all=True,
+                        verbose=False,
+                        seed=0,
+                        chat_format=self._chat_format,
+                    )
                 except ValueError as exc:
                     raise AssayError(f"llama.cpp cannot load {self.path}: {exc}") from None
         return self._llm
@@ -99,8 +116,13 @@ class LlamaCppModel:
 
     def _generate_sync(self, request: GenerateRequest) -> Generation:
         p = request.params
-        common: dict[str, Any] = dict(max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p,
-                                      stop=list(p.stop) or None, seed=p.seed)
+        common: dict[str, Any] = dict(
+            max_tokens=p.max_tokens,
+            temperature=p.temperature,
+            top_p=p.top_p,
+            stop=list(p.stop) or None,
+            seed=p.seed,
+        )
         if p.temperature == 0:
             common["top_k"] = 1  # greedy, independent of the sampler's other defaults
         with self._lock:
@@ -108,7 +130,8 @@ class LlamaCppModel:
             try:
                 if request.messages is not None:
                     out = llm.create_chat_completion(
-                        messages=[{"role": m.role, "content": m.content} for m in request.messages], **common)
+                        messages=[{"role": m.role, "content": m.content} for m in request.messages], **common
+                    )
                     text = out["choices"][0]["message"]["content"] or ""
                 else:
                     out = llm.create_completion(request.prompt, **common)
@@ -116,9 +139,12 @@ class LlamaCppModel:
             except ValueError as exc:  # e.g. prompt longer than the context window
                 raise ModelRequestError(f"llama.cpp refused the request: {exc}", retryable=False) from None
         usage = out.get("usage") or {}
-        return Generation(text=text, finish_reason=out["choices"][0].get("finish_reason"),
-                          prompt_tokens=usage.get("prompt_tokens"),
-                          completion_tokens=usage.get("completion_tokens"))
+        return Generation(
+            text=text,
+            finish_reason=out["choices"][0].get("finish_reason"),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )
 
     def _loglikelihood_sync(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
         with self._lock:
@@ -128,8 +154,11 @@ class LlamaCppModel:
             conts = [llm.tokenize(c.encode("utf-8"), add_bos=False, special=False) for c in continuations]
             longest = max((len(c) for c in conts), default=0)
             if len(ctx_tokens) + longest > self.n_ctx:
-                raise ModelRequestError(f"context of {len(ctx_tokens) + longest} tokens exceeds the "
-                                        f"model's window of {self.n_ctx}", retryable=False)
+                raise ModelRequestError(
+                    f"context of {len(ctx_tokens) + longest} tokens exceeds the "
+                    f"model's window of {self.n_ctx}",
+                    retryable=False,
+                )
             # Evaluate the shared context once; each choice then only pays for its own tokens.
             llm.reset()
             llm.eval(ctx_tokens)
@@ -140,7 +169,7 @@ class LlamaCppModel:
                 llm.eval(tokens)
                 evaluated += len(tokens)
                 start = len(ctx_tokens) - 1
-                logits = np.asarray(llm.scores[start:start + len(tokens)], dtype=np.float64)
+                logits = np.asarray(llm.scores[start : start + len(tokens)], dtype=np.float64)
                 scores.append(score_tokens(logits, tokens))
             llm.reset()  # the next generation must not trust a context we rewound by hand
         return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
@@ -149,7 +178,7 @@ class LlamaCppModel:
 def split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """Move the context's trailing spaces onto each continuation, so "Answer: " + "B" tokenises as " B"."""
     stripped = context.rstrip(" ")
-    moved = context[len(stripped):]
+    moved = context[len(stripped) :]
     return stripped, tuple(moved + c for c in continuations)
 
 
@@ -169,6 +198,12 @@ def score_tokens(logits: np.ndarray, tokens: list[int]) -> ContinuationScore:
 def build_llamacpp(spec: ModelSpec) -> LlamaCppModel:
     path = spec.arg("path")
     if not path:
-        raise AssayError(f"model {spec.name!r}: the llama.cpp backend needs a GGUF path (llama.cpp:/path/x.gguf)")
-    return LlamaCppModel(spec.name, Path(path).expanduser(), n_ctx=int(spec.arg("n_ctx", 4096)),
-                         chat_format=spec.arg("chat_format"))
+        raise AssayError(
+            f"model {spec.name!r}: the llama.cpp backend needs a GGUF path (llama.cpp:/path/x.gguf)"
+        )
+    return LlamaCppModel(
+        spec.name,
+        Path(path).expanduser(),
+        n_ctx=int(spec.arg("n_ctx", 4096)),
+        chat_format=spec.arg("chat_format"),
+    )

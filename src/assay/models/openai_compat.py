@@ -36,9 +36,18 @@ _PROBE_PROMPT = "1, 2, 3, 4, 5, 6, 7,"
 
 
 class OpenAICompatModel:
-    def __init__(self, name: str, *, model: str, base_url: str, api_key: str | None = None,
-                 api_key_env: str = "OPENAI_API_KEY", mode: Mode = "completion", timeout: float = 120.0,
-                 max_concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        model: str,
+        base_url: str,
+        api_key: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        mode: Mode = "completion",
+        timeout: float = 120.0,
+        max_concurrency: int = 4,
+    ) -> None:
         if mode not in ("chat", "completion"):
             raise AssayError(f"model {name!r}: mode must be 'chat' or 'completion', not {mode!r}")
         self.name = name
@@ -48,8 +57,12 @@ class OpenAICompatModel:
         self.timeout = float(timeout)
         self.max_concurrency = max(1, int(max_concurrency))
         self.api_key_env = api_key_env
-        self.identity: dict[str, Any] = {"backend": "openai", "base_url": self.base_url, "model": model,
-                                         "mode": mode}
+        self.identity: dict[str, Any] = {
+            "backend": "openai",
+            "base_url": self.base_url,
+            "model": model,
+            "mode": mode,
+        }
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
@@ -62,10 +75,12 @@ class OpenAICompatModel:
         # A client's connections belong to one event loop; a caller on a new loop gets a new client.
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            limits = httpx.Limits(max_connections=self.max_concurrency,
-                                  max_keepalive_connections=self.max_concurrency)
-            self._client = httpx.AsyncClient(headers=self._headers, limits=limits,
-                                             timeout=httpx.Timeout(self.timeout))
+            limits = httpx.Limits(
+                max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency
+            )
+            self._client = httpx.AsyncClient(
+                headers=self._headers, limits=limits, timeout=httpx.Timeout(self.timeout)
+            )
             self._client_loop = loop
             self._probe_lock = asyncio.Lock()
         return self._client
@@ -84,12 +99,17 @@ class OpenAICompatModel:
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ModelRequestError(f"malformed JSON from {url} (HTTP {response.status_code}): "
-                                    f"{one_line(response.text, 80)!r}", retryable=False,
-                                    status=response.status_code) from None
+            raise ModelRequestError(
+                f"malformed JSON from {url} (HTTP {response.status_code}): {one_line(response.text, 80)!r}",
+                retryable=False,
+                status=response.status_code,
+            ) from None
         if not isinstance(data, dict) or not data.get("choices"):
-            raise ModelRequestError(f"unexpected response from {url}: no 'choices' in the body",
-                                    retryable=False, status=response.status_code)
+            raise ModelRequestError(
+                f"unexpected response from {url}: no 'choices' in the body",
+                retryable=False,
+                status=response.status_code,
+            )
         return data
 
     async def check_reachable(self) -> None:
@@ -130,9 +150,12 @@ class OpenAICompatModel:
             data = await self._post("/completions", body)
             text = _field(data, lambda d: d["choices"][0].get("text") or "")
         usage = data.get("usage") or {}
-        return Generation(text=text, finish_reason=data["choices"][0].get("finish_reason"),
-                          prompt_tokens=usage.get("prompt_tokens"),
-                          completion_tokens=usage.get("completion_tokens"))
+        return Generation(
+            text=text,
+            finish_reason=data["choices"][0].get("finish_reason"),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )
 
     # -- log-likelihood ------------------------------------------------------------------------
 
@@ -140,8 +163,9 @@ class OpenAICompatModel:
         await self._check_prompt_logprobs()
         context, continuations = _split_trailing_space(request.context, request.continuations)
         results = await asyncio.gather(*(self._score(context, c) for c in continuations))
-        return LoglikelihoodResult(scores=tuple(score for score, _ in results),
-                                   tokens_evaluated=sum(n for _, n in results))
+        return LoglikelihoodResult(
+            scores=tuple(score for score, _ in results), tokens_evaluated=sum(n for _, n in results)
+        )
 
     async def _score(self, context: str, continuation: str) -> tuple[ContinuationScore, int]:
         """log P(continuation | context) from one echoed prompt; returns (score, prompt tokens sent)."""
@@ -149,21 +173,29 @@ class OpenAICompatModel:
             return ContinuationScore(logprob=0.0, num_tokens=0, is_greedy=True), 0
         prompt = context + continuation
         # max_tokens=1, not 0: several servers (llama-cpp-python among them) read 0 as "no limit".
-        data = await self._post("/completions", {"prompt": prompt, "echo": True, "logprobs": 1,
-                                                 "max_tokens": 1, "temperature": 0.0})
+        data = await self._post(
+            "/completions",
+            {"prompt": prompt, "echo": True, "logprobs": 1, "max_tokens": 1, "temperature": 0.0},
+        )
         logprobs = data["choices"][0].get("logprobs")
         logprobs = logprobs if isinstance(logprobs, dict) else {}
         offsets, values = logprobs.get("text_offset"), logprobs.get("token_logprobs")
         if not offsets or not values or len(offsets) != len(values):
-            raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} returns no prompt "
-                                        "log-probabilities (echo + logprobs); log-likelihood tasks need them")
+            raise ModelUnsupportedError(
+                f"model {self.name!r} at {self.base_url} returns no prompt "
+                "log-probabilities (echo + logprobs); log-likelihood tasks need them"
+            )
         picked = _continuation_positions(offsets, len(context), len(prompt))
         if not picked:
-            raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} did not echo the prompt's "
-                                        "tokens, which log-likelihood tasks need")
+            raise ModelUnsupportedError(
+                f"model {self.name!r} at {self.base_url} did not echo the prompt's "
+                "tokens, which log-likelihood tasks need"
+            )
         if any(values[i] is None for i in picked):
-            raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} gives no log-probability "
-                                        "for the first prompt token; use a non-empty context")
+            raise ModelUnsupportedError(
+                f"model {self.name!r} at {self.base_url} gives no log-probability "
+                "for the first prompt token; use a non-empty context"
+            )
         tops = list(logprobs.get("top_logprobs") or [])
         tops += [None] * (len(values) - len(tops))
         logprob = math.fsum(float(values[i]) for i in picked)
@@ -187,13 +219,15 @@ class OpenAICompatModel:
             except ModelRequestError as exc:
                 if exc.status not in (400, 422):
                     raise
-                raise ModelUnsupportedError(f"model {self.name!r} at {self.base_url} refused a "
-                                            f"log-probability request: {exc.reason}") from None
+                raise ModelUnsupportedError(
+                    f"model {self.name!r} at {self.base_url} refused a log-probability request: {exc.reason}"
+                ) from None
             self._prompt_logprobs_checked = True
 
     async def _probe_prompt_logprobs(self) -> None:
-        data = await self._post("/completions", {"prompt": _PROBE_PROMPT, "max_tokens": 1,
-                                                 "temperature": 0.0, "logprobs": 1})
+        data = await self._post(
+            "/completions", {"prompt": _PROBE_PROMPT, "max_tokens": 1, "temperature": 0.0, "logprobs": 1}
+        )
         generated = data["choices"][0].get("logprobs") or {}
         tokens, values = generated.get("tokens") or [], generated.get("token_logprobs") or []
         if not (tokens and values and tokens[0] and values[0] is not None):
@@ -205,7 +239,8 @@ class OpenAICompatModel:
                 f"model {self.name!r} at {self.base_url}: echoed prompt log-probabilities disagree with "
                 f"generation ({echoed.logprob:.3f} vs {expected:.3f}), so they are misaligned; for "
                 "llama-cpp-python restart the server with "
-                "--kv_overrides tokenizer.ggml.add_bos_token=bool:true")
+                "--kv_overrides tokenizer.ggml.add_bos_token=bool:true"
+            )
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -245,14 +280,16 @@ def _server_message(response: httpx.Response) -> str:
     return one_line(json.dumps(body), 160)
 
 
-def error_from_response(response: httpx.Response, url: str, *, model: str,
-                        api_key_env: str) -> ModelRequestError:
+def error_from_response(
+    response: httpx.Response, url: str, *, model: str, api_key_env: str
+) -> ModelRequestError:
     status = response.status_code
     if status in (408, 429) or status >= 500:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         reason = f"HTTP {status} from {url}: {_server_message(response)}"
-        return ModelRequestError(one_line(reason, 300), retryable=True, retry_after=retry_after,
-                                 status=status)
+        return ModelRequestError(
+            one_line(reason, 300), retryable=True, retry_after=retry_after, status=status
+        )
     if status in (401, 403):
         reason = f"authentication failed (HTTP {status}) at {url}: check the API key in ${api_key_env}"
     elif status == 404:
@@ -280,15 +317,16 @@ def _field(data: dict[str, Any], get: Any) -> str:
     try:
         value = get(data)
     except (KeyError, IndexError, TypeError, AttributeError):
-        raise ModelRequestError("unexpected response shape: no generated text in 'choices'",
-                                retryable=False) from None
+        raise ModelRequestError(
+            "unexpected response shape: no generated text in 'choices'", retryable=False
+        ) from None
     return str(value)
 
 
 def _split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     # "Answer: " + "B" scores better as "Answer:" + " B": tokenizers attach the space to the word.
     stripped = context.rstrip(" ")
-    moved = context[len(stripped):]
+    moved = context[len(stripped) :]
     return stripped, tuple(moved + c for c in continuations)
 
 
@@ -316,7 +354,13 @@ def _is_top(value: float, top: dict[str, float] | None) -> bool:
 def build_openai(spec: ModelSpec) -> OpenAICompatModel:
     base_url = spec.arg("base_url") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     key_env = str(spec.arg("api_key_env", "OPENAI_API_KEY"))
-    return OpenAICompatModel(spec.name, model=str(spec.arg("model") or spec.name), base_url=str(base_url),
-                             api_key=os.environ.get(key_env) or None, api_key_env=key_env,
-                             mode=spec.arg("mode", "completion"), timeout=float(spec.arg("timeout", 120)),
-                             max_concurrency=int(spec.arg("max_concurrency", 4)))
+    return OpenAICompatModel(
+        spec.name,
+        model=str(spec.arg("model") or spec.name),
+        base_url=str(base_url),
+        api_key=os.environ.get(key_env) or None,
+        api_key_env=key_env,
+        mode=spec.arg("mode", "completion"),
+        timeout=float(spec.arg("timeout", 120)),
+        max_concurrency=int(spec.arg("max_concurrency", 4)),
+    )

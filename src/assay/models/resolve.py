@@ -1,4 +1,4 @@
-"""From what a user types (`smollm2-135m`, `openai:gpt-4o-mini`, `llama.cpp:/m.gguf`, `hf:/dir`) to a Model."""
+"""What a user types (`smollm2-135m`, `openai:gpt-4o-mini`, `llama.cpp:/m.gguf`, `hf:/dir`) -> a Model."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from assay.core.registry import model_aliases, model_backends
 from assay.core.types import ModelSpec
 
 # Importing a backend module registers it; heavy libraries are only imported when a model is built.
-_BACKEND_MODULES = ("assay.models.llamacpp", "assay.models.openai_compat", "assay.models.hf_transformers",
-                    "assay.models.zoo")
+_BACKEND_MODULES = (
+    "assay.models.llamacpp",
+    "assay.models.openai_compat",
+    "assay.models.hf_transformers",
+    "assay.models.zoo",
+)
 _PREFIX_ARG = {"llama.cpp": "path", "gguf": "path", "hf": "path", "openai": "model"}
 
 
@@ -31,15 +35,19 @@ def parse_model(text: str, args: dict[str, Any] | None = None) -> ModelSpec:
     if text in model_aliases:
         base = model_aliases.get(text)()
         assert isinstance(base, ModelSpec)
-        return ModelSpec(name=base.name, backend=base.backend, args=tuple({**dict(base.args), **extra}.items()))
+        return ModelSpec(
+            name=base.name, backend=base.backend, args=tuple({**dict(base.args), **extra}.items())
+        )
     backend, sep, target = text.partition(":")
     if sep and backend in _PREFIX_ARG and target:
         backend = "llama.cpp" if backend == "gguf" else backend
         merged = {_PREFIX_ARG[backend]: target, **extra}
         return ModelSpec(name=text, backend=backend, args=tuple(merged.items()))
     known = ", ".join(model_aliases.names())
-    raise UnknownNameError(f"unknown model {text!r}: use a built-in model ({known}) or "
-                           "openai:NAME, llama.cpp:/path/model.gguf, hf:/path/to/dir")
+    raise UnknownNameError(
+        f"unknown model {text!r}: use a built-in model ({known}) or "
+        "openai:NAME, llama.cpp:/path/model.gguf, hf:/path/to/dir"
+    )
 
 
 def build_model(spec: ModelSpec) -> Model:

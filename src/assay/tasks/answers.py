@@ -15,11 +15,14 @@ def normalize_number(text: str) -> str | None:
     cleaned = text.strip().replace(",", "").replace("$", "").rstrip(".")
     try:
         value = Decimal(cleaned)
+        if not value.is_finite():
+            return None
+        if value == value.to_integral_value():
+            # format() rather than quantize(): quantize raises past the context precision.
+            return format(value.to_integral_value() + 0, "f")  # +0 turns -0 into 0
+        return format(value.normalize(), "f")
     except InvalidOperation:
         return None
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
 
 
 def extract_marked_number(text: str) -> str | None:

@@ -28,12 +28,18 @@ def _distractors(answer: int, rng: random.Random) -> list[int]:
 def make_item(index: int, seed: int) -> Sample:
     rng = random.Random(f"{seed}:{index}")
     op = rng.choice(list(_OPS))
-    a, b = (rng.randint(2, 30), rng.randint(2, 12)) if op == "*" else (rng.randint(10, 99), rng.randint(10, 99))
+    a, b = (
+        (rng.randint(2, 30), rng.randint(2, 12)) if op == "*" else (rng.randint(10, 99), rng.randint(10, 99))
+    )
     answer = _OPS[op](a, b)
     choices = [answer, *_distractors(answer, rng)]
     rng.shuffle(choices)
-    return Sample(id=str(index), input=f"What is {a} {op} {b}?", choices=tuple(str(c) for c in choices),
-                  answer_index=choices.index(answer))
+    return Sample(
+        id=str(index),
+        input=f"What is {a} {op} {b}?",
+        choices=tuple(str(c) for c in choices),
+        answer_index=choices.index(answer),
+    )
 
 
 @dataclass

