@@ -205,8 +205,8 @@ def test_identity_follows_the_weights_not_the_directory(tiny, tiny_dir, tmp_path
     copy = tmp_path / "copy"
     shutil.copytree(tiny_dir, copy)
     same = load(copy)
-    assert same.identity["backend"] == "hf" and same.identity["path"] == str(copy.resolve())
-    assert same.identity["content_sha256"] == tiny.identity["content_sha256"]
+    assert same.identity == tiny.identity  # a copy in another directory shares the cache
+    assert "path" not in same.identity
     build_model(len(build_tokenizer()), seed=1).save_pretrained(copy)  # same shapes, new weights
     changed = load(copy)
     assert changed.identity["content_sha256"] != tiny.identity["content_sha256"]

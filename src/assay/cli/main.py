@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,16 +11,23 @@ from rich.console import Console
 from rich.text import Text
 
 from assay.cli import output
+from assay.cli.arena import arena_app
 from assay.core.errors import AssayError, ConfigError
 from assay.store import Store
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Evaluate, rank and audit AI foundation models.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Evaluate, rank and audit AI foundation models.",
+)
 console = Console()
 err = Console(stderr=True)
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite file or postgresql:// URL "
-                                           "(default: $ASSAY_DB or the user data dir).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or postgresql:// URL (default: $ASSAY_DB or the user data dir)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
@@ -39,8 +45,9 @@ def _model_args(pairs: list[str], base_url: str | None, api_key_env: str | None)
     return args
 
 
-def apply_task_args(tasks: tuple[tuple[str, dict[str, object]], ...],
-                    pairs: list[str]) -> tuple[tuple[str, dict[str, object]], ...]:
+def apply_task_args(
+    tasks: tuple[tuple[str, dict[str, object]], ...], pairs: list[str]
+) -> tuple[tuple[str, dict[str, object]], ...]:
     """`gsm8k.num_fewshot=5` -> options of task gsm8k; numbers become ints or floats."""
     names = {name for name, _ in tasks}
     extra: dict[str, dict[str, object]] = {}
@@ -72,24 +79,46 @@ def default_models() -> list[str]:
 
 @app.command()
 def run(
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Built-in name (smollm2-135m, "
-                     "qwen2.5-coder-0.5b), openai:NAME, llama.cpp:/path.gguf or hf:/dir. Repeatable.")] = None,
-    task: Annotated[list[str] | None, typer.Option("--task", "-t", help="Task or suite name. Repeatable. "
-                    "Default: the quick suite.")] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Built-in name (smollm2-135m, "
+            "qwen2.5-coder-0.5b), openai:NAME, llama.cpp:/path.gguf or hf:/dir. Repeatable.",
+        ),
+    ] = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", "-t", help="Task or suite name. Repeatable. Default: the quick suite."),
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many samples per task.", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Seed for sampling and few-shot selection.")] = 0,
     prompt_mode: Annotated[str, typer.Option(help="auto | chat | completion (generation tasks).")] = "auto",
     sample_id: Annotated[list[str] | None, typer.Option("--sample-id", help="Only these sample ids.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.")] = None,
     api_key_env: Annotated[str | None, typer.Option(help="Env var holding the API key.")] = None,
-    model_arg: Annotated[list[str] | None, typer.Option("--model-arg", help="Backend option KEY=VALUE.")] = None,
-    task_arg: Annotated[list[str] | None, typer.Option("--task-arg", help="Task option TASK.KEY=VALUE, "
-                        "e.g. gsm8k.num_fewshot=5 or gsm8k.path=test.jsonl.")] = None,
+    model_arg: Annotated[
+        list[str] | None, typer.Option("--model-arg", help="Backend option KEY=VALUE.")
+    ] = None,
+    task_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--task-arg",
+            help="Task option TASK.KEY=VALUE, e.g. gsm8k.num_fewshot=5 or gsm8k.path=test.jsonl.",
+        ),
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per request before it is retried.")] = 600.0,
     max_attempts: Annotated[int, typer.Option(help="Attempts per request (retries + 1).", min=1)] = 5,
     report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this file.")] = None,
-    spec_file: Annotated[Path | None, typer.Option("--spec", help="A YAML run spec (models, tasks, limit, "
-                         "seed, prompt_mode, model_args); replaces --model/--task.")] = None,
+    spec_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="A YAML run spec (models, tasks, limit, "
+            "seed, prompt_mode, model_args); replaces --model/--task.",
+        ),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
@@ -106,12 +135,17 @@ def run(
 
         spec = load_spec_file(spec_file)
     else:
-        spec = EvalSpec(models=tuple(model or default_models()),
-                        tasks=apply_task_args(expand_tasks(task or ["quick"]), task_arg or []),
-                        limit=limit, seed=seed, prompt_mode=prompt_mode,  # type: ignore[arg-type]
-                        model_args=_model_args(model_arg or [], base_url, api_key_env),
-                        sample_ids=tuple(sample_id) if sample_id else None, max_attempts=max_attempts,
-                        timeout=timeout)
+        spec = EvalSpec(
+            models=tuple(model or default_models()),
+            tasks=apply_task_args(expand_tasks(task or ["quick"]), task_arg or []),
+            limit=limit,
+            seed=seed,
+            prompt_mode=prompt_mode,  # type: ignore[arg-type]
+            model_args=_model_args(model_arg or [], base_url, api_key_env),
+            sample_ids=tuple(sample_id) if sample_id else None,
+            max_attempts=max_attempts,
+            timeout=timeout,
+        )
     with Store.open(db) as store:
         result = evaluate(spec, store, show_progress=progress and not as_json)
         output.print_run_result(console, store, result, as_json=as_json)
@@ -135,8 +169,10 @@ def quickstart(
 
 @app.command()
 def leaderboard(
-    run_id: Annotated[list[str] | None, typer.Option("--run", help="Only these runs (default: newest "
-                      "result per model and task).")] = None,
+    run_id: Annotated[
+        list[str] | None,
+        typer.Option("--run", help="Only these runs (default: newest result per model and task)."),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
@@ -206,7 +242,7 @@ def models(as_json: JsonOpt = False) -> None:
 
     load_backends()
     data = {"built_in": model_aliases.names(), "backends": model_backends.names()}
-    console.print_json(json.dumps(data)) if as_json else output.print_names(console, data)
+    output.emit_json(data) if as_json else output.print_names(console, data)
 
 
 @app.command("tasks")
@@ -216,7 +252,10 @@ def tasks_cmd(as_json: JsonOpt = False) -> None:
     from assay.core.registry import suites, tasks
 
     data = {"tasks": tasks.names(), "suites": suites.names()}
-    console.print_json(json.dumps(data)) if as_json else output.print_names(console, data)
+    output.emit_json(data) if as_json else output.print_names(console, data)
+
+
+app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
 
 
 def main() -> None:
@@ -224,7 +263,7 @@ def main() -> None:
     try:
         app()
     except AssayError as exc:
-        err.print(Text("error: ", style="bold red") + Text(str(exc)))
+        err.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted: results so far are stored; run the same command again to resume")

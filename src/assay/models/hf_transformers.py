@@ -116,8 +116,8 @@ class TransformersModel:
         self.dtype = dtype
         self.max_concurrency = 1
         self.identity: dict[str, Any] = {
+            # The content hash, not the path: a moved or copied model keeps its cached answers.
             "backend": "hf",
-            "path": str(directory),
             "content_sha256": content_sha256(directory),
             "dtype": dtype,
         }

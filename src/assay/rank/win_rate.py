@@ -7,22 +7,24 @@ from collections.abc import Mapping
 
 
 def mean_win_rate(table: Mapping[str, Mapping[str, float]],
-                  higher_is_better: Mapping[str, bool] | None = None) -> dict[str, float]:
+                  higher_is_better: Mapping[str, bool | None] | None = None) -> dict[str, float]:
     """`table[model][column]` -> mean win rate per model.
 
     In each column with at least two values, a model earns 1 per model strictly worse and 0.5 per
     other model tied, divided by (values in the column - 1). A model's score is the mean over the
-    columns where it has a value; columns whose direction is unknown (`higher_is_better` maps them
-    to None / omits them when given) are skipped.
+    columns where it has a value. Without `higher_is_better` every column counts as higher-is-better;
+    with it, a column that it omits or maps to None has no direction and is skipped.
+    A missing cell, None or NaN is "no value". A model with a value in no counted column gets NaN
+    (no win rate), which callers show as "-".
     """
     columns = sorted({c for row in table.values() for c in row})
     per_model: dict[str, list[float]] = {m: [] for m in table}
     for column in columns:
-        if higher_is_better is not None and column not in higher_is_better:
+        direction = True if higher_is_better is None else higher_is_better.get(column)
+        if direction is None:
             continue
-        sign = 1.0 if higher_is_better is None or higher_is_better[column] else -1.0
-        values = {m: row[column] for m, row in table.items()
-                  if column in row and not math.isnan(row[column])}
+        sign = 1.0 if direction else -1.0
+        values = {m: float(row[column]) for m, row in table.items() if _has_value(row.get(column))}
         if len(values) < 2:
             continue
         for model, value in values.items():
@@ -31,3 +33,7 @@ def mean_win_rate(table: Mapping[str, Mapping[str, float]],
             ties = sum(0.5 for v in others if v == value)
             per_model[model].append((wins + ties) / (len(values) - 1))
     return {m: (sum(rates) / len(rates) if rates else math.nan) for m, rates in per_model.items()}
+
+
+def _has_value(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Connection, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -81,3 +81,28 @@ class ScoreRow(Base):
 
 
 Index("ix_units_model_task", UnitRow.model, UnitRow.task)
+
+
+class BattleRow(Base):
+    """One arena battle (a human or judge vote between two models), written once per content key."""
+
+    __tablename__ = "battles"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)  # where it was imported from
+    source_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # question_id / row id
+    position: Mapped[int] = mapped_column(Integer)  # row in the imported file: replay order for Elo
+    model_a: Mapped[str] = mapped_column(String(200), index=True)
+    model_b: Mapped[str] = mapped_column(String(200), index=True)
+    winner: Mapped[str] = mapped_column(String(20))  # model_a | model_b | tie | tie (bothbad)
+    judge: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    turn: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    anony: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    tstamp: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    style_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # per-side style counts
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+def v2_battles(conn: Connection) -> None:
+    """Migration v1 -> v2: the battles table (no existing table changes)."""
+    BattleRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
