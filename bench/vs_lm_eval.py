@@ -5,7 +5,7 @@ Both tools talk to one llama-cpp-python OpenAI-compatible server on loopback, wi
 is timed as a whole command (start-up, data loading, requests, scoring, writing results).
 
     pip install -e '.[bench]'          # lm-eval[api]==0.4.13 (torch==2.13.0 must already be installed)
-    python bench/vs_lm_eval.py --limit 100 [--model /path/to/model.gguf] [--order assay-first]
+    python bench/vs_lm_eval.py --limit 100 [--shots 5] [--model /path/to/model.gguf] [--order lm-eval-first]
 
 Prints both wall times, the ratio assay / lm-eval, both tools' request counts as seen by the server's
 access log, and both scores (flexible and strict extraction).
@@ -20,18 +20,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from assay.store import Store  # noqa: E402
-from assay.tasks.gsm8k import packaged_gsm8k  # noqa: E402
+from assay.tasks.gsm8k import FEWSHOT_POOL, packaged_gsm8k  # noqa: E402
 from servers import llama_server, smollm2_gguf  # noqa: E402
 
 TASK = "assay_bench_gsm8k"
-# (wall seconds, scores, generated text per question in file order)
-Outcome = tuple[float, dict[str, float], dict[str, str]]
+# (wall seconds, scores, generated texts and prompts in question order)
+Outcome = tuple[float, dict[str, float], list[str], list[str]]
 
 # The same prompt, stops and budget as assay's gsm8k task in completion mode; metric settings follow
 # lm-eval's own gsm8k.yaml (strict '#### N' and flexible last-number extraction).
@@ -41,11 +42,15 @@ dataset_path: json
 dataset_kwargs:
   data_files:
     test: {data}
+    fewshot: {pool}
 test_split: test
+fewshot_split: fewshot
+fewshot_delimiter: "\n\n"
+target_delimiter: " "
 output_type: generate_until
 doc_to_text: "Question: {{{{question}}}}\\nAnswer:"
-doc_to_target: "{{{{answer.split('####')[-1].strip()}}}}"
-num_fewshot: 0
+doc_to_target: "{{{{answer}}}}"
+num_fewshot: {shots}
 generation_kwargs:
   until: ["Question:", "\\n\\n\\n"]
   do_sample: false
@@ -75,99 +80,94 @@ metadata:
 """
 
 
-def write_subset(path: Path, limit: int) -> None:
-    lines = packaged_gsm8k().read_text().splitlines()[:limit]
-    path.write_text("\n".join(lines) + "\n")
+def write_data(work: Path, limit: int) -> tuple[Path, Path, Path]:
+    """The evaluated questions, the few-shot pool (the test file's last 100, as assay holds out), and
+    both in one file for assay (which takes its pool from the end of the file)."""
+    lines = packaged_gsm8k().read_text().splitlines()
+    evaluated, pool = lines[:limit], lines[-FEWSHOT_POOL:]
+    if limit > len(lines) - FEWSHOT_POOL:
+        raise SystemExit(f"--limit must be at most {len(lines) - FEWSHOT_POOL}")
+    paths = (work / "questions.jsonl", work / "pool.jsonl", work / "questions_and_pool.jsonl")
+    for path, rows in zip(paths, (evaluated, pool, evaluated + pool), strict=True):
+        path.write_text("\n".join(rows) + "\n")
+    return paths
 
 
-def run_assay(url: str, model: str, data: Path, work: Path, max_tokens: int, concurrency: int) -> Outcome:
-    db = work / "assay.db"
-    cmd = [
-        sys.executable,
-        "-m",
-        "assay",
-        "run",
-        "-m",
-        f"openai:{model}",
-        "--base-url",
-        url,
-        "-t",
-        "gsm8k",
-        "--task-arg",
-        f"gsm8k.path={data}",
-        "--task-arg",
-        f"gsm8k.max_tokens={max_tokens}",
-        "--model-arg",
-        f"max_concurrency={concurrency}",
-        "--prompt-mode",
-        "completion",
-        "--db",
-        str(db),
-        "--no-progress",
-        "--json",
-    ]
+@dataclass(frozen=True)
+class Setup:
+    url: str
+    model: str
+    questions: Path  # the evaluated questions
+    pool: Path  # few-shot pool
+    questions_and_pool: Path
+    work: Path
+    max_tokens: int
+    concurrency: int
+    shots: int
+
+
+def run_assay(setup: Setup) -> Outcome:
+    db = setup.work / "assay.db"
+    data = setup.questions_and_pool if setup.shots else setup.questions
+    task_args = [f"path={data}", f"max_tokens={setup.max_tokens}", f"num_fewshot={setup.shots}"]
+    cmd = [sys.executable, "-m", "assay", "run", "-m", f"openai:{setup.model}", "--base-url", setup.url]
+    cmd += ["-t", "gsm8k", *(x for arg in task_args for x in ("--task-arg", f"gsm8k.{arg}"))]
+    cmd += ["--model-arg", f"max_concurrency={setup.concurrency}", "--prompt-mode", "completion"]
+    cmd += ["--db", str(db), "--no-progress", "--json"]
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
-    del out
     with Store.open(db) as store:
         rows = store.results(store.get_run("latest").id)
-    scores = {
-        metric: sum(r.scores[metric] for r in rows if r.scores) / len(rows)
-        for metric in ("exact_match", "exact_match_strict")
+    mean = {
+        m: sum(r.scores[m] for r in rows if r.scores) / len(rows)
+        for m in ("exact_match", "exact_match_strict")
     }
-    texts = {str(r.sample_id): (r.response or {}).get("text", "") for r in rows}
-    return elapsed, {"flexible": scores["exact_match"], "strict": scores["exact_match_strict"]}, texts
+    order = sorted(rows, key=lambda r: int(r.sample_id))
+    texts = [(r.response or {}).get("text", "") for r in order]
+    prompts = [r.request["prompt"] for r in order]
+    return elapsed, {"flexible": mean["exact_match"], "strict": mean["exact_match_strict"]}, texts, prompts
 
 
-def run_lm_eval(url: str, model: str, data: Path, work: Path, max_tokens: int, concurrency: int) -> Outcome:
-    include = work / "lm_eval_tasks"
+def run_lm_eval(setup: Setup) -> Outcome:
+    include = setup.work / "lm_eval_tasks"
     include.mkdir()
-    (include / f"{TASK}.yaml").write_text(
-        LM_EVAL_TASK_YAML.format(task=TASK, data=data, max_tokens=max_tokens)
+    yaml_text = LM_EVAL_TASK_YAML.format(
+        task=TASK, data=setup.questions, pool=setup.pool, max_tokens=setup.max_tokens, shots=setup.shots
     )
-    out_dir = work / "lm_eval_out"
+    (include / f"{TASK}.yaml").write_text(yaml_text)
+    out_dir = setup.work / "lm_eval_out"
     model_args = (
-        f"model={model},base_url={url}/completions,tokenizer_backend=None,tokenized_requests=False,"
-        f"num_concurrent={concurrency},max_retries=3,max_gen_toks={max_tokens}"
+        f"model={setup.model},base_url={setup.url}/completions,tokenizer_backend=None,tokenized_requests=False,"
+        f"num_concurrent={setup.concurrency},max_retries=3,max_gen_toks={setup.max_tokens}"
     )
-    cmd = [
-        sys.executable,
-        "-m",
-        "lm_eval",
-        "--model",
-        "local-completions",
-        "--model_args",
-        model_args,
-        "--tasks",
-        TASK,
-        "--include_path",
-        str(include),
-        "--output_path",
-        str(out_dir),
-        "--log_samples",
-    ]
+    cmd = [sys.executable, "-m", "lm_eval", "--model", "local-completions", "--model_args", model_args]
+    cmd += ["--tasks", TASK, "--include_path", str(include), "--output_path", str(out_dir), "--log_samples"]
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1",
-        "HF_DATASETS_CACHE": str(work / "hf"),
+        "HF_DATASETS_CACHE": str(setup.work / "hf"),
         "TOKENIZERS_PARALLELISM": "false",
     }
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t0
-    result_file = next(out_dir.rglob("results_*.json"))
-    metrics = json.loads(result_file.read_text())["results"][TASK]
-    texts: dict[str, str] = {}
-    for line in next(out_dir.rglob(f"samples_{TASK}_*.jsonl")).read_text().splitlines():
-        sample = json.loads(line)
-        texts[str(sample["doc_id"])] = sample["resps"][0][0]
-    return (
-        elapsed,
-        {"flexible": metrics["exact_match,flexible-extract"], "strict": metrics["exact_match,strict-match"]},
-        texts,
+    metrics = json.loads(next(out_dir.rglob("results_*.json")).read_text())["results"][TASK]
+    samples = [
+        json.loads(line) for line in next(out_dir.rglob(f"samples_{TASK}_*.jsonl")).read_text().splitlines()
+    ]
+    # One line per (doc, filter): keep one per doc; the generation is the same under every filter.
+    samples = sorted(
+        {int(sample["doc_id"]): sample for sample in samples}.values(), key=lambda x: int(x["doc_id"])
     )
+    texts = [sample["resps"][0][0] for sample in samples]
+    prompts = [sample["arguments"]["gen_args_0"]["arg_0"] for sample in samples]
+    scores = {
+        "flexible": metrics["exact_match,flexible-extract"],
+        "strict": metrics["exact_match,strict-match"],
+    }
+    return elapsed, scores, texts, prompts
 
 
 def count_requests(log: Path) -> int:
@@ -180,31 +180,34 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="GGUF file (default: built-in SmolLM2-135M)")
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight, the same for both")
+    parser.add_argument(
+        "--shots", type=int, default=0, help="few-shot examples (from the same held-out pool)"
+    )
     parser.add_argument("--order", choices=("assay-first", "lm-eval-first"), default="assay-first")
     args = parser.parse_args()
     gguf = args.model or smollm2_gguf()
     name = gguf.stem
     with tempfile.TemporaryDirectory(prefix="assay-bench-") as tmp:
         work = Path(tmp)
-        data = work / "gsm8k_subset.jsonl"
-        write_subset(data, args.limit)
+        questions, pool, both = write_data(work, args.limit)
         runners = {"assay": run_assay, "lm-eval": run_lm_eval}
         order = ["assay", "lm-eval"] if args.order == "assay-first" else ["lm-eval", "assay"]
         results: dict[str, tuple[float, dict[str, float], int]] = {}
         outputs: dict[str, list[str]] = {}
+        prompts: dict[str, list[str]] = {}
         for tool in order:
             # A fresh server per tool: neither inherits the other's KV cache.
             with llama_server(gguf, n_ctx=2048, access_log=work / f"{tool}.access.log") as url:
                 tool_dir = work / tool
                 tool_dir.mkdir()
-                elapsed, scores, texts = runners[tool](
-                    url, name, data, tool_dir, args.max_tokens, args.concurrency
+                setup = Setup(
+                    url, name, questions, pool, both, tool_dir, args.max_tokens, args.concurrency, args.shots
                 )
-            outputs[tool] = [texts[k] for k in sorted(texts, key=int)]
+                elapsed, scores, outputs[tool], prompts[tool] = runners[tool](setup)
             results[tool] = (elapsed, scores, count_requests(work / f"{tool}.access.log"))
     print(
         f"GSM8K subset: first {args.limit} test questions, model {gguf.name}, max_tokens {args.max_tokens}, "
-        f"0-shot completion prompt, greedy, "
+        f"{args.shots}-shot completion prompt, greedy, "
         f"{args.concurrency} request(s) in flight"
     )
     for tool in ("assay", "lm-eval"):
@@ -216,6 +219,8 @@ def main() -> None:
     ratio = results["assay"][0] / results["lm-eval"][0]
     diff = max(abs(results["assay"][1][k] - results["lm-eval"][1][k]) for k in ("flexible", "strict"))
     same = sum(a == b for a, b in zip(outputs["assay"], outputs["lm-eval"], strict=True))
+    same_prompts = sum(a == b for a, b in zip(prompts["assay"], prompts["lm-eval"], strict=True))
+    print(f"identical prompts: {same_prompts}/{len(prompts['assay'])}")
     chars = {tool: sum(map(len, texts)) for tool, texts in outputs.items()}
     print(
         f"identical generations: {same}/{len(outputs['assay'])}; "

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from assay.cli.output import emit_json
 from assay.core.errors import ConfigError, DatasetError
 from assay.store import Store
 
@@ -54,7 +55,7 @@ def import_cmd(
     result = {"source": name, "read": len(battles), "added": added, "already_stored": len(battles) - added,
               "skipped_invalid": skipped}
     if as_json:
-        console.print_json(json.dumps(result))
+        emit_json(result)
         return
     console.print(f"{added:,} new battles from {path} stored as source {name!r} in {where} "
                   f"({len(battles) - added:,} already stored" + (f", {skipped:,} invalid rows left out)"
@@ -69,7 +70,7 @@ def sources_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     with Store.open(db) as store:
         counts = battle_sources(store)
     if as_json:
-        console.print_json(json.dumps(counts))
+        emit_json(counts)
     elif not counts:
         console.print("no battles stored yet: `assay arena import FILE`")
     else:
@@ -160,7 +161,7 @@ def ratings_cmd(
     if out is not None:
         _write_json(out, payload)
     if as_json:
-        console.print_json(json.dumps(payload))
+        emit_json(payload)
         return
     for note in notes:
         console.print(f"[dim]{note}[/dim]")
