@@ -117,19 +117,12 @@ def llama_server(
 def _run_server() -> None:
     import runpy
 
-    import llama_cpp.llama_cpp as raw
+    from assay.models.llamacpp import without_extra_buffer_types
 
-    original = raw.llama_model_default_params
-
-    def params_without_extra_buffers() -> object:
-        params = original()
-        if hasattr(params, "use_extra_bufts"):
-            params.use_extra_bufts = False
-        return params
-
-    raw.llama_model_default_params = params_without_extra_buffers
     sys.argv[0] = "llama_cpp.server"
-    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+    # The server loads its model once, at start-up, inside this block.
+    with without_extra_buffer_types():
+        runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":

@@ -31,3 +31,9 @@ def test_the_answer_is_phrase_and_last_number_fallback():
     assert extract_final_number("First 3, then 4, finally 12 apples") == "12"
     assert extract_final_number("no digits here") is None
     assert extract_marked_number("the answer is 5") is None
+
+
+def test_boxed_answer_wins_over_later_numbers():
+    text = "So the total is \\(\\boxed{50,000}\\).\n\nCheck: 130000 - 80000 = 50000, 2 steps"
+    assert extract_final_number(text) == "50000"
+    assert extract_final_number("#### 7 and \\boxed{9}") == "7"  # GSM8K's own marker still comes first

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -244,3 +246,12 @@ def test_lone_surrogate_does_not_break_the_write(tmp_path: Path) -> None:
     sample = SampleView("m", "t", "s", "p", "bad \ud800 text", None, None, None, None)
     path = write_html_report(ReportData("T", "now", (), (), (), (sample,)), tmp_path / "r.html")
     assert "bad ? text" in path.read_text(encoding="utf-8")
+
+
+def test_report_file_is_readable_by_others_under_the_usual_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = write_html_report(_report_data(), tmp_path / "shared.html")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644

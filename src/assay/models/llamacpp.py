@@ -29,7 +29,7 @@ _CONSTRUCT_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _without_extra_buffer_types() -> Iterator[None]:
+def without_extra_buffer_types() -> Iterator[None]:
     """Load with `use_extra_bufts = False`.
 
     Weight repacking into extra buffer types segfaults in decode on some x86 machines with the
@@ -87,7 +87,7 @@ class LlamaCppModel:
                 from llama_cpp import Llama
             except ImportError as exc:  # pragma: no cover - a broken install
                 raise AssayError(f"llama-cpp-python is not importable: {exc}") from None
-            with _without_extra_buffer_types():
+            with without_extra_buffer_types():
                 try:
                     self._llm = Llama(
                         model_path=str(self.path),

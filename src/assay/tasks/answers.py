@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 _NUMBER = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _MARKED = re.compile(r"####\s*(-?\$?[\d,]*\.?\d+)")
+_BOXED = re.compile(r"\\boxed\{\s*\\?\$?(-?[\d,]*\.?\d+)\s*\}")
 _THE_ANSWER = re.compile(r"answer is\s*:?\s*\$?(-?[\d,]*\.?\d+)", re.IGNORECASE)
 
 
@@ -32,7 +33,11 @@ def extract_marked_number(text: str) -> str | None:
 
 
 def extract_final_number(text: str) -> str | None:
-    """'####' answer, else 'the answer is N', else the last number in the text."""
+    """'####' answer, else the last LaTeX '\\boxed{N}', else 'the answer is N', else the last number."""
+    boxed = _BOXED.findall(text)
+    marked = _MARKED.search(text)
+    if boxed and not marked:
+        return normalize_number(boxed[-1])
     for finder in (_MARKED, _THE_ANSWER):
         match = finder.search(text)
         if match:
