@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 
@@ -7,8 +6,9 @@ import assay.tasks  # noqa: F401
 from assay.core.errors import DatasetError, UnknownNameError
 from assay.core.registry import tasks
 from assay.core.types import ContinuationScore, Generation, LoglikelihoodResult
+from shared_data import shared_data
 
-BIGBENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "bigbench"
+BIGBENCH = shared_data() / "bigbench"
 
 
 def test_gsm8k_loads_the_packaged_test_split():
