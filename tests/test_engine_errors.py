@@ -51,32 +51,39 @@ def proxy_faults_after_check(proxy: FaultProxy, n: int, status: int) -> None:
     proxy.fail_next(n, status)
 
 
+def assay_run(port: int, db, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`assay run` of two arithmetic_mc samples against the OpenAI-compatible server on `port`."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "assay",
+        "run",
+        "-m",
+        "openai:smollm2",
+        "--base-url",
+        f"http://127.0.0.1:{port}/v1",
+        "-t",
+        "arithmetic_mc",
+        "--limit",
+        "2",
+        "--no-progress",
+        "--db",
+        str(db),
+        *extra,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    return lines[0]
+
+
 def test_cli_exits_non_zero_when_units_failed(proxy, tmp_path):
     proxy_faults_after_check(proxy, 100, 503)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assay",
-            "run",
-            "-m",
-            "openai:smollm2",
-            "--base-url",
-            f"http://127.0.0.1:{proxy.port}/v1",
-            "-t",
-            "arithmetic_mc",
-            "--limit",
-            "2",
-            "--max-attempts",
-            "1",
-            "--no-progress",
-            "--db",
-            str(tmp_path / "c.db"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = assay_run(proxy.port, tmp_path / "c.db", "--max-attempts", "1")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "2" in proc.stdout + proc.stderr  # says how many units failed
@@ -85,63 +92,15 @@ def test_cli_exits_non_zero_when_units_failed(proxy, tmp_path):
 def test_a_refused_key_stops_the_run_before_any_unit_with_one_line(proxy, tmp_path, monkeypatch):
     proxy.fail_next(1, 401, body=b'{"error": {"message": "Invalid API key"}}')
     monkeypatch.setenv("ASSAY_TEST_KEY", "sk-wrong")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assay",
-            "run",
-            "-m",
-            "openai:smollm2",
-            "--base-url",
-            f"http://127.0.0.1:{proxy.port}/v1",
-            "--api-key-env",
-            "ASSAY_TEST_KEY",
-            "-t",
-            "arithmetic_mc",
-            "--limit",
-            "2",
-            "--no-progress",
-            "--db",
-            str(tmp_path / "k.db"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    line = one_line_error(
+        assay_run(proxy.port, tmp_path / "k.db", "--api-key-env", "ASSAY_TEST_KEY", timeout=120)
     )
-    assert proc.returncode == 2
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
-    assert "ASSAY_TEST_KEY" in lines[0] and "sk-wrong" not in lines[0]
+    assert "ASSAY_TEST_KEY" in line and "sk-wrong" not in line
     assert proxy.received == 1  # nothing was sent after the refused check
 
 
 def test_unreachable_server_is_one_line(tmp_path):
     from servers import free_port
 
-    port = free_port()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assay",
-            "run",
-            "-m",
-            "openai:x",
-            "--base-url",
-            f"http://127.0.0.1:{port}/v1",
-            "-t",
-            "arithmetic_mc",
-            "--limit",
-            "1",
-            "--no-progress",
-            "--db",
-            str(tmp_path / "u.db"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "cannot reach" in lines[0], proc.stderr
+    line = one_line_error(assay_run(free_port(), tmp_path / "u.db", timeout=120))
+    assert "cannot reach" in line
