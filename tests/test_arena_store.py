@@ -36,6 +36,7 @@ def test_battles_round_trip_and_are_written_once(any_store):
     assert loaded["question_id"].tolist() == ["q1", "q2", None]
     assert loaded["length_a"].tolist() == [10.0, 20.0, 30.0]
     assert battle_sources(any_store) == {"file.json": 3}
+    assert any_store.counts()["battles"] == 3
 
 
 def test_identical_rows_without_id_or_time_stay_distinct(any_store):

@@ -47,7 +47,8 @@ def test_add_units_twice_keeps_one_row_each_and_runs_share_units(any_store):
 
     other = any_store.create_run({"name": "b"})
     any_store.add_units(other, plan[:10])
-    assert any_store.counts() == {"runs": 2, "units": 30, "responses": 0, "scores": 0, "errors": 0}
+    expected = {"runs": 2, "units": 30, "responses": 0, "scores": 0, "errors": 0, "battles": 0}
+    assert any_store.counts() == expected
     assert [r.key for r in any_store.results(other)] == [u.key for u in plan[:10]]
 
 
@@ -323,6 +324,7 @@ def _check_concurrent_writes(target) -> None:
             "responses": len(answered),
             "scores": len(scored),
             "errors": errors,
+            "battles": 0,
         }
 
 

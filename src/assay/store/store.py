@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from assay.core.errors import StoreError
 from assay.store.engine import READ_ONLY, first_line, open_engine, resolve_url, safe_url
-from assay.store.schema import ErrorRow, ResponseRow, RunRow, RunUnitRow, ScoreRow, UnitRow
+from assay.store.schema import BattleRow, ErrorRow, ResponseRow, RunRow, RunUnitRow, ScoreRow, UnitRow
 
 _RUNS = RunRow.__table__
 _CHUNK = 500  # rows per statement: keeps SQLite under its bound-parameter limit
@@ -259,7 +259,7 @@ class Store:
         with self._read() as conn:
             return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                     for name, table in [("runs", RunRow), ("units", UnitRow), ("responses", ResponseRow),
-                                        ("scores", ScoreRow), ("errors", ErrorRow)]}
+                                        ("scores", ScoreRow), ("errors", ErrorRow), ("battles", BattleRow)]}
 
 
 _SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
