@@ -51,6 +51,16 @@ def to_elo(strengths: np.ndarray, models: tuple[str, ...], anchor: Anchor) -> np
     return elo - elo[..., ref:ref + 1] + anchor.value
 
 
+def anchoring_map(models: tuple[str, ...], anchor: Anchor) -> np.ndarray:
+    """The linear map `to_elo` applies to strengths (before scaling), for carrying covariances through it."""
+    k = len(models)
+    if anchor.model is None:
+        return np.eye(k) - np.full((k, k), 1.0 / k)
+    centre = np.eye(k)
+    centre[:, models.index(anchor.model)] -= 1.0
+    return centre
+
+
 def fit_bradley_terry(pairs: PairCounts, *, anchor: Anchor | None = None, prior: float = 0.0,
                       tol: float = 1e-10, max_iter: int = 100) -> BradleyTerryFit:
     """Maximum-likelihood (or, with `prior` > 0, L2-penalised) Bradley-Terry ratings.

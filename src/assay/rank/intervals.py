@@ -13,6 +13,7 @@ from assay.rank.bradley_terry import (
     ELO_PER_NATURAL,
     Anchor,
     BradleyTerryFit,
+    anchoring_map,
     fit_bradley_terry,
     fit_many,
     to_elo,
@@ -124,11 +125,7 @@ def sandwich_covariance(pairs: PairCounts, fit: BradleyTerryFit) -> np.ndarray:
         bread_inv = np.linalg.inv(bread)
     cov = bread_inv @ meat @ bread_inv
     # Anchoring is a linear map of the strengths: centre them, or subtract the reference model's.
-    if fit.anchor.model is None:
-        centre = np.eye(k) - np.full((k, k), 1.0 / k)
-    else:
-        centre = np.eye(k)
-        centre[:, fit.models.index(fit.anchor.model)] -= 1.0
+    centre = anchoring_map(fit.models, fit.anchor)
     return centre @ cov @ centre.T * ELO_PER_NATURAL**2
 
 

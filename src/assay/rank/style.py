@@ -16,7 +16,7 @@ from scipy.special import expit, log_expit, ndtri
 from threadpoolctl import threadpool_limits
 
 from assay.rank.battles import BattleArrays, aggregate_battles
-from assay.rank.bradley_terry import ELO_PER_NATURAL, Anchor, to_elo
+from assay.rank.bradley_terry import ELO_PER_NATURAL, Anchor, anchoring_map, to_elo
 from assay.rank.errors import RatingError
 from assay.rank.graph import check_ratable
 from assay.rank.intervals import Interval
@@ -160,11 +160,7 @@ def style_sandwich(battles: BattleArrays, covariates: np.ndarray, fit: StyleCont
         else:
             bread_inv = np.linalg.inv(bread)
         cov = bread_inv @ meat @ bread_inv
-    if fit.anchor.model is None:
-        centre = np.eye(k) - np.full((k, k), 1.0 / k)
-    else:
-        centre = np.eye(k)
-        centre[:, fit.models.index(fit.anchor.model)] -= 1.0
+    centre = anchoring_map(fit.models, fit.anchor)
     rating_cov = centre @ cov[:k, :k] @ centre.T * ELO_PER_NATURAL**2
     se = np.sqrt(np.clip(np.diag(rating_cov), 0.0, None))
     z = float(ndtri(0.5 + level / 2))
