@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -87,7 +88,12 @@ def test_multiple_choice_scoring_acc_and_acc_norm():
     logprobs = [-5.0] * 4
     logprobs[sample.answer_index] = -1.0
     result = LoglikelihoodResult(scores=tuple(ContinuationScore(lp, 1, False) for lp in logprobs))
-    assert task.score(sample, result).values == {"acc": 1.0, "acc_norm": 1.0}
+    values = task.score(sample, result).values
+    assert (values["acc"], values["acc_norm"]) == (1.0, 1.0)
+    # softmax over the four options: e^-1 / (e^-1 + 3 e^-5)
+    top = math.exp(-1) / (math.exp(-1) + 3 * math.exp(-5))
+    assert values["confidence"] == pytest.approx(top)
+    assert values["brier"] == pytest.approx((1 - top) ** 2 + 3 * ((1 - top) / 3) ** 2)
     logprobs[sample.answer_index] = -9.0
     result = LoglikelihoodResult(scores=tuple(ContinuationScore(lp, 1, False) for lp in logprobs))
     assert task.score(sample, result).values["acc"] == 0.0

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.arena import arena_app
+from assay.cli.tasks import tasks_app
 from assay.core.errors import AssayError, ConfigError
 from assay.store import Store
 
@@ -245,17 +246,8 @@ def models(as_json: JsonOpt = False) -> None:
     output.emit_json(data) if as_json else output.print_names(console, data)
 
 
-@app.command("tasks")
-def tasks_cmd(as_json: JsonOpt = False) -> None:
-    """Registered tasks and suites."""
-    import assay.tasks  # noqa: F401
-    from assay.core.registry import suites, tasks
-
-    data = {"tasks": tasks.names(), "suites": suites.names()}
-    output.emit_json(data) if as_json else output.print_names(console, data)
-
-
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
+app.add_typer(tasks_app, name="tasks")
 
 
 def main() -> None:

@@ -97,10 +97,12 @@ def emit_json(value: Any) -> None:
 
 
 def print_run_result(console: Console, store: Store, result: Any, *, as_json: bool) -> None:
-    from assay.report.leaderboard import run_rows, win_rates
+    from assay.report.leaderboard import run_level, run_rows, win_rates
 
-    rows = run_rows(store.results(result.run_id))
+    results = store.results(result.run_id)
+    rows = run_rows(results)
     rates = win_rates(rows)
+    details = run_level(store.get_run(result.run_id), results)
     if as_json:
         emit_json(
             {
@@ -111,6 +113,7 @@ def print_run_result(console: Console, store: Store, result: Any, *, as_json: bo
                 "prompt_modes": result.prompt_modes,
                 "rows": [asdict(r) for r in rows],
                 "mean_win_rate": dict(rates),
+                "run_level": [asdict(d) for d in details],
             }
         )
         return
@@ -120,11 +123,23 @@ def print_run_result(console: Console, store: Store, result: Any, *, as_json: bo
         f"{s.errors} failed, {result.scored} scored in {result.duration_s:.1f}s"
     )
     print_leaderboard(console, rows, rates, title=f"run {result.run_id}")
+    print_run_level(console, details)
     if s.errors:
         console.print(
             f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "
             "run the same command again to retry them"
         )
+
+
+def print_run_level(console: Console, details: Sequence[Any]) -> None:
+    if not details:
+        return
+    table = Table(title="run-level metrics")
+    for col in ("task", "model", "metric", "value"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for d in sorted(details, key=lambda m: (m.task, m.model, m.metric)):
+        table.add_row(Text(d.task), Text(d.model), Text(d.metric), _fmt(d.value))
+    console.print(table)
 
 
 def print_runs(console: Console, runs: Sequence[RunRecord], *, as_json: bool) -> None:

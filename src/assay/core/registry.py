@@ -60,3 +60,7 @@ tasks: Registry[Callable[..., object]] = Registry("task")
 suites: Registry[Callable[[], list[tuple[str, dict[str, object]]]]] = Registry("suite")
 # Metrics: name -> pure function
 metrics: Registry[Callable[..., float]] = Registry("metric")
+# Run-level metrics over every scored sample of one (model, task), e.g. pass@k, calibration error,
+# per-subject means: name -> fn(items: Sequence[tuple[Sample, Score]]) -> {metric: value}.
+# A task lists the ones it wants in an optional `aggregators: tuple[str, ...]` attribute.
+aggregators: Registry[Callable[..., dict[str, float]]] = Registry("aggregator")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,10 +44,15 @@ class WorkUnit:
     request: Request
 
 
-def with_seed(request: Request, seed: int | None) -> Request:
-    if isinstance(request, GenerateRequest):
-        return dataclasses.replace(request, params=dataclasses.replace(request.params, seed=seed))
-    return request
+def with_seed(request: Request, seed: int | None, sample_id: str = "") -> Request:
+    """The run's seed on every generation; when sampling (temperature > 0) each sample gets its own
+    seed derived from the run seed and its id, so n samples of one problem are n different draws."""
+    if not isinstance(request, GenerateRequest):
+        return request
+    if seed is not None and request.params.temperature > 0:
+        digest = hashlib.sha256(f"{seed}:{sample_id}".encode()).digest()
+        seed = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+    return dataclasses.replace(request, params=dataclasses.replace(request.params, seed=seed))
 
 
 def select_samples(run: TaskRun) -> list[Sample]:
@@ -67,7 +73,7 @@ def plan(models: Sequence[Model], runs: Sequence[TaskRun], *, seed: int | None =
     for run in runs:
         samples = select_samples(run)
         chat = run.uses_chat()
-        requests = [with_seed(run.task.build_request(s, chat=chat), seed) for s in samples]
+        requests = [with_seed(run.task.build_request(s, chat=chat), seed, s.id) for s in samples]
         for model in models:
             for sample, request in zip(samples, requests, strict=True):
                 key = unit_key(

@@ -49,12 +49,15 @@ class RunResult:
 
 
 def expand_tasks(names: Sequence[str]) -> tuple[tuple[str, dict[str, Any]], ...]:
-    """Task names and suite names (`quick`) -> (task, options) pairs."""
+    """Task names, suite names (`quick`) and task files (`my_task.yaml`) -> (task, options) pairs."""
     import assay.tasks  # noqa: F401  (registers the built-in tasks and suites)
+    from assay.tasks.spec import is_spec_path
 
     out: list[tuple[str, dict[str, Any]]] = []
     for name in names:
-        if name in suites:
+        if is_spec_path(name):
+            out.append(("spec", {"path": name}))  # a task file: checked when the run is planned
+        elif name in suites:
             out.extend((t, dict(opts)) for t, opts in suites.get(name)())
         else:
             tasks.get(name)  # fail early with the list of known names
@@ -69,6 +72,7 @@ def build_task_runs(spec: EvalSpec) -> list[TaskRun]:
     for name, options in spec.tasks:
         opts = dict(options)
         limit = opts.pop("limit", None)
+        rotate = _flag(opts.pop("circular", False), name)
         if spec.limit is not None:
             limit = spec.limit if limit is None else min(int(limit), spec.limit)
         try:
@@ -76,6 +80,10 @@ def build_task_runs(spec: EvalSpec) -> list[TaskRun]:
         except TypeError as exc:
             raise ConfigError(f"task {name}: bad option ({exc})") from None
         assert isinstance(task, Task)
+        if rotate:
+            from assay.tasks.circular import circular
+
+            task, limit = circular(task, limit), None
         runs.append(
             TaskRun(
                 task=task,
@@ -86,6 +94,25 @@ def build_task_runs(spec: EvalSpec) -> list[TaskRun]:
             )
         )
     return runs
+
+
+def _flag(value: Any, task: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes", "false", "0", "no"):
+        return str(value).lower() in ("true", "1", "yes")
+    raise ConfigError(f"task {task}: circular must be true or false, not {value!r}")
+
+
+DEFAULT_AGGREGATORS = ("by_group",)
+
+
+def task_aggregators(task: Task) -> list[str]:
+    """Run-level metrics for a task: per-group means always, calibration for multiple choice, then
+    whatever the task asks for itself (pass@k, bias scores, ...)."""
+    names = [*DEFAULT_AGGREGATORS, *(("calibration",) if task.output_type == "multiple_choice" else ())]
+    names += [n for n in getattr(task, "aggregators", ()) if n not in names]
+    return names
 
 
 async def _check_models(models: Sequence[Model]) -> None:
@@ -106,6 +133,7 @@ async def _evaluate(spec: EvalSpec, store: Store, *, show_progress: bool) -> Run
         record = {
             **to_jsonable(dataclasses.asdict(spec)),
             "prompt_modes": prompt_modes,
+            "task_aggregators": {r.task.name: task_aggregators(r.task) for r in runs},
             "model_identities": {m.name: m.identity for m in models},
         }
         run_id = store.create_run(record)

@@ -35,6 +35,16 @@ class LeaderboardRow:
 
 
 @dataclass(frozen=True)
+class RunLevelMetric:
+    """A metric computed over a whole (model, task): ECE, a group's mean, pass@k, ..."""
+
+    model: str
+    task: str
+    metric: str
+    value: float
+
+
+@dataclass(frozen=True)
 class SampleView:
     """One sample's outcome, for the examples section."""
 
@@ -71,6 +81,7 @@ class ReportData:
     rows: tuple[LeaderboardRow, ...]
     mean_win_rate: tuple[tuple[str, float], ...]  # (model, MWR) sorted best first
     samples: tuple[SampleView, ...]
+    run_level: tuple[RunLevelMetric, ...] = ()
 
 
 def render_html_report(data: ReportData) -> str:
@@ -83,6 +94,7 @@ def render_html_report(data: ReportData) -> str:
         board=_leaderboard_view(data.rows, data.mean_win_rate),
         chart=_chart_view(data.rows, _model_order(data.rows, data.mean_win_rate)),
         example_groups=_example_groups(data.samples),
+        run_level=sorted(data.run_level, key=lambda m: (m.task, m.model, m.metric)),
     )
 
 

@@ -8,9 +8,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from assay.metrics import summarize
+from assay.core.registry import aggregators
+from assay.core.types import Sample, Score, sample_from_json
+from assay.metrics import run_level_metrics, summarize
 from assay.rank import mean_win_rate
-from assay.report.html import LeaderboardRow, ReportData, RunInfo, SampleView
+from assay.report.html import LeaderboardRow, ReportData, RunInfo, RunLevelMetric, SampleView
 from assay.store import ResultRow, RunRecord, Store
 
 # Metrics where lower is better; everything else is higher-is-better.
@@ -46,6 +48,24 @@ def run_rows(results: Sequence[ResultRow]) -> list[LeaderboardRow]:
                 errors=errors,
             )
         )
+    return out
+
+
+def run_level(run: RunRecord, results: Sequence[ResultRow]) -> list[RunLevelMetric]:
+    """The run-level metrics (ECE, per-group means, pass@k, ...) its tasks asked for, per model."""
+    import assay.tasks  # noqa: F401  (tasks register their own aggregators)
+
+    wanted: dict[str, list[str]] = run.spec.get("task_aggregators", {})
+    groups: dict[tuple[str, str], list[tuple[Sample, Score]]] = defaultdict(list)
+    for row in results:
+        if row.scores is not None and wanted.get(row.task):
+            groups[(row.model, row.task)].append(
+                (sample_from_json(row.sample), Score(values=row.scores, extracted=row.extracted)))
+    out = []
+    for (model, task), items in groups.items():
+        names = [n for n in wanted[task] if n in aggregators]  # a plugin not installed here: skip it
+        for metric, value in run_level_metrics(names, items).items():
+            out.append(RunLevelMetric(model=model, task=task, metric=metric, value=value))
     return out
 
 
@@ -131,11 +151,12 @@ def report_data(
     title: str = "assay evaluation report",
 ) -> ReportData:
     runs = [store.get_run(r) for r in run_ids]
-    infos, rows, samples = [], [], []
+    infos, rows, samples, details = [], [], [], []
     for run in runs:
         results = store.results(run.id)
         infos.append(run_info(run, results))
         rows.extend(run_rows(results))
+        details.extend(run_level(run, results))
         shown: dict[tuple[str, str], int] = defaultdict(int)
         for row in results:
             group = (row.model, row.task)
@@ -149,6 +170,7 @@ def report_data(
         rows=tuple(rows),
         mean_win_rate=tuple(win_rates(rows)),
         samples=tuple(samples),
+        run_level=tuple(details),
     )
 
 

@@ -44,3 +44,32 @@ def extract_final_number(text: str) -> str | None:
             return normalize_number(match.group(1))
     numbers = _NUMBER.findall(text)
     return normalize_number(numbers[-1]) if numbers else None
+
+
+def _letter_patterns(letters: str) -> list[re.Pattern[str]]:
+    cls = f"[{letters}]"
+    return [
+        # "The answer is (B)", "Answer: C", "the correct option is **D**"
+        re.compile(rf"(?i:answer|option|choice)\s*(?i:is|:)?\s*:?\s*[\*\(\[]*\s*({cls})\b(?![\w'])"),
+        re.compile(rf"^\s*[\*\(\[]*({cls})(?:[\)\]\.:\*]|\s*$)"),  # the reply opens with "B." / "(B)"
+        re.compile(rf"\(({cls})\)"),  # "(C)" anywhere
+        re.compile(rf"\*\*({cls})\*\*"),  # "**C**"
+    ]
+
+
+def extract_choice_letter(text: str, n_choices: int) -> int | None:
+    """Index of the chosen option from a generated reply ("The answer is (B)" -> 1), else None.
+
+    Only the first `n_choices` letters count, so a stray "E" in a four-option question is ignored.
+    An explicit "answer is X" wins; otherwise the reply's opening letter, then the last "(X)" or "**X**".
+    """
+    if not 1 <= n_choices <= 26:
+        return None
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:n_choices]
+    for i, pattern in enumerate(_letter_patterns(letters)):
+        found = pattern.findall(text)
+        if found:
+            # The first explicit "answer is" (later ones are often restatements); the last marker else.
+            letter = found[0] if i < 2 else found[-1]
+            return letters.index(letter.upper())
+    return None

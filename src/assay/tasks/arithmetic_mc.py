@@ -48,6 +48,7 @@ class ArithmeticMC:
     seed: int = 0
     name: str = "arithmetic_mc"
     version: str = "1"
+    citation: str = "assay built-in (generated from a seed); no paper"
     output_type: Literal["multiple_choice"] = "multiple_choice"
     metric_names: tuple[str, ...] = ("acc", "acc_norm")
 

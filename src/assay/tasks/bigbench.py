@@ -39,6 +39,7 @@ class BigBenchMC:
     path: Path
     name: str
     version: str = "1"
+    citation: str = "Srivastava et al., 2022, Beyond the Imitation Game (BIG-bench), arXiv:2206.04615"
     output_type: Literal["multiple_choice"] = "multiple_choice"
     metric_names: tuple[str, ...] = ("acc", "acc_norm")
     _task: dict[str, Any] = field(default_factory=dict, repr=False)

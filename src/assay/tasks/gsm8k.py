@@ -43,6 +43,7 @@ class GSM8K:
     max_tokens: int = 256
     name: str = "gsm8k"
     version: str = "1"
+    citation: str = "Cobbe et al., 2021, Training Verifiers to Solve Math Word Problems, arXiv:2110.14168"
     output_type: Literal["generate"] = "generate"
     metric_names: tuple[str, ...] = ("exact_match", "exact_match_strict")
     _rows: list[Sample] = field(default_factory=list, repr=False)

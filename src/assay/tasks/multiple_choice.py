@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assay.core.errors import DatasetError
 from assay.core.types import LoglikelihoodRequest, LoglikelihoodResult, Response, Sample, Score
+from assay.metrics.calibration import brier, softmax
 
 
 def choice_request(context: str, sample: Sample) -> LoglikelihoodRequest:
@@ -13,17 +14,21 @@ def choice_request(context: str, sample: Sample) -> LoglikelihoodRequest:
 
 
 def score_choices(sample: Sample, response: Response) -> Score:
-    """acc: the most likely choice is right; acc_norm: the same after dividing by the choice's length."""
+    """acc: the most likely choice is right; acc_norm: the same after dividing by the choice's length;
+    brier and confidence (the top choice's probability, for calibration error) from the softmax."""
     if not isinstance(response, LoglikelihoodResult) or not sample.choices or sample.answer_index is None:
         raise DatasetError(f"sample {sample.id}: cannot score a multiple-choice item without choices")
     logprobs = [s.logprob for s in response.scores]
     lengths = [max(1, len(c) + 1) for c in sample.choices]  # +1: the leading space we scored too
     best = max(range(len(logprobs)), key=logprobs.__getitem__)
     best_norm = max(range(len(logprobs)), key=lambda i: logprobs[i] / lengths[i])
+    probs = softmax(logprobs)  # over the offered options only: the model's choice distribution
     return Score(
         values={
             "acc": float(best == sample.answer_index),
             "acc_norm": float(best_norm == sample.answer_index),
+            "brier": brier(probs, sample.answer_index),
+            "confidence": probs[best],
         },
         extracted=sample.choices[best],
     )

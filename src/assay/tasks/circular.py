@@ -1,0 +1,80 @@
+"""CircularEval (OpenCompass; Liu et al., 2023, MMBench, arXiv:2307.06281): ask each multiple-choice
+question once per rotation of its options and count it right only if every rotation is right.
+
+A wrapper around any multiple-choice task whose requests are built from `Sample.choices` (which
+all of ours are); turned on per task with the option `circular=true`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assay.core.errors import ConfigError
+from assay.core.protocols import Task
+from assay.core.types import Request, Response, Sample, Score
+
+
+def rotations(sample: Sample) -> list[Sample]:
+    """n copies of an n-option sample, options shifted by 0..n-1, the answer index moved along."""
+    if not sample.choices or sample.answer_index is None:
+        return [sample]
+    n = len(sample.choices)
+    out = []
+    for shift in range(n):
+        choices = sample.choices[shift:] + sample.choices[:shift]
+        out.append(dataclasses.replace(
+            sample, id=f"{sample.id}@r{shift}", choices=choices,
+            answer_index=(sample.answer_index - shift) % n,
+            metadata=(*sample.metadata, ("circular_of", sample.id), ("rotation", shift))))
+    return out
+
+
+@dataclass
+class CircularTask:
+    inner: Any
+    questions: int | None = None  # a sample limit counts questions, not rotations
+    def __post_init__(self) -> None:
+        if not getattr(self.inner, "metric_names", None) or "acc" not in self.inner.metric_names:
+            raise ConfigError(f"task {self.inner.name}: circular=true needs a multiple-choice task "
+                              "(one that reports acc)")
+
+    @property
+    def name(self) -> str:
+        return f"{self.inner.name}:circular"
+
+    @property
+    def version(self) -> str:
+        return str(self.inner.version)
+
+    @property
+    def output_type(self) -> str:
+        return str(self.inner.output_type)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(self.inner.metric_names)
+
+    @property
+    def aggregators(self) -> tuple[str, ...]:
+        return (*getattr(self.inner, "aggregators", ()), "circular")
+
+    def samples(self) -> Iterator[Sample]:
+        for sample in itertools.islice(self.inner.samples(), self.questions):
+            yield from rotations(sample)
+
+    def build_request(self, sample: Sample, *, chat: bool) -> Request:
+        request: Request = self.inner.build_request(sample, chat=chat)
+        return request
+
+    def score(self, sample: Sample, response: Response) -> Score:
+        score: Score = self.inner.score(sample, response)
+        return score
+
+
+def circular(task: Task, questions: int | None = None) -> Task:
+    wrapped: Task = CircularTask(task, questions)  # type: ignore[assignment]
+    return wrapped
