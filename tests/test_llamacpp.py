@@ -79,3 +79,29 @@ def test_score_tokens_is_log_softmax_sum():
     assert got.logprob == pytest.approx(expected)
     assert got.is_greedy and got.num_tokens == 2
     assert not score_tokens(logits, [1, 0]).is_greedy
+
+
+def test_chat_log_likelihood_scores_after_the_gguf_chat_template(smol):
+    from assay.models.llamacpp import render_chat_template
+
+    llm = smol._model()
+    turns = (Message("user", "What is the capital of France?"),)
+    text = render_chat_template(llm, turns, "smollm2")
+    assert text.rstrip().endswith("<|im_start|>assistant")
+    assert "What is the capital of France?" in text
+    chat = asyncio.run(smol.loglikelihood(
+        LoglikelihoodRequest(context="What is the capital of France?", continuations=("Paris", "Banana"),
+                             messages=turns)))
+    # The same numbers by hand: tokenise the rendered prompt (its special tokens as tokens), then
+    # sum each continuation token's log-softmax.
+    ctx = llm.tokenize(text.encode(), add_bos=True, special=True)
+    cont = llm.tokenize(b"Paris", add_bos=False, special=False)
+    llm.reset()
+    llm.eval(ctx + cont)
+    logits = np.asarray(llm.scores[len(ctx) - 1 : len(ctx) - 1 + len(cont)], dtype=np.float64)
+    llm.reset()
+    assert chat.scores[0].logprob == pytest.approx(score_tokens(logits, cont).logprob, abs=1e-3)
+    assert chat.scores[0].logprob > chat.scores[1].logprob
+    plain = asyncio.run(smol.loglikelihood(
+        LoglikelihoodRequest(context="What is the capital of France?", continuations=(" Paris",))))
+    assert plain.scores[0].logprob != pytest.approx(chat.scores[0].logprob)

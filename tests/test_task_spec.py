@@ -179,3 +179,17 @@ def test_a_bad_task_file_stops_before_anything_is_stored(tmp_path: Path) -> None
     assert "data.jsonl:4: fields.answer 7 is out of range" in proc.stderr
     runs = cli("runs", "--json", "--db", str(db))
     assert json.loads(runs.stdout) == []
+
+
+def test_multiple_choice_in_chat_mode_sends_turns_and_bare_options(tmp_path: Path) -> None:
+    task = load_task_spec(write(tmp_path, MC))
+    sample = next(task.samples())
+    request = task.build_request(sample, chat=True)
+    assert isinstance(request, LoglikelihoodRequest) and request.messages is not None
+    assert [m.role for m in request.messages] == ["user", "assistant", "user", "assistant", "user"]
+    assert request.messages[-1].content == "Q: What is 1 plus 1?\nA:"
+    assert request.continuations == ("2", "3", "1")
+    from assay.engine.plan import TaskRun
+
+    assert TaskRun(task=task, prompt_mode="chat").uses_chat()
+    assert not TaskRun(task=task, prompt_mode="auto").uses_chat()

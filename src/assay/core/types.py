@@ -48,11 +48,14 @@ class GenerateRequest:
 class LoglikelihoodRequest:
     """Log-probability of each continuation given one shared context.
 
-    The choices travel together so a backend can evaluate the shared context once.
+    The choices travel together so a backend can evaluate the shared context once. With `messages`,
+    the context is those turns rendered through the model's own chat template with the assistant's
+    turn opened (`context` then keeps a readable copy of the last user turn, for reports).
     """
 
     context: str
     continuations: tuple[str, ...]
+    messages: tuple[Message, ...] | None = None
     kind: Literal["loglikelihood"] = "loglikelihood"
 
 
@@ -131,7 +134,12 @@ def to_jsonable(record: Any) -> Any:
 
 def request_from_json(data: dict[str, Any]) -> Request:
     if data["kind"] == "loglikelihood":
-        return LoglikelihoodRequest(context=data["context"], continuations=tuple(data["continuations"]))
+        turns = data.get("messages")
+        return LoglikelihoodRequest(
+            context=data["context"],
+            continuations=tuple(data["continuations"]),
+            messages=tuple(Message(**m) for m in turns) if turns is not None else None,
+        )
     params = GenerationParams(**{**data["params"], "stop": tuple(data["params"].get("stop", ()))})
     messages = data.get("messages")
     return GenerateRequest(

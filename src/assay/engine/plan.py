@@ -28,9 +28,10 @@ class TaskRun:
     prompt_mode: PromptMode = "auto"
 
     def uses_chat(self) -> bool:
-        # Log-likelihood scoring reads raw text; generation defaults to the model's chat template.
+        # Generation defaults to the model's chat template; log-likelihood scoring reads raw text
+        # unless chat is asked for explicitly (then the backend renders the template to score after).
         if self.task.output_type != "generate":
-            return False
+            return self.prompt_mode == "chat"
         return self.prompt_mode != "completion"
 
 

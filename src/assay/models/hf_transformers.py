@@ -230,7 +230,11 @@ class TransformersModel:
     def _loglikelihood_sync(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
         torch, _ = _import_torch()
         model, tokenizer = self._load()
-        ctx, conts = split_tokens(tokenizer, request.context, request.continuations)
+        if request.messages is not None:
+            ctx = self._prompt_ids(GenerateRequest(messages=request.messages))
+            conts = [list(tokenizer(c, add_special_tokens=False)["input_ids"]) for c in request.continuations]
+        else:
+            ctx, conts = split_tokens(tokenizer, request.context, request.continuations)
         longest = max((len(c) for c in conts), default=0)
         if longest == 0:  # nothing to score: an empty continuation has probability one
             return LoglikelihoodResult(scores=tuple(_score([], []) for _ in conts), tokens_evaluated=0)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from assay.core.errors import AssayError, ModelRequestError
+from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
 from assay.core.registry import model_backends
 from assay.core.types import (
     ContinuationScore,
@@ -20,6 +20,7 @@ from assay.core.types import (
     Generation,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    Message,
     ModelSpec,
 )
 from assay.models.filehash import file_sha256
@@ -114,6 +115,15 @@ class LlamaCppModel:
                 self._llm.close()
                 self._llm = None
 
+    def _chat_tokens(self, llm: Any, messages: tuple[Message, ...]) -> list[int]:
+        text = render_chat_template(llm, messages, self.name)
+        tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+        bos = llm.token_bos()
+        # A template that writes the BOS itself must not get a second one from the tokenizer.
+        if len(tokens) > 1 and tokens[0] == bos and tokens[1] == bos:
+            tokens = tokens[1:]
+        return list(tokens)
+
     def _generate_sync(self, request: GenerateRequest) -> Generation:
         p = request.params
         common: dict[str, Any] = dict(
@@ -149,8 +159,12 @@ class LlamaCppModel:
     def _loglikelihood_sync(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
         with self._lock:
             llm = self._model()
-            context, continuations = split_trailing_space(request.context, request.continuations)
-            ctx_tokens = llm.tokenize(context.encode("utf-8"), add_bos=True, special=False)
+            if request.messages is not None:
+                ctx_tokens = self._chat_tokens(llm, request.messages)
+                continuations = request.continuations
+            else:
+                context, continuations = split_trailing_space(request.context, request.continuations)
+                ctx_tokens = llm.tokenize(context.encode("utf-8"), add_bos=True, special=False)
             conts = [llm.tokenize(c.encode("utf-8"), add_bos=False, special=False) for c in continuations]
             longest = max((len(c) for c in conts), default=0)
             if len(ctx_tokens) + longest > self.n_ctx:
@@ -173,6 +187,22 @@ class LlamaCppModel:
                 scores.append(score_tokens(logits, tokens))
             llm.reset()  # the next generation must not trust a context we rewound by hand
         return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
+
+
+def render_chat_template(llm: Any, messages: tuple[Message, ...], name: str) -> str:
+    """The messages through the chat template stored in the GGUF, with the assistant turn opened."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = (llm.metadata or {}).get("tokenizer.chat_template")
+    if not template:
+        raise ModelUnsupportedError(f"model {name!r} has no chat template in its GGUF; "
+                                    "use --prompt-mode completion")
+    def token_text(token: int) -> str:
+        return llm.detokenize([token], special=True).decode("utf-8", errors="replace") if token >= 0 else ""
+
+    formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(llm.token_eos()),
+                                    bos_token=token_text(llm.token_bos()), add_generation_prompt=True)
+    return str(formatter(messages=[{"role": m.role, "content": m.content} for m in messages]).prompt)
 
 
 def split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:

@@ -160,6 +160,11 @@ class OpenAICompatModel:
     # -- log-likelihood ------------------------------------------------------------------------
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
+        if request.messages is not None:
+            # The OpenAI API has no way to render a chat template without generating from it.
+            raise ModelUnsupportedError(
+                f"model {self.name!r}: an OpenAI-compatible server cannot score choices after its chat "
+                "template; use --prompt-mode completion (or auto) for log-likelihood tasks")
         await self._check_prompt_logprobs()
         context, continuations = _split_trailing_space(request.context, request.continuations)
         results = await asyncio.gather(*(self._score(context, c) for c in continuations))

@@ -56,7 +56,7 @@ class ArithmeticMC:
         return (make_item(i, self.seed) for i in range(self.size))
 
     def build_request(self, sample: Sample, *, chat: bool) -> Request:
-        return choice_request(f"Question: {sample.input}\nAnswer:", sample)
+        return choice_request(f"Question: {sample.input}\nAnswer:", sample, chat=chat)
 
     def score(self, sample: Sample, response: Response) -> Score:
         return score_choices(sample, response)

@@ -61,12 +61,11 @@ class BigBenchMC:
 
     def build_request(self, sample: Sample, *, chat: bool) -> Request:
         self._load()
-        # The log-likelihood path scores raw text; chat templates for it arrive with the task library.
         prefix = self._task.get("task_prefix", "")
         q = self._task.get("example_input_prefix", "\nQ: ")
         a = self._task.get("example_output_prefix", "\nA: ")
         context = f"{prefix}{q}{sample.input}{a}".lstrip("\n").rstrip(" ")
-        return choice_request(context, sample)
+        return choice_request(context, sample, chat=chat)
 
     def score(self, sample: Sample, response: Response) -> Score:
         return score_choices(sample, response)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from assay.core.errors import DatasetError
-from assay.core.types import LoglikelihoodRequest, LoglikelihoodResult, Response, Sample, Score
+from assay.core.types import LoglikelihoodRequest, LoglikelihoodResult, Message, Response, Sample, Score
 from assay.metrics.calibration import brier, softmax
 
 
-def choice_request(context: str, sample: Sample) -> LoglikelihoodRequest:
+def choice_request(context: str, sample: Sample, *, chat: bool = False) -> LoglikelihoodRequest:
+    """Each choice after the context: " choice" after raw text, or, in chat mode, the bare choice
+    as the start of the assistant's reply to the context sent as one user turn."""
     if not sample.choices:
         raise DatasetError(f"sample {sample.id}: a multiple-choice item needs choices")
+    if chat:
+        return LoglikelihoodRequest(context=context, continuations=tuple(sample.choices),
+                                    messages=(Message("user", context.strip()),))
     return LoglikelihoodRequest(context=context, continuations=tuple(" " + c for c in sample.choices))
 
 

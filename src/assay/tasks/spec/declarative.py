@@ -134,16 +134,23 @@ class DeclarativeTask:
         out = self.spec.output
         if out.type == "multiple_choice":
             assert sample.choices is not None
+            if chat:
+                return LoglikelihoodRequest(context=self._prompt(sample), continuations=sample.choices,
+                                            messages=self._turns(sample))
             return LoglikelihoodRequest(context=self._completion_text(sample),
                                         continuations=tuple(out.choice_prefix + c for c in sample.choices))
         params = GenerationParams(max_tokens=out.max_tokens, temperature=out.temperature, stop=out.stop)
         if not chat:
             return GenerateRequest(prompt=self._completion_text(sample), params=params)
+        return GenerateRequest(messages=self._turns(sample), params=params)
+
+    def _turns(self, sample: Sample) -> tuple[Message, ...]:
+        """Chat mode: the system prompt, each shot as a user/assistant exchange, then the question."""
         turns = [Message("system", self.spec.system)] if self.spec.system else []
         for shot in self._shots:
             turns += [Message("user", shot.input), Message("assistant", _shot_answer(shot, leading=False))]
         turns.append(Message("user", self._prompt(sample)))
-        return GenerateRequest(messages=tuple(turns), params=params)
+        return tuple(turns)
 
     def score(self, sample: Sample, response: Response) -> Score:
         kind = self.spec.output.type
