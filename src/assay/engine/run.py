@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class EvalSpec:
     sample_ids: tuple[str, ...] | None = None
     max_attempts: int = 5
     timeout: float | None = 600.0
+    unsafe_no_sandbox: bool = False  # run model-written code without isolation (recorded with the run)
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,15 @@ def build_task_runs(spec: EvalSpec) -> list[TaskRun]:
         rotate = _flag(opts.pop("circular", False), name)
         if spec.limit is not None:
             limit = spec.limit if limit is None else min(int(limit), spec.limit)
+        factory = tasks.get(name)
+        if spec.unsafe_no_sandbox and "unsafe_no_sandbox" in inspect.signature(factory).parameters:
+            opts["unsafe_no_sandbox"] = True
         try:
-            task = tasks.get(name)(**opts)
+            task = factory(**opts)
         except TypeError as exc:
             raise ConfigError(f"task {name}: bad option ({exc})") from None
         assert isinstance(task, Task)
+        _check_sandbox(task)
         if rotate:
             from assay.tasks.circular import circular
 
@@ -94,6 +100,21 @@ def build_task_runs(spec: EvalSpec) -> list[TaskRun]:
             )
         )
     return runs
+
+
+def _check_sandbox(task: Task) -> None:
+    """Refuse before any model is asked, not after: a code task needs the sandbox or an explicit opt-out."""
+    if not getattr(task, "executes_code", False) or getattr(task, "unsafe_no_sandbox", False):
+        return
+    from assay.sandbox import sandbox_problem
+
+    problem = sandbox_problem()
+    if problem:
+        raise ConfigError(
+            f"task {task.name} runs model-written code and the sandbox cannot work here: {problem}. "
+            "Install bubblewrap, or pass --unsafe-no-sandbox to run the code without isolation "
+            "(not recommended; the run record says so)"
+        )
 
 
 def _flag(value: Any, task: str) -> bool:
@@ -135,6 +156,13 @@ async def _evaluate(spec: EvalSpec, store: Store, *, show_progress: bool) -> Run
             "prompt_modes": prompt_modes,
             "task_aggregators": {r.task.name: task_aggregators(r.task) for r in runs},
             "model_identities": {m.name: m.identity for m in models},
+            "code_execution": {
+                r.task.name: "no sandbox (--unsafe-no-sandbox)"
+                if getattr(r.task, "unsafe_no_sandbox", False)
+                else "bubblewrap sandbox"
+                for r in runs
+                if getattr(r.task, "executes_code", False)
+            },
         }
         run_id = store.create_run(record)
         store.add_units(run_id, [_unit_record(u) for u in units])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from assay.core.protocols import Task
 from assay.core.types import response_from_json, sample_from_json
@@ -11,11 +14,19 @@ from assay.store import Store
 
 def score_run(store: Store, run_id: str, tasks: Mapping[str, Task], *, rescore: bool = False) -> int:
     """Score every answered unit of the run that has no score yet (all of them with `rescore`)."""
-    pending = []
-    for row in store.results(run_id):
-        if row.response is None or (row.scores is not None and not rescore) or row.task not in tasks:
-            continue
+    rows = [
+        row
+        for row in store.results(run_id)
+        if row.response is not None and (row.scores is None or rescore) and row.task in tasks
+    ]
+
+    def one(row: Any) -> tuple[str, dict[str, float], str | None]:
         score = tasks[row.task].score(sample_from_json(row.sample), response_from_json(row.response))
-        pending.append((row.key, score.values, score.extracted))
+        return row.key, score.values, score.extracted
+
+    # Threads: a code task's scorer waits on a sandboxed subprocess, so the cores stay busy; pure
+    # scorers lose nothing. map keeps the order, and a failing program costs only its own unit.
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        pending = list(pool.map(one, rows))
     store.put_scores(pending)
     return len(pending)

@@ -24,7 +24,9 @@ def score_choices(sample: Sample, response: Response) -> Score:
     if not isinstance(response, LoglikelihoodResult) or not sample.choices or sample.answer_index is None:
         raise DatasetError(f"sample {sample.id}: cannot score a multiple-choice item without choices")
     logprobs = [s.logprob for s in response.scores]
-    lengths = [max(1, len(c) + 1) for c in sample.choices]  # +1: the leading space we scored too
+    # Characters of the option itself (not the space before it), as lm-evaluation-harness counts them,
+    # so acc_norm agrees with the numbers people compare against.
+    lengths = [max(1, len(c)) for c in sample.choices]
     best = max(range(len(logprobs)), key=logprobs.__getitem__)
     best_norm = max(range(len(logprobs)), key=lambda i: logprobs[i] / lengths[i])
     probs = softmax(logprobs)  # over the offered options only: the model's choice distribution

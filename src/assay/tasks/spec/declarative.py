@@ -24,8 +24,10 @@ from assay.core.types import (
     Score,
 )
 from assay.metrics.text import exact_match, token_f1
+from assay.sandbox import Limits
 from assay.tasks.answers import extract_choice_letter, extract_final_number, normalize_number
 from assay.tasks.base import pick_fewshot
+from assay.tasks.code import extract_code, run_tests
 from assay.tasks.multiple_choice import score_choices
 from assay.tasks.spec.rows import (
     check_template_fields,
@@ -47,6 +49,7 @@ class DeclarativeTask:
     _shots: list[Sample] = field(default_factory=list, repr=False)
     _loaded: bool = field(default=False, repr=False)
     _template: jinja2.Template | None = field(default=None, repr=False)
+    unsafe_no_sandbox: bool = False
 
     @property
     def name(self) -> str:
@@ -67,6 +70,14 @@ class DeclarativeTask:
     @property
     def citation(self) -> str:
         return self.spec.citation
+
+    @property
+    def executes_code(self) -> bool:
+        return self.spec.scoring.type == "code_execution"
+
+    @property
+    def aggregators(self) -> tuple[str, ...]:
+        return ("pass_at_k",) if self.executes_code else ()
 
     def _read(self, dataset: DatasetSpec, what: str) -> list[Sample]:
         prompt = compile_template(self.spec, "prompt", self.spec.prompt)
@@ -159,6 +170,8 @@ class DeclarativeTask:
             first = self.spec.metrics[0]
             return Score(values={first: score.values[first], **score.values}, extracted=score.extracted)
         text = getattr(response, "text", "")
+        if self.executes_code:
+            return self._score_code(sample, text)
         if kind == "multiple_choice_generate":
             assert sample.choices is not None
             picked = extract_choice_letter(text, len(sample.choices))
@@ -166,6 +179,19 @@ class DeclarativeTask:
                                  "invalid": float(picked is None)},
                          extracted=None if picked is None else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[picked])
         return self._score_generation(sample, text)
+
+    def _score_code(self, sample: Sample, text: str) -> Score:
+        """The reply's code (a fenced block, else the whole reply), then the row's setup and tests, in
+        the sandbox; passed = the program exits 0 within the limits."""
+        meta = dict(sample.metadata)
+        program = "\n\n".join(p for p in (extract_code(text), meta.get("setup", ""), meta["tests"]) if p)
+        limits = self.spec.scoring
+        return run_tests(
+            program,
+            Limits(cpu_seconds=limits.cpu_seconds, wall_seconds=limits.wall_seconds,
+                   memory_mb=limits.memory_mb),
+            unsafe_no_sandbox=self.unsafe_no_sandbox,
+        )
 
     def _score_generation(self, sample: Sample, text: str) -> Score:
         meta = dict(sample.metadata)
@@ -214,6 +240,7 @@ def is_spec_path(name: str) -> bool:
 def load_task_spec(path: str | Path, **overrides: Any) -> DeclarativeTask:
     """A DeclarativeTask from a YAML/TOML file; `num_fewshot` / `seed` override the file's fewshot."""
     spec = read_spec_file(Path(path))
+    unsafe = bool(overrides.pop("unsafe_no_sandbox", False))
     few = spec.fewshot
     if overrides.get("num_fewshot") is not None:
         few = dataclasses.replace(few, num=int(overrides.pop("num_fewshot")))
@@ -223,10 +250,12 @@ def load_task_spec(path: str | Path, **overrides: Any) -> DeclarativeTask:
     if unknown:
         raise ConfigError(f"{path}: unknown option {unknown[0]!r} for a task file "
                           "(num_fewshot and seed can be overridden)")
-    return DeclarativeTask(spec=dataclasses.replace(spec, fewshot=few))
+    return DeclarativeTask(spec=dataclasses.replace(spec, fewshot=few), unsafe_no_sandbox=unsafe)
 
 
 @tasks.register("spec")
-def spec_task(path: str, num_fewshot: int | None = None, seed: int | None = None) -> DeclarativeTask:
+def spec_task(
+    path: str, num_fewshot: int | None = None, seed: int | None = None, unsafe_no_sandbox: bool = False
+) -> DeclarativeTask:
     """A task defined in a YAML/TOML file (see docs/tasks.md)."""
-    return load_task_spec(path, num_fewshot=num_fewshot, seed=seed)
+    return load_task_spec(path, num_fewshot=num_fewshot, seed=seed, unsafe_no_sandbox=unsafe_no_sandbox)

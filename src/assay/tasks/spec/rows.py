@@ -118,6 +118,8 @@ def _targets(value: Any, where: str) -> list[str]:
 
 
 def default_shot_answer(spec: TaskSpec) -> str:
+    if spec.output.type == "generate" and spec.fields.target is None:
+        return ""  # a code task without reference solutions: few-shot needs fewshot.answer
     return {"generate": "{{ target }}", "multiple_choice": "{{ answer_text }}",
             "multiple_choice_generate": "{{ answer_letter }}"}[spec.output.type]
 
@@ -143,6 +145,11 @@ def render(template: jinja2.Template, row: dict[str, Any], sample: Sample, where
         raise DatasetError(f"{where}: template failed: {exc}") from None
 
 
+def _code_text(value: Any) -> str:
+    """Tests as one program: a list of lines (MBPP's test_list) or one text."""
+    return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
 def row_sample(spec: TaskSpec, index: int, where: str, row: dict[str, Any],
                prompt: jinja2.Template, shot_answer: jinja2.Template) -> Sample:
     """The row as a Sample; its prompt and shot answer are rendered now, so a bad row fails at load.
@@ -153,7 +160,8 @@ def row_sample(spec: TaskSpec, index: int, where: str, row: dict[str, Any],
     answer: int | None = None
     targets: list[str] = []
     if spec.output.type == "generate":
-        targets = _targets(_value(row, fields.target or "", where, "fields.target"), where)
+        if fields.target is not None:  # code-execution tasks score by their tests instead
+            targets = _targets(_value(row, fields.target, where, "fields.target"), where)
     else:
         choices = row_choices(spec, row, where)
         answer = resolve_answer(_value(row, fields.answer or "", where, "fields.answer"), choices,
@@ -161,6 +169,10 @@ def row_sample(spec: TaskSpec, index: int, where: str, row: dict[str, Any],
     metadata: list[tuple[str, Any]] = [("where", where), ("row", row)]
     if fields.group is not None:
         metadata.append(("group", str(_value(row, fields.group, where, "fields.group"))))
+    if fields.test is not None:  # checked at load, so a row without tests fails before any model runs
+        metadata.append(("tests", _code_text(_value(row, fields.test, where, "fields.test"))))
+        if fields.setup is not None and row.get(fields.setup):  # MBPP leaves most setups empty
+            metadata.append(("setup", _code_text(row[fields.setup])))
     if len(targets) > 1:
         metadata.append(("targets", targets))
     sample_id = str(_value(row, fields.id, where, "fields.id")) if fields.id else str(index)

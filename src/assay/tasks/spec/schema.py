@@ -25,10 +25,13 @@ ANSWER_FORMATS = ("auto", "index", "letter", "text")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 
 _TOP = {"name", "version", "description", "citation", "dataset", "fields", "prompt", "fewshot", "output",
-        "metrics", "system"}
+        "metrics", "system", "scoring"}
 _DATASET = {"path", "format", "field", "hf", "bigbench"}
 _HF = {"name", "config", "split"}
-_FIELDS = {"id", "target", "choices", "answer", "group", "answer_format"}
+_FIELDS = {"id", "target", "choices", "answer", "group", "answer_format", "test", "setup"}
+_SCORING = {"type", "cpu_seconds", "wall_seconds", "memory_mb"}
+SCORING_TYPES = ("match", "code_execution")
+CODE_METRICS = ("passed",)
 _FEWSHOT = {"num", "seed", "path", "holdout", "separator", "answer"}
 _OUTPUT = {"type", "max_tokens", "stop", "extract", "regex", "choice_prefix", "temperature"}
 
@@ -52,6 +55,8 @@ class FieldMap:
     answer: str | None = None
     group: str | None = None
     answer_format: str = "auto"
+    test: str | None = None  # code execution: the row field with the test code (text or list of lines)
+    setup: str | None = None  # code execution: a row field with code to run before the tests
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,17 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class ScoringSpec:
+    """How a generation is judged: matched against the target, or run with the row's tests in the
+    sandbox (`code_execution`, with the sandbox limits)."""
+
+    type: str = "match"
+    cpu_seconds: int = 10
+    wall_seconds: float = 20.0
+    memory_mb: int = 1024
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     source: Path  # the spec file, for messages and relative paths
     name: str
@@ -89,6 +105,7 @@ class TaskSpec:
     description: str = ""
     citation: str = ""
     system: str | None = None
+    scoring: ScoringSpec = field(default_factory=ScoringSpec)
 
 
 class _Checker:
@@ -172,9 +189,12 @@ def parse_spec(raw: Any, source: Path) -> TaskSpec:
     if not _NAME.match(name):
         raise top.error("name", f"{name!r}: use letters, digits and _ . : - (at most 100)")
     output = _output(source, top.raw.get("output", {}))
+    scoring = _scoring(source, top.raw.get("scoring"), output.type)
     metrics = tuple(top.get("metrics", list, []))
     allowed = CHOICE_METRICS if output.type == "multiple_choice" else (
         ("acc",) if output.type == "multiple_choice_generate" else GENERATE_METRICS)
+    if scoring.type == "code_execution":
+        allowed = CODE_METRICS
     for metric in metrics:
         if metric not in allowed:
             raise top.error("metrics", f"{metric!r} does not apply to output.type {output.type}; "
@@ -188,11 +208,30 @@ def parse_spec(raw: Any, source: Path) -> TaskSpec:
         system=top.get("system", str),
         prompt=top.get("prompt", str, required=True),
         dataset=_dataset(source, top.raw.get("dataset")),
-        fields=_fields(source, top.raw.get("fields", {}), output.type),
+        fields=_fields(source, top.raw.get("fields", {}), output.type, scoring.type),
         fewshot=_fewshot(source, top.raw.get("fewshot", {})),
         output=output,
-        metrics=metrics or ((allowed[0],) if output.type != "generate" else ("exact_match", "f1")),
+        metrics=metrics or ((allowed[0],) if allowed != GENERATE_METRICS else ("exact_match", "f1")),
+        scoring=scoring,
     )
+
+
+def _scoring(source: Path, raw: Any, output_type: str) -> ScoringSpec:
+    if raw is None:
+        return ScoringSpec()
+    check = _Checker(source, "scoring", {"type": raw} if isinstance(raw, str) else raw, _SCORING)
+    spec = ScoringSpec(
+        type=check.choice("type", SCORING_TYPES, "match"),
+        cpu_seconds=check.count("cpu_seconds", 10, minimum=1) or 10,
+        wall_seconds=float(check.get("wall_seconds", (int, float), 20.0)),
+        memory_mb=check.count("memory_mb", 1024, minimum=64) or 1024,
+    )
+    if spec.type == "code_execution" and output_type != "generate":
+        raise check.error("type", f"code_execution scores generated code; output.type must be generate, "
+                                  f"not {output_type}")
+    if spec.wall_seconds <= 0:
+        raise check.error("wall_seconds", "must be more than 0")
+    return spec
 
 
 def _dataset(source: Path, raw: Any) -> DatasetSpec:
@@ -215,7 +254,7 @@ def _dataset(source: Path, raw: Any) -> DatasetSpec:
                        bigbench=check.path("bigbench"))
 
 
-def _fields(source: Path, raw: Any, output_type: str) -> FieldMap:
+def _fields(source: Path, raw: Any, output_type: str, scoring: str = "match") -> FieldMap:
     check = _Checker(source, "fields", raw, _FIELDS)
     choices = check.get("choices", (str, list))
     if isinstance(choices, list):
@@ -226,7 +265,12 @@ def _fields(source: Path, raw: Any, output_type: str) -> FieldMap:
         id=check.get("id", str), target=check.get("target", str), choices=choices,
         answer=check.get("answer", str), group=check.get("group", str),
         answer_format=check.choice("answer_format", ANSWER_FORMATS, "auto"),
+        test=check.get("test", str), setup=check.get("setup", str),
     )
+    if scoring == "code_execution":
+        if mapping.test is None:
+            raise check.error("test", "is required for scoring code_execution (the row field with the tests)")
+        return mapping
     if output_type == "generate" and mapping.target is None:
         raise check.error("target", "is required for output.type generate (the row field with the answer)")
     if output_type != "generate" and (mapping.choices is None or mapping.answer is None):

