@@ -12,7 +12,11 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.arena import arena_app
+from assay.cli.safety import safety_app
+from assay.cli.serve import serve_app
 from assay.cli.tasks import tasks_app
+from assay.cli.transparency import transparency_app
+from assay.cli.trends import trends_app
 from assay.core.errors import AssayError, ConfigError
 from assay.store import Store
 
@@ -120,6 +124,14 @@ def run(
             "seed, prompt_mode, model_args); replaces --model/--task.",
         ),
     ] = None,
+    unsafe_no_sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-no-sandbox",
+            help="Run model-written code (HumanEval, code tasks) WITHOUT bubblewrap isolation, "
+            "where the sandbox cannot work. Not recommended; recorded with the run.",
+        ),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
@@ -146,6 +158,7 @@ def run(
             sample_ids=tuple(sample_id) if sample_id else None,
             max_attempts=max_attempts,
             timeout=timeout,
+            unsafe_no_sandbox=unsafe_no_sandbox,
         )
     with Store.open(db) as store:
         result = evaluate(spec, store, show_progress=progress and not as_json)
@@ -247,7 +260,11 @@ def models(as_json: JsonOpt = False) -> None:
 
 
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
+app.add_typer(safety_app, name="safety", help="Harm classification, refusals, bias and truthfulness.")
+app.add_typer(serve_app, name="serve")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(transparency_app, name="transparency")
+app.add_typer(trends_app, name="trends")
 
 
 def main() -> None:

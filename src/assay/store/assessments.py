@@ -52,7 +52,7 @@ class AssessmentChangeRow(Base):
     at: Mapped[float] = mapped_column(Float)
 
 
-def v4_assessments(conn: Connection) -> None:
+def v3_assessments(conn: Connection) -> None:
     """Migration: the three assessment tables (no existing table changes)."""
     for table in (AssessmentRow, AssessmentScoreRow, AssessmentChangeRow):
         table.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, i
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from assay.core.errors import StoreError
+from assay.store.arena_live import v4_arena_live
+from assay.store.assessments import v3_assessments
 from assay.store.schema import Base, SchemaVersion, v2_battles
 
 DEFAULT_DB_ENV = "ASSAY_DB"
@@ -167,7 +169,7 @@ def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, v2_battles]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, v2_battles, v3_assessments, v4_arena_live]
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL
 

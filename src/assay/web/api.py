@@ -1,0 +1,140 @@
+"""The JSON API behind every page (documented at /openapi.json and listed on /api)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel
+
+from assay.web.app import state
+from assay.web.security import check_csrf, verify_password
+from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/leaderboard", summary="Evaluation leaderboard")
+async def api_leaderboard(request: Request, group: str | None = None) -> Response:
+    """Models (best mean win rate first) x tasks: value, 95% interval, sample count, metric."""
+    full = await board(request)
+    key = ("json", group or "", "")
+    body = full.fragments.get(key)
+    if body is None:  # serialised once per board: the numbers cannot change under it
+        body = full.fragments[key] = json.dumps(full.only_group(group).to_dict()).encode()
+    return Response(body, media_type="application/json")
+
+
+@router.get("/arena/ratings", summary="Arena ratings")
+async def api_ratings(request: Request, source: str | None = None) -> dict[str, Any]:
+    """Bradley-Terry ratings with 95% bootstrap intervals, battle counts and pairwise win fractions.
+
+    `source` rates one batch only (e.g. "arena-live", an imported file, a judge's verdicts); `sources`
+    lists the batches with their battle counts."""
+    return await ratings(request, source or None)
+
+
+@router.get("/runs", summary="Recent runs")
+async def api_runs(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    runs = await asyncio.to_thread(state(request).store.list_runs, limit)
+    return [
+        {"id": r.id, "created_at": r.created_at, "finished_at": r.finished_at, "status": r.status}
+        for r in runs
+    ]
+
+
+@router.get("/runs/{run_id}/samples", summary="A run's samples")
+async def api_samples(
+    request: Request,
+    run_id: str,
+    wrong: bool = False,
+    model: str | None = None,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(PAGE_SIZE, ge=1, le=1000),
+) -> dict[str, Any]:
+    """Prompt, response, extracted answer, target, score and latency; `wrong` keeps scores below 1."""
+    run, records = await run_samples(request, run_id, wrong=wrong, model=model)
+    return {"run_id": run.id, "total": len(records), "samples": records[offset : offset + limit]}
+
+
+@router.get("/runs/{run_id}/compare", summary="Two models on the same samples")
+async def api_compare(request: Request, run_id: str, a: str, b: str) -> dict[str, Any]:
+    run, records = await run_samples(request, run_id, wrong=False)
+    return {"run_id": run.id, "a": a, "b": b, "pairs": pair_samples(records, a, b)}
+
+
+@router.get("/transparency/{edition}", summary="Transparency index: one published edition")
+async def api_transparency(request: Request, edition: str) -> dict[str, Any]:
+    """Developers ranked by total points (of 100), with the % of available points per domain."""
+    from assay.web.optional import transparency_data
+
+    if not state(request).optional_pages.get("transparency"):
+        raise HTTPException(status_code=404, detail="the transparency module is not installed")
+    return await asyncio.to_thread(transparency_data, edition)
+
+
+def require_admin(request: Request) -> None:
+    """HTTP Basic (user "admin") checked against the argon2 hash from the environment; off without it."""
+    stored = state(request).admin_hash
+    if stored is None:
+        raise HTTPException(status_code=404, detail="admin is off (set ASSAY_ADMIN_PASSWORD_HASH)")
+    header = request.headers.get("authorization", "")
+    password = None
+    if header.lower().startswith("basic "):
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            password = None
+        else:
+            password = password if user == "admin" else None
+    if password is None or not verify_password(stored, password):
+        raise HTTPException(
+            status_code=401,
+            detail="admin password required",
+            headers={"WWW-Authenticate": 'Basic realm="assay admin"'},
+        )
+
+
+class AddModel(BaseModel):
+    name: str
+
+
+@router.post(
+    "/admin/arena/models",
+    dependencies=[Depends(check_csrf), Depends(require_admin)],
+    summary="Admin: add an arena model",
+)
+async def admin_add_model(request: Request, body: AddModel) -> dict[str, Any]:
+    from assay.core.errors import AssayError
+    from assay.models import parse_model
+
+    try:
+        parse_model(body.name)
+    except AssayError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    arena = state(request).arena
+    if body.name not in arena.config.models:
+        from dataclasses import replace
+
+        arena.config = replace(arena.config, models=(*arena.config.models, body.name))
+    return {"models": list(arena.config.models)}
+
+
+@router.post(
+    "/admin/arena/reset",
+    dependencies=[Depends(check_csrf), Depends(require_admin)],
+    summary="Admin: delete all live-arena battles and their votes",
+)
+async def admin_reset(request: Request) -> dict[str, Any]:
+    from assay.store.arena_live import delete_live
+
+    return {"deleted": await asyncio.to_thread(delete_live, state(request).store)}
+
+
+@router.get("/session", summary="This visitor's CSRF token")
+async def api_session(request: Request) -> dict[str, str]:
+    """For API clients: send it back as the X-CSRF-Token header on every POST."""
+    return {"csrf_token": request.state.csrf}

@@ -1,0 +1,124 @@
+"""HTML pages: server-rendered, untrusted text escaped or sanitised, no inline script."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from assay.web import i18n
+from assay.web.app import language, render, render_fragment, state
+from assay.web.charts import heatmap_spec, spec_json, win_rate_spec
+from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def leaderboard_page(request: Request, group: str | None = None) -> str:
+    full = await board(request)
+    shown = full.only_group(group)
+    key = ("html", group or "", language(request))
+    table = full.fragments.get(key)
+    if table is None:  # 500 models x 60 tasks is 30,000 cells: render them once per board and language
+        table = full.fragments[key] = render_fragment(request, "leaderboard_table.html", {"board": shown})
+    chart = full.fragments.get(("chart", "", ""))
+    if chart is None:
+        chart = full.fragments[("chart", "", "")] = spec_json(win_rate_spec(full))
+    return render(
+        request,
+        "leaderboard.html",
+        {
+            "board": shown,
+            "groups": full.groups,
+            "group": group or "",
+            "chart": chart,
+            "table": table,
+        },
+    )
+
+
+@router.get("/arena/leaderboard", response_class=HTMLResponse)
+async def arena_board_page(request: Request, source: str | None = None) -> str:
+    data = await ratings(request, source or None)
+    order = [r["model"] for r in data["ratings"]]
+    chart = spec_json(heatmap_spec(data["heatmap"], order)) if data["heatmap"] else None
+    return render(request, "arena_board.html", {"data": data, "chart": chart})
+
+
+@router.get("/runs", response_class=HTMLResponse)
+async def runs_page(request: Request) -> str:
+    web = state(request)
+    runs = await asyncio.to_thread(web.store.list_runs, 100)
+    return render(request, "runs.html", {"runs": runs})
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+async def run_page(
+    request: Request, run_id: str, wrong: bool = False, model: str | None = None, page: int = Query(0, ge=0)
+) -> str:
+    run, records = await run_samples(request, run_id, wrong=wrong, model=model)
+    models = sorted({r["model"] for r in records})
+    shown = records[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return render(
+        request,
+        "run.html",
+        {
+            "run": run,
+            "samples": shown,
+            "wrong": wrong,
+            "models": models,
+            "page": page,
+            "more": len(records) > (page + 1) * PAGE_SIZE,
+            "total": len(records),
+        },
+    )
+
+
+@router.get("/runs/{run_id}/compare", response_class=HTMLResponse)
+async def compare_page(request: Request, run_id: str, a: str, b: str, wrong: bool = False) -> str:
+    run, records = await run_samples(request, run_id, wrong=False)
+    pairs = pair_samples(records, a, b)
+    if wrong:
+        pairs = [p for p in pairs if (p["a"]["score"] or 0) < 1 or (p["b"]["score"] or 0) < 1]
+    return render(request, "compare.html", {"run": run, "pairs": pairs[:PAGE_SIZE], "a": a, "b": b})
+
+
+@router.get("/api", response_class=HTMLResponse)
+async def api_page(request: Request) -> str:
+    schema = request.app.openapi()
+    endpoints = [
+        (method.upper(), path, op.get("summary", ""))
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+    ]
+    return render(request, "api.html", {"endpoints": endpoints})
+
+
+@router.get("/lang/{code}")
+async def set_language(code: str, next: str = "/") -> RedirectResponse:
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, code, httponly=True, samesite="lax", max_age=365 * 24 * 3600)
+    return response
+
+
+@router.get("/transparency", response_class=HTMLResponse)
+async def transparency_page(request: Request, edition: str = "2025") -> str:
+    from assay.web.optional import transparency_context
+
+    context = await asyncio.to_thread(transparency_context, request, edition)
+    return render(request, "optional.html", {"title_key": "transparency.title", **context})
+
+
+@router.get("/trends", response_class=HTMLResponse)
+async def trends_page(request: Request) -> str:
+    from assay.web.optional import trends_context
+
+    return render(
+        request,
+        "optional.html",
+        {"title_key": "trends.title", **await asyncio.to_thread(trends_context, request)},
+    )

@@ -1,0 +1,76 @@
+"""Synthetic store contents (runs with scored samples) for the dashboard's benchmark and tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Sequence
+
+from assay.store import Store, UnitRecord
+from assay.store.schema import ResponseRow
+
+
+def seed_run(
+    store: Store,
+    models: Sequence[str],
+    tasks: Sequence[str],
+    *,
+    samples: int = 3,
+    seed: int = 0,
+    answers: Sequence[str] | None = None,
+) -> str:
+    """One finished run: every model answers `samples` items of every task; model skill varies.
+
+    `answers` (cycled) replaces the generated responses, e.g. to show hostile text in the explorer."""
+    rng = random.Random(seed)
+    run_id = store.create_run({"models": list(models), "tasks": list(tasks), "synthetic": True})
+    units, responses, scores = [], [], []
+    now = time.time()
+    for m_index, model in enumerate(models):
+        skill = rng.random()
+        for task in tasks:
+            for s in range(samples):
+                key = hashlib.sha256(f"{run_id}|{model}|{task}|{s}".encode()).hexdigest()
+                target = str(rng.randint(1, 99))
+                correct = rng.random() < skill
+                text = (
+                    answers[(m_index + s) % len(answers)]
+                    if answers
+                    else (f"The answer is **{target if correct else int(target) + 1}**.")
+                )
+                units.append(
+                    UnitRecord(
+                        key=key,
+                        model=model,
+                        model_identity={"name": model},
+                        task=task,
+                        task_version="1",
+                        sample_id=str(s),
+                        request={"kind": "generate", "prompt": f"Question {s} of {task}?"},
+                        sample={"id": str(s), "input": f"Question {s}", "target": target},
+                    )
+                )
+                responses.append(
+                    dict(
+                        unit_key=key,
+                        response_json=json.dumps({"kind": "generate", "text": text}),
+                        latency_s=round(rng.uniform(0.05, 2.0), 3),
+                        attempts=1,
+                        created_at=now,
+                    )
+                )
+                scores.append(
+                    (
+                        key,
+                        {"exact_match": 1.0 if correct else 0.0},
+                        target if correct else str(int(target) + 1),
+                    )
+                )
+    store.add_units(run_id, units)
+    with store._write() as conn:
+        store._insert_ignore(conn, ResponseRow.__table__, responses)
+    store.put_scores(scores)
+    store.finish_run(run_id, "done", {"sent": len(units), "cached": 0})
+    return run_id
