@@ -12,6 +12,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.arena import arena_app
+from assay.cli.judge import judge_app
 from assay.cli.safety import safety_app
 from assay.cli.serve import serve_app
 from assay.cli.tasks import tasks_app
@@ -260,6 +261,7 @@ def models(as_json: JsonOpt = False) -> None:
 
 
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
+app.add_typer(judge_app, name="judge")
 app.add_typer(safety_app, name="safety", help="Harm classification, refusals, bias and truthfulness.")
 app.add_typer(serve_app, name="serve")
 app.add_typer(tasks_app, name="tasks")
