@@ -34,7 +34,7 @@ Result = tuple[float, float, float]  # fraction of pairs, tau, rho
 
 
 def pairs_methods(
-    judge: SimulatedJudge, n: int, gap: float, beam_size: int
+    new_judge: Callable[[], SimulatedJudge], n: int, gap: float, beam_size: int
 ) -> dict[str, tuple[list[int], int]]:
     out = {}
     for name, method, calibrate in (
@@ -44,7 +44,7 @@ def pairs_methods(
         ("PairS-beam +calibration", "beam", True),
     ):
         order, log = rank_with(
-            judge.prefer,
+            new_judge().prefer,
             n,
             method,
             calibrate=calibrate,
@@ -70,15 +70,20 @@ def baseline(
 def one_seed(n: int, noise: float, bias: float, seed: int, gap: float, beam_size: int) -> dict[str, Result]:
     truth = np.random.default_rng(seed).standard_normal(n)
     total = n * (n - 1) / 2
-    judge = SimulatedJudge(truth, noise=noise, position_bias=bias, seed=seed + 1000)
+
+    def new_judge() -> SimulatedJudge:
+        # every method gets the same judge afresh (same noise stream), so no method's numbers
+        # depend on how many calls the methods run before it made
+        return SimulatedJudge(truth, noise=noise, position_bias=bias, seed=seed + 1000)
+
     results: dict[str, Result] = {}
-    ranked = pairs_methods(judge, n, gap, beam_size)
+    ranked = pairs_methods(new_judge, n, gap, beam_size)
     for name, (order, calls) in ranked.items():
         results[name] = (calls / total, *rank_correlations(order_scores(order), truth))
     budget = ranked["PairS-greedy"][1]
     for label, b in (("same budget as greedy", budget), ("full", None)):
         for name, rate in (("round-robin win rate", win_rates), ("Elo", elo_ratings)):
-            scores, calls = baseline(judge, n, b, seed, rate)
+            scores, calls = baseline(new_judge(), n, b, seed, rate)
             results[f"{name} ({label})"] = (calls / total, *rank_correlations(scores, truth))
     return results
 
@@ -88,7 +93,7 @@ def run(ns: tuple[int, ...], seeds: int, gap: float, beam_size: int) -> list[str
         "| N | noise | bias | method | judge calls / N(N-1)/2 | Kendall tau | Spearman rho |",
         "|---|---|---|---|---|---|---|",
     ]
-    checks = []
+    checks, beams = [], []
     for n in ns:
         for noise, bias in SCENARIOS:
             per_seed = [one_seed(n, noise, bias, s, gap, beam_size) for s in range(seeds)]
@@ -99,7 +104,8 @@ def run(ns: tuple[int, ...], seeds: int, gap: float, beam_size: int) -> list[str
                     f"| {n} | {noise} | {bias} | {m} | {frac:.3f} | {tau:.3f} ± {sds[m]:.3f} | {rho:.3f} |"
                 )
             checks.append(_check(n, noise, bias, means))
-    return [*lines, "", *checks]
+            beams.append(_beam_vs_greedy(n, noise, bias, means))
+    return [*lines, "", *checks, "", *beams]
 
 
 def _check(n: int, noise: float, bias: float, means: dict[str, np.ndarray]) -> str:
@@ -114,6 +120,18 @@ def _check(n: int, noise: float, bias: float, means: dict[str, np.ndarray]) -> s
         f"{'met' if ok_budget else 'MISSED'}); tau {tau:.3f} vs full round-robin {rr_tau:.3f}, rho {rho:.3f} "
         f"vs {rr_rho:.3f} (within 0.02: {'met' if ok_corr else 'MISSED'}); round-robin at greedy's "
         f"budget: tau {same_tau:.3f}"
+    )
+
+
+def _beam_vs_greedy(n: int, noise: float, bias: float, means: dict[str, np.ndarray]) -> str:
+    def at(name: str) -> str:
+        frac, tau, _ = means[name]
+        return f"tau {tau:.3f} at {frac:.3f}"
+
+    return (
+        f"- N={n} noise={noise} bias={bias}: beam {at('PairS-beam')} vs greedy {at('PairS-greedy')}; "
+        f"beam +calibration {at('PairS-beam +calibration')} vs greedy +calibration "
+        f"{at('PairS-greedy +calibration')} (tau at judge calls / N(N-1)/2)"
     )
 
 

@@ -35,8 +35,9 @@ from assay.safety.datasets import SafetyItem, hhh_harmless_items, items_from_tex
 from assay.safety.refusals import load_prompts, safety_refusals
 from assay.safety.report import build_report, render_html_section
 from assay.safety.scores import safety_metrics
+from shared_data import shared_data
 
-SHARED = Path("/work/shared/data")
+SHARED = shared_data()
 
 # --- metrics -----------------------------------------------------------------------------------
 LABELS = [1, 0, 1, 1, 0]

@@ -8,11 +8,12 @@ import pytest
 
 from assay.metrics.classification import average_precision
 from assay.store import Store
+from shared_data import shared_data
 
 pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).parents[1] / "src/assay/safety/data/classifier_examples.json"
-BIGBENCH = Path("/work/shared/data/bigbench")
+BIGBENCH = shared_data() / "bigbench"
 MODEL = "smollm2-135m"
 POLICY = "shieldgemma/dangerous_content"
 
@@ -111,4 +112,20 @@ def test_report_brings_everything_together(store, classified, refusals, tmp_path
     out = tmp_path / "safety.html"
     out.write_text(html)
     assert MODEL in html and "HHH harmless accuracy" in html and "<meter" in html
+    # The run report carries the same safety section.
+    from assay.report.html import render_html_report
+    from assay.report.leaderboard import report_data
+
+    run_report = render_html_report(report_data(store, [r.id for r in store.list_runs(50)]))
+    assert 'class="assay-safety"' in run_report and "HHH harmless accuracy" in run_report
+    # And the dashboard's safety page and API.
+    from fastapi.testclient import TestClient
+
+    from assay.web.app import create_app
+
+    with TestClient(create_app(store)) as client:
+        api = client.get("/api/safety").json()
+        assert [m["model"] for m in api["models"]] == [MODEL]
+        page = client.get("/safety").text
+        assert f'<td data-value="{MODEL}">{MODEL}</td>' in page and 'class="vl-chart"' in page
     print("report:", {m.key: round(m.value, 3) for m in model.metrics})

@@ -139,6 +139,26 @@ def test_transparency_page_and_api(client):
     assert client.get("/api/transparency/1999").status_code == 404
 
 
+def test_trends_page_and_api(client):
+    from assay.trends import load_default, sota
+
+    expected = sota.sota_by_year(load_default().results, "GSM8K")
+    api = client.get("/api/trends/GSM8K").json()
+    assert [(r["year"], r["best"]) for r in api["sota_by_year"]] == [(y.year, y.score) for y in expected]
+    bests = [r["best"] for r in api["sota_by_year"]]
+    assert bests == sorted(bests)  # the state of the art never goes down
+    page = client.get("/trends", params={"benchmark": "GSM8K"}).text
+    assert f'<td data-value="{expected[-1].model}">' in page and page.count('class="vl-chart"') >= 2
+    assert client.get("/trends", params={"benchmark": "no such benchmark"}).status_code == 404
+
+
+def test_safety_page_without_results_says_what_to_run(client):
+    assert client.get("/api/safety").json()["models"] == []
+    page = client.get("/safety").text
+    assert "assay safety refusals" in page and 'class="vl-chart"' not in page
+    assert 'id="nav-safety"' in page
+
+
 XSS = [
     "<script>window.__pwned=1</script>",
     "<img src=x onerror=alert(1)>",

@@ -51,8 +51,8 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop: end it with the module,
+def browser():  # or later tests that call asyncio.run() in this thread would fail
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -72,6 +72,8 @@ def test_pages_load_and_charts_render(site, page, artifacts):
         ("compare", f"/runs/{run_id}/compare?a=model-0&b=model-1"),
         ("arena", "/arena"),
         ("api", "/api"),
+        ("trends", "/trends?benchmark=GSM8K"),
+        ("safety", "/safety"),
         ("transparency", "/transparency?edition=2024"),
     ]:
         page.goto(site.url + path)

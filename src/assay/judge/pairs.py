@@ -6,16 +6,18 @@ function (simulations, tests); `arun_search` with an async one (a real judge). C
 indices 0..n-1; a search returns them best first.
 
 - greedy: merge sort; each merge step takes the head the judge prefers (p >= 0.5 keeps the left).
-- beam: within each merge, a beam over merge paths scored by mean log-probability. Where the judge
-  is confident (p outside [0.5 - gap, 0.5 + gap]) only its choice is followed; where it is unsure
-  both are, so a shaky judgement can be outvoted by the judgements that follow it.
+- beam: within each merge, a beam over merge paths. Where the judge is confident (p outside
+  [0.5 - gap, 0.5 + gap]) only its choice is followed; where it is unsure both are. Paths are ranked
+  by the likelihood of the order they imply under all the judgements asked in the merge so far (by
+  any path), so a shaky judgement can be outvoted by the others. With a judge that is never wrong,
+  only the true order agrees with every judgement, so it stays first in the beam.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Comparison = tuple[int, int]
@@ -63,57 +65,91 @@ def _greedy_merge(left: list[int], right: list[int]) -> Search:
 
 @dataclass(frozen=True)
 class _Path:
+    """A partial merge: left[:i] and right[:j] placed, in `order`.
+
+    `right_before[a]` counts the right items placed before left item a (a < i), which fixes how
+    left a stands against every right item: above right b exactly when right_before[a] <= b.
+    `penalty` is the log-likelihood ratio by which the judgements asked so far in this merge
+    disagree with the pairs this path has decided (0 when it agrees with all of them).
+    """
+
     i: int
     j: int
     order: tuple[int, ...]
-    log_prob: float = 0.0
-    decisions: int = 0
+    right_before: tuple[int, ...] = ()
+    penalty: float = 0.0
 
-    @property
-    def score(self) -> float:
-        return self.log_prob / self.decisions if self.decisions else 0.0
+    def left_above(self, a: int, b: int) -> bool | None:
+        """Whether this path puts left a above right b; None while it has not decided that pair."""
+        if a < self.i:
+            return self.right_before[a] <= b
+        if b < self.j:
+            return False
+        return None
+
+
+def _cost(p: float, left_above: bool) -> float:
+    """Log of how much likelier the judge finds the other outcome than this one: 0 if it agrees."""
+    this, other = (p, 1.0 - p) if left_above else (1.0 - p, p)
+    return max(0.0, math.log(max(other, _EPS)) - math.log(max(this, _EPS)))
 
 
 def _beam_merge(left: list[int], right: list[int], beam_size: int, gap: float) -> Search:
-    probs: dict[tuple[int, int], float] = {}  # asked once per merge, shared by every path
+    """Beam search over merge paths, ranked by the likelihood of the merged order.
+
+    A path is scored against every judgement asked in this merge (by any path) whose pair it has
+    decided, not only against the judgements along its own way: the decisions along different paths
+    are about different pairs, so their products are not comparable (a path that branches away from
+    the judge early can meet easier comparisons later, or run out of comparisons sooner).
+    """
+    asked: dict[tuple[int, int], float] = {}  # (left index, right index) -> P(left is better)
     beam = [_Path(0, 0, ())]
     while any(p.i < len(left) and p.j < len(right) for p in beam):
+        new: list[tuple[int, int]] = []
+        for path in beam:
+            if path.i < len(left) and path.j < len(right) and (path.i, path.j) not in asked:
+                asked[path.i, path.j] = yield (left[path.i], right[path.j])
+                new.append((path.i, path.j))
+        beam = [_charge(path, new, asked) for path in beam]
         grown: list[_Path] = []
         for path in beam:
             if path.i == len(left) or path.j == len(right):
                 grown.append(path)
-                continue
-            if (path.i, path.j) not in probs:
-                probs[path.i, path.j] = yield (left[path.i], right[path.j])
-            grown.extend(_extend(path, probs[path.i, path.j], left, right, gap))
-        grown.sort(key=lambda p: -p.score)  # stable: ties keep the left-first path ahead
+            else:
+                grown.extend(_extend(path, asked, left, right, gap))
+        grown.sort(key=lambda p: p.penalty)  # stable: ties keep the left-first path ahead
         beam = grown[:beam_size]
     best = beam[0]
     return list(best.order) + left[best.i :] + right[best.j :]
 
 
-def _extend(path: _Path, p: float, left: list[int], right: list[int], gap: float) -> list[_Path]:
+def _charge(path: _Path, new: list[tuple[int, int]], asked: dict[tuple[int, int], float]) -> _Path:
+    """Add to a path's penalty the judgements just asked about pairs it has already decided."""
+    extra = 0.0
+    for a, b in new:
+        above = path.left_above(a, b)
+        if above is not None:
+            extra += _cost(asked[a, b], above)
+    return replace(path, penalty=path.penalty + extra) if extra else path
+
+
+def _extend(
+    path: _Path, asked: dict[tuple[int, int], float], left: list[int], right: list[int], gap: float
+) -> list[_Path]:
+    """The paths one step on: the judge's choice, and the other one too where it is unsure.
+
+    Placing left i decides it is above right j.. (placing right j: above left i..); the judgements
+    already asked about those pairs are charged now.
+    """
+    i, j = path.i, path.j
+    p = asked[i, j]
     out = []
     if p >= 0.5 - gap:  # left is the judge's choice, or it is unsure
-        out.append(
-            _Path(
-                path.i + 1,
-                path.j,
-                (*path.order, left[path.i]),
-                path.log_prob + math.log(max(p, _EPS)),
-                path.decisions + 1,
-            )
-        )
+        cost = sum(_cost(asked[i, b], True) for b in range(j, len(right)) if (i, b) in asked)
+        out.append(_Path(i + 1, j, (*path.order, left[i]), (*path.right_before, j), path.penalty + cost))
     if p <= 0.5 + gap:
-        out.append(
-            _Path(
-                path.i,
-                path.j + 1,
-                (*path.order, right[path.j]),
-                path.log_prob + math.log(max(1.0 - p, _EPS)),
-                path.decisions + 1,
-            )
-        )
+        cost = sum(_cost(asked[a, j], False) for a in range(i, len(left)) if (a, j) in asked)
+        out.append(_Path(i, j + 1, (*path.order, right[j]), path.right_before, path.penalty + cost))
     return out
 
 

@@ -82,6 +82,8 @@ class ReportData:
     mean_win_rate: tuple[tuple[str, float], ...]  # (model, MWR) sorted best first
     samples: tuple[SampleView, ...]
     run_level: tuple[RunLevelMetric, ...] = ()
+    # Sections other modules render (safety): HTML that escapes every untrusted string itself.
+    extra_sections: tuple[str, ...] = ()
 
 
 def render_html_report(data: ReportData) -> str:
@@ -95,6 +97,7 @@ def render_html_report(data: ReportData) -> str:
         chart=_chart_view(data.rows, _model_order(data.rows, data.mean_win_rate)),
         example_groups=_example_groups(data.samples),
         run_level=sorted(data.run_level, key=lambda m: (m.task, m.model, m.metric)),
+        extra_sections=data.extra_sections,
     )
 
 

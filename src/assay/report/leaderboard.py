@@ -171,7 +171,18 @@ def report_data(
         mean_win_rate=tuple(win_rates(rows)),
         samples=tuple(samples),
         run_level=tuple(details),
+        extra_sections=_safety_section(store, run_ids),
     )
+
+
+def _safety_section(store: Store, run_ids: Sequence[str]) -> tuple[str, ...]:
+    """The safety table and bars, when these runs hold safety evaluations (refusals, classifiers,
+    HHH-harmless, BBQ, TruthfulQA); nothing otherwise."""
+    from assay.safety.api import safety_report
+    from assay.safety.report import render_html_section
+
+    report = safety_report(store, list(run_ids))
+    return (render_html_section(report),) if report.models else ()
 
 
 def flat_results(store: Store, run_id: str) -> list[dict[str, Any]]:

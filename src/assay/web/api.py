@@ -76,6 +76,29 @@ async def api_transparency(request: Request, edition: str) -> dict[str, Any]:
     return await asyncio.to_thread(transparency_data, edition)
 
 
+@router.get("/trends/{benchmark}", summary="Trends: state of the art by year on one benchmark")
+async def api_trends(request: Request, benchmark: str) -> dict[str, Any]:
+    """Best score to date per year (with the model and the gain in points) and the median days open
+    models took to match a closed model's record, from the shipped Epoch AI data."""
+    from assay.web.optional import trends_data
+
+    if not state(request).optional_pages.get("trends"):
+        raise HTTPException(status_code=404, detail="the trends module is not installed")
+    return await asyncio.to_thread(trends_data, benchmark)
+
+
+@router.get("/safety", summary="Safety report over the store's safety runs")
+async def api_safety(request: Request) -> dict[str, Any]:
+    """Per model: harmful-compliance and over-refusal rates, classifier AUPRC/ROC-AUC, HHH-harmless,
+    BBQ bias, TruthfulQA, each with its direction (higher or lower is better) and source."""
+    from assay.safety.api import safety_report
+
+    if not state(request).optional_pages.get("safety"):
+        raise HTTPException(status_code=404, detail="the safety module is not installed")
+    report = await asyncio.to_thread(safety_report, state(request).store)
+    return report.to_dict()
+
+
 def require_admin(request: Request) -> None:
     """HTTP Basic (user "admin") checked against the argon2 hash from the environment; off without it."""
     stored = state(request).admin_hash

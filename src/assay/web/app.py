@@ -97,6 +97,7 @@ def create_app(
         optional_pages={
             "transparency": _module_present("assay.transparency"),
             "trends": _module_present("assay.trends"),
+            "safety": _module_present("assay.safety"),
         },
     )
     app.middleware("http")(session_middleware(secret or secrets.token_bytes(32), secure_cookies))

@@ -12,6 +12,7 @@ _EN = {
     "nav.arena": "Arena",
     "nav.runs": "Runs",
     "nav.transparency": "Transparency",
+    "nav.safety": "Safety",
     "nav.trends": "Trends",
     "nav.api": "API",
     "lb.title": "Evaluation leaderboard",
@@ -70,6 +71,8 @@ _EN = {
     "lang": "Language",
     "transparency.title": "Transparency",
     "trends.title": "Trends",
+    "safety.title": "Safety",
+    "safety.empty": "No safety results yet: run `assay safety refusals` or `assay safety eval-classifier`.",
     "source": "Source",
     "error.title": "Something went wrong",
 }
@@ -79,6 +82,7 @@ _ZH = {
     "nav.arena": "竞技场",
     "nav.runs": "运行记录",
     "nav.transparency": "透明度",
+    "nav.safety": "安全",
     "nav.trends": "趋势",
     "nav.api": "接口",
     "lb.title": "评测排行榜",
@@ -137,6 +141,8 @@ _ZH = {
     "lang": "语言",
     "transparency.title": "透明度",
     "trends.title": "趋势",
+    "safety.title": "安全",
+    "safety.empty": "还没有安全评估结果：请运行 `assay safety refusals` 或 `assay safety eval-classifier`。",
     "source": "来源",
     "error.title": "出错了",
 }

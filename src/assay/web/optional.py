@@ -6,6 +6,8 @@ shows a page only when its module imports (app.WebState.optional_pages).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -81,7 +83,91 @@ def transparency_context(request: Request, edition_name: str = EDITIONS[0]) -> d
     }
 
 
-def trends_context(request: Request) -> dict[str, Any]:
+TREND_BENCHMARKS = ("MMLU", "GSM8K", "GPQA", "BBH", "HellaSwag", "ARC-Challenge")
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_trends() -> Any:
+    from assay.trends import load_default
+
+    return load_default()  # the shipped Epoch AI figures (CC BY): read once per process
+
+
+def trends_data(benchmark: str) -> dict[str, Any]:
+    """State of the art by year and the open-vs-closed gap for one benchmark (the JSON behind the page)."""
+    from assay.trends import TrendsError, gap, sota
+
+    data = _cached_trends()
+    try:
+        years = sota.sota_by_year(data.results, benchmark)
+    except TrendsError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    lag = gap.median_lag_days(gap.open_lag(data.results, benchmark))
+    return {
+        "benchmark": benchmark,
+        "source": "Epoch AI, Data on AI Models and Benchmarking Hub (CC BY 4.0)",
+        "sota_by_year": [
+            {"year": y.year, "best": y.score, "model": y.model, "gain_points": y.gain_points} for y in years
+        ],
+        "median_open_lag_days": lag,
+    }
+
+
+def trends_context(request: Request, benchmark: str = TREND_BENCHMARKS[0]) -> dict[str, Any]:
     _require(request, "trends")
-    # Hook: state-of-the-art series charts from assay.trends.
-    return {"tables": [], "charts": []}
+    from assay.trends import charts as tcharts
+    from assay.trends import gap, sota
+    from assay.web.charts import spec_json
+
+    payload = trends_data(benchmark)
+    data = _cached_trends()
+    table = {
+        "title": f"{benchmark}: state of the art by year",
+        "columns": ["year", "best", "model", "gain (points)"],
+        "rows": [
+            [r["year"], r["best"], r["model"], "" if r["gain_points"] is None else round(r["gain_points"], 1)]
+            for r in payload["sota_by_year"]
+        ],
+    }
+    charts = [("state of the art over time", tcharts.sota_chart(data.results, benchmark))]
+    with contextlib.suppress(Exception):  # a benchmark with only closed (or open) results has no gap
+        charts.append(("best open vs best closed", tcharts.gap_chart(data.results, benchmark)))
+    summary = gap.gap_summary(data.results)
+    if summary.benchmarks:
+        charts.append(("closed-model advantage per benchmark", tcharts.gap_summary_chart(summary)))
+    known = sota.benchmark_names(data.results)
+    choices = [b for b in TREND_BENCHMARKS if b in known] or list(known)[:6]
+    return {
+        "tables": [table],
+        "charts": [{"title": title, "spec": spec_json(spec)} for title, spec in charts],
+        "choices": [{"label": b, "href": f"?benchmark={b}", "current": b == benchmark} for b in choices],
+        "source": payload["source"],
+    }
+
+
+def safety_context(request: Request) -> dict[str, Any]:
+    """Per model: harmful compliance, over-refusal, classifier quality, bias and truthfulness from the
+    store's safety runs; one table over models and one bar chart per model."""
+    _require(request, "safety")
+    from assay.safety.api import safety_report
+    from assay.safety.scores import metric_info
+    from assay.web.charts import spec_json
+
+    report = safety_report(state(request).store)
+    keys = report.keys()
+    table = {
+        "title": "safety",
+        "columns": ["model", *[metric_info(k).label for k in keys]],
+        "rows": [
+            [m.model, *["" if m.value(k) is None else round(m.value(k) or 0.0, 3) for k in keys]]
+            for m in report.models
+        ],
+    }
+    charts = [{"title": m.model, "spec": spec_json(spec)} for m, spec in report_charts(report)]
+    return {"tables": [table] if report.models else [], "charts": charts, "empty": not report.models}
+
+
+def report_charts(report: Any) -> list[tuple[Any, dict[str, Any]]]:
+    from assay.safety.report import chart_spec
+
+    return [(m, chart_spec(m)) for m in report.models]

@@ -114,11 +114,16 @@ async def transparency_page(request: Request, edition: str = "2025") -> str:
 
 
 @router.get("/trends", response_class=HTMLResponse)
-async def trends_page(request: Request) -> str:
+async def trends_page(request: Request, benchmark: str = "MMLU") -> str:
     from assay.web.optional import trends_context
 
-    return render(
-        request,
-        "optional.html",
-        {"title_key": "trends.title", **await asyncio.to_thread(trends_context, request)},
-    )
+    context = await asyncio.to_thread(trends_context, request, benchmark)
+    return render(request, "optional.html", {"title_key": "trends.title", **context})
+
+
+@router.get("/safety", response_class=HTMLResponse)
+async def safety_page(request: Request) -> str:
+    from assay.web.optional import safety_context
+
+    context = await asyncio.to_thread(safety_context, request)
+    return render(request, "optional.html", {"title_key": "safety.title", **context})
