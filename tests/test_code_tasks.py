@@ -105,6 +105,39 @@ def test_humaneval_refuses_identical_greedy_samples() -> None:
     assert ids == ["HumanEval/0#0", "HumanEval/0#1", "HumanEval/0#2"]
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ("", "no problems"),
+        ("{not json\n", "not valid JSON"),
+        ('{"task_id": "x", "prompt": "p"}\n', "has no 'test'"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_bad_problem_files_are_clear_errors(tmp_path: Path, content: object, message: str) -> None:
+    from assay.core.errors import DatasetError
+
+    path = tmp_path / "problems.jsonl"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, str):
+        path.write_text(content)
+    with pytest.raises(DatasetError, match=message):
+        read_problems(path)
+    with pytest.raises(DatasetError, match="cannot read"):
+        read_problems(tmp_path)  # a directory
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"samples_per_problem": 0}, {"samples_per_problem": "abc"}, {"temperature": -1}, {"max_tokens": 0}],
+)
+def test_bad_humaneval_options_are_config_errors(options: dict[str, object]) -> None:
+    with pytest.raises(ConfigError, match="humaneval"):
+        humaneval(**options)  # type: ignore[arg-type]
+
+
 MBPP_ROWS = [
     {
         "task_id": 1,

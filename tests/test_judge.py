@@ -367,3 +367,74 @@ def test_real_judge_smollm2_end_to_end(tmp_path):
     table = judge_leaderboard(stored, prior=1.0, ci="bootstrap", rounds=20)
     assert {r.model for r in table.rows} == set(styles)
     assert all(r.lower <= r.rating <= r.upper for r in table.rows)
+
+
+def main_error(capsys, *args):
+    """`assay judge ...` in-process through the real entry point: one `error:` line, exit code 2."""
+    import sys
+    from unittest.mock import patch
+
+    from assay.cli.main import main
+
+    with patch.object(sys, "argv", ["assay", "judge", *args]), pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, err
+    assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+def test_cli_unreadable_files_are_one_line_errors(tmp_path, capsys):
+    q, a = write_inputs(tmp_path)
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(b"\xff\xfe{}")
+    length = ["--kind", "length", "--no-store"]
+    err = main_error(capsys, "pairwise", "--questions", str(binary), "--answers", str(a), *length)
+    assert "bin.jsonl: not UTF-8 text" in err
+    err = main_error(capsys, "pairwise", "--questions", str(q), "--answers", str(binary), *length)
+    assert "bin.jsonl: not UTF-8 text" in err
+    err = main_error(capsys, "prompts", "--prompts", str(binary))
+    assert "is not UTF-8 text" in err
+    bad_yaml = tmp_path / "p.yaml"
+    bad_yaml.write_text("pairwise: [unclosed\n", encoding="utf-8")
+    assert "is not valid YAML at line 2" in main_error(capsys, "prompts", "--prompts", str(bad_yaml))
+    for command in (["stats"], ["agreement", str(tmp_path / "j.jsonl")]):
+        assert "not UTF-8 text" in main_error(capsys, *command[:1], str(binary), *command[1:])
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(json.dumps({"question_id": ["q1"], "turns": ["x"]}) + "\n", encoding="utf-8")
+    err = main_error(capsys, "pairwise", "--questions", str(odd), "--answers", str(a), *length)
+    assert "'question_id' must be a non-empty string or a number" in err
+    odd.write_text(json.dumps({"question_id": "q1", "model": "m", "choices": [5]}) + "\n", encoding="utf-8")
+    err = main_error(capsys, "pairwise", "--questions", str(q), "--answers", str(odd), *length)
+    assert "choices[0].turns" in err
+
+
+def test_cli_empty_or_foreign_files_for_stats_and_agreement(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert "no judgements" in main_error(capsys, "stats", str(empty))
+    null = tmp_path / "null.jsonl"
+    record = {"question_id": "q1", "model_a": "a", "model_b": "b", "winner": "model_a", "judge": "j",
+              "turn": 1, "forward": None, "length_a": 1, "length_b": 2}  # fmt: skip
+    null.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert "null.jsonl:1: not a judgement" in main_error(capsys, "stats", str(null))
+    assert "empty.jsonl: no votes" in main_error(capsys, "agreement", str(empty), str(null))
+
+
+def test_cli_bad_out_fails_before_judging_and_battles_are_kept(tmp_path, capsys):
+    q, a = write_inputs(tmp_path)
+    db = tmp_path / "s.db"
+    args = ["--kind", "length", "--questions", str(q), "--answers", str(a), "--db", str(db)]
+    err = main_error(capsys, "pairwise", *args, "--out", str(tmp_path), "--prior", "1")
+    assert "cannot write" in err and "it is a directory" in err
+    assert not db.exists()  # nothing judged, nothing stored
+    assert "it is a directory" in main_error(capsys, "grade", *args[:6], "--out", str(tmp_path))
+    # a rating that cannot be fitted still says where the verdicts went, and how to rate them
+    two = tmp_path / "two.jsonl"
+    rows = [{"question_id": x.question_id, "model": x.model, "turns": list(x.turns)} for x in ANSWERS]
+    two.write_text("".join(json.dumps(r) + "\n" for r in rows if r["question_id"] == "q1"))
+    out = tmp_path / "j.jsonl"
+    more = ["--db", str(db), "--out", str(out), "--no-progress"]
+    err = main_error(capsys, "pairwise", *args[:5], str(two), *more)
+    assert "--prior 1" in err and "stored 1 new battles" in err and "wrote " in err
+    assert out.read_text(encoding="utf-8").count("\n") == 1

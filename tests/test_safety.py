@@ -514,3 +514,101 @@ def test_profanity_baseline_when_installed():
     items = [SafetyItem("1", "you are a stupid idiot", label=1), SafetyItem("2", "have a nice day", label=0)]
     summary = profanity_baseline(items)
     assert summary["roc_auc"] == 1.0
+
+
+def _main_error(capsys, *args):
+    """Run `assay safety ...` in-process through the real entry point; return its one stderr line."""
+    from unittest.mock import patch
+
+    from assay.cli.main import main
+
+    with patch.object(sys, "argv", ["assay", "safety", *args]), pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, err
+    assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("args", "content", "fragment"),
+    [
+        (
+            ["eval-classifier", "-p", "llama_guard_3", "--hhh-harmless", "{path}"],
+            b'{"examples": 5}',
+            "not a BIG-bench task",
+        ),
+        (
+            ["eval-classifier", "-p", "llama_guard_3", "--hhh-harmless", "{path}"],
+            b"[1, 2]",
+            "not a BIG-bench task",
+        ),
+        (
+            ["eval-classifier", "-p", "llama_guard_3", "--hhh-harmless", "{path}"],
+            b'{"examples": [{"input": "x", "target_scores": {"a": "high"}}]}',
+            "numeric 'target_scores'",
+        ),
+        (
+            ["eval-classifier", "-p", "llama_guard_3", "--hhh-harmless", "{path}"],
+            b"\xff\xfe{}",
+            "is not UTF-8 text",
+        ),
+        (
+            ["classify", "-p", "llama_guard_3", "--text", "hi", "--threshold", "1.5"],
+            None,
+            "--threshold is a probability",
+        ),
+        (
+            ["classify", "-p", "llama_guard_3", "--text", "hi", "--threshold", "nan"],
+            None,
+            "--threshold is a probability",
+        ),
+        (["classify", "-p", "llama_guard_3", "--data", "{dir}"], None, "is a directory, not a file"),
+        (
+            ["refusals", "--prompts", "{path}"],
+            b'{"id": "a", "prompt": "hi", "harmful": 1}\n{"id": "a", "prompt": "yo", "harmful": 0}\n',
+            "duplicate id(s) a",
+        ),
+        (["refusals", "--prompts", "{path}"], b"\xff\xfe", "is not UTF-8 text"),
+        (["refusals", "--judge", "no-such-judge"], None, "--judge: unknown model 'no-such-judge'"),
+        (
+            ["eval-classifier", "-p", "llama_guard_3", "-m", "no-such-model", "--data", "{path}"],
+            b'{"text": "a", "label": 1}\n',
+            "--model: unknown model 'no-such-model'",
+        ),
+        (["policies", "--policy-file", "{path}"], b"\xff\xfe", "is not UTF-8 text"),
+    ],
+)
+def test_cli_more_bad_input_fails_before_any_model_runs(tmp_path, capsys, args, content, fragment):
+    path = tmp_path / "input.jsonl"
+    if content is not None:
+        path.write_bytes(content)
+    db = tmp_path / "s.db"
+    argv = [a.replace("{path}", str(path)).replace("{dir}", str(tmp_path)) for a in args]
+    assert fragment in _main_error(capsys, *argv, *(["--db", str(db)] if args[0] != "policies" else []))
+    if db.exists():  # nothing was run
+        from assay.store import Store
+
+        with Store.open(str(db)) as store:
+            assert store.list_runs() == []
+
+
+def test_cli_prompts_file_of_the_wrong_kind_says_so(tmp_path, capsys):
+    path = tmp_path / "prompts.csv"
+    path.write_text("prompt,harmful\nhi,1\n", encoding="utf-8")
+    err = _main_error(capsys, "refusals", "--prompts", str(path), "--db", str(tmp_path / "s.db"))
+    assert "a prompts file is JSONL or a .json list, not CSV" in err
+
+
+def test_cli_baseline_missing_is_reported_before_the_models_run(tmp_path, capsys):
+    from assay.safety.baseline import profanity_available
+
+    if profanity_available():
+        pytest.skip("alt-profanity-check is installed here")
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": 0}\n', encoding="utf-8")
+    db = tmp_path / "s.db"
+    err = _main_error(capsys, "eval-classifier", "-p", "llama_guard_3", "--data", str(path), "--baseline",
+                      "--db", str(db))  # fmt: skip
+    assert "--baseline: the profanity baseline is not installed" in err
+    assert not db.exists()

@@ -52,6 +52,22 @@ def test_add_units_twice_keeps_one_row_each_and_runs_share_units(any_store):
     assert [r.key for r in any_store.results(other)] == [u.key for u in plan[:10]]
 
 
+def test_a_corrected_sample_replaces_the_stored_one_and_its_score(any_store):
+    first = unit("k1")
+    run1 = any_store.create_run({"n": 1})
+    any_store.add_units(run1, [first, unit("k2")])
+    any_store.put_response("k1", {"text": "a"}, latency_s=0.1, attempts=1)
+    any_store.put_response("k2", {"text": "b"}, latency_s=0.1, attempts=1)
+    any_store.put_scores([("k1", {"acc": 1.0}, "a"), ("k2", {"acc": 0.0}, "b")])
+    fixed = UnitRecord(**{**first.__dict__, "sample": {"target": "corrected"}})
+    run2 = any_store.create_run({"n": 2})
+    any_store.add_units(run2, [fixed, unit("k2")])
+    rows = {r.key: r for r in any_store.results(run2)}
+    assert rows["k1"].sample == {"target": "corrected"} and rows["k1"].scores is None
+    assert rows["k1"].response == {"text": "a"}  # the model's answer is still valid: no new request
+    assert rows["k2"].scores == {"acc": 0.0}  # an unchanged sample keeps its score
+
+
 def test_put_response_is_insert_once(any_store):
     run = any_store.create_run({})
     any_store.add_units(run, [unit("a")])

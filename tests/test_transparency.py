@@ -219,3 +219,79 @@ def test_cli_scores_and_an_assessment(tmp_path: Path) -> None:
     assert cli("chart", "heatmap", "--edition", "2023", "-o", str(out)).returncode == 0
     assert out.read_text().lstrip().startswith("<svg")
     assert asdict(load_edition("2023").developers[0])["developer"] == "Meta"
+
+
+# --- bad input through the real entry point: one `error:` line, exit code 2 ---------------------
+def main_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    from unittest.mock import patch
+
+    from assay.cli.main import main
+
+    with patch.object(sys, "argv", ["assay", "transparency", *args]), pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, err
+    assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+def test_cli_bad_edition_files_and_unwritable_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "edition file" in main_error(capsys, "scores", str(tmp_path / "nope.json"))
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]", encoding="utf-8")
+    assert "expected a JSON object" in main_error(capsys, "scores", str(listed))
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(b"\xff\xfe")
+    assert "not UTF-8 text" in main_error(capsys, "scores", str(binary))
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")  # a file where a folder should be
+    err = main_error(capsys, "chart", "totals", "--out", str(blocked / "chart.json"))
+    assert "a file stands where its folder should be" in err
+    folder = tmp_path / "chart.json"
+    folder.mkdir()
+    assert "it is a directory" in main_error(capsys, "chart", "totals", "--out", str(folder))
+    out = tmp_path / "new" / "chart.json"  # a missing folder is made
+    from assay.cli.main import main
+
+    with patch_argv("transparency", "chart", "totals", "--out", str(out)), pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code in (0, None) and json.loads(out.read_text(encoding="utf-8"))
+
+
+def patch_argv(*args: str):  # type: ignore[no-untyped-def]
+    from unittest.mock import patch
+
+    return patch.object(sys, "argv", ["assay", *args])
+
+
+def test_cli_assessment_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assay.store import Store
+
+    db = str(tmp_path / "a.db")
+    with Store.open(db) as store:
+        aid = audit.create(store, developer="D", model="M", indicator_set="fmti-2025", assessor="me")
+    first = load_indicator_set("fmti-2025").indicators[0].id
+    err = main_error(capsys, "assess", "set", aid, first, "1", "--assessor", " ", "--db", db)
+    assert "needs an assessor" in err
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")
+    err = main_error(capsys, "assess", "export", aid, "--out", str(blocked / "a.json"), "--db", db)
+    assert "cannot write" in err
+    cases = {
+        "[1, 2]": "format must be",
+        '{"format": "assay-transparency-assessment/1", "indicator_set": "fmti-2025", "scores": [1]}': (
+            "'scores' must map"
+        ),
+        '{"format": "assay-transparency-assessment/1", "indicator_set": "fmti-2025", '
+        f'"scores": {{"{first}": 5}}}}': "score must be 0 or 1",
+        '{"format": "assay-transparency-assessment/1", "indicator_set": "fmti-2025", '
+        f'"scores": {{"{first}": {{"score": 1, "evidence": 5}}}}}}': "evidence must be a list",
+    }
+    path = tmp_path / "in.json"
+    for content, fragment in cases.items():
+        path.write_text(content, encoding="utf-8")
+        assert fragment in main_error(capsys, "assess", "import", str(path), "--db", db)
+    path.write_bytes(b"\xff\xfe")
+    assert "not UTF-8 text" in main_error(capsys, "assess", "import", str(path), "--db", db)

@@ -125,3 +125,68 @@ def test_sota_chart_spec_has_the_series_and_the_baseline() -> None:
     series = [d for d in datasets if d and "access" not in d[0] and "model" in d[0]]
     assert [r["score"] for r in series[0]] == [p.score for p in sota.sota_series(data.results, "MMLU")]
     assert any(d and d[0].get("score") == 89.8 and "Hendrycks" in d[0]["label"] for d in datasets)
+
+
+# --- bad input through the real entry point: one `error:` line, exit code 2 ---------------------
+def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    import sys
+    from unittest.mock import patch
+
+    from assay.cli.main import main
+
+    with patch.object(sys, "argv", ["assay", "trends", *args]), pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, err
+    assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["catalogue", "--access", "weird"], "--access must be open, closed or unknown"),
+        (["saturation", "--within", "-5"], "--within must be a number of at least 0"),
+        (["saturation", "--within", "nan"], "--within must be a number of at least 0"),
+        (["saturation", "--min-gain", "-1"], "--min-gain must be a number of at least 0"),
+        (["gap", "NOPE"], "no dated results for benchmark 'NOPE'"),
+        (["lag", "NOPE"], "no dated results for benchmark 'NOPE'"),
+        (["sota", "MMLU", "--source", "zzzz-no-such-citation"], "no result's citation contains --source"),
+        (["emissions", "--pue", "nan"], "--pue must be a number of at least 1"),
+        (["emissions", "--grid", "-3"], "--grid must be a number of at least 0"),
+        (["emissions", "--utilization", "2"], "--utilization must be above 0 and at most 1"),
+        (["runs", "--power-w", "-5"], "--power-w must be a number of at least 0"),
+    ],
+)
+def test_cli_rejects_bad_options(capsys: pytest.CaptureFixture[str], args: list[str], fragment: str) -> None:
+    assert fragment in cli_error(capsys, *args)
+
+
+def test_cli_db_typo_is_an_error_not_a_new_empty_store(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-dir" / "typo.db"
+    assert "does not exist: no results store" in cli_error(capsys, "sota", "MMLU", "--db", str(missing))
+    assert "is a directory" in cli_error(capsys, "benchmarks", "--db", str(tmp_path))
+    assert not missing.parent.exists()  # nothing was created
+
+
+def test_cli_user_files_reject_impossible_values(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    results = tmp_path / "results.csv"
+    results.write_text("benchmark,model,score,citation,release_date\nMMLU,X,150,me,2024\n", encoding="utf-8")
+    err = cli_error(capsys, "sota", "MMLU", "--results", str(results))
+    assert "line 2, column 'score': a % score must be between 0 and 100" in err
+    models = tmp_path / "models.csv"
+    models.write_text("name,parameters\nX,-7\n", encoding="utf-8")
+    err = cli_error(capsys, "catalogue", "--catalogue", str(models))
+    assert "line 2, column 'parameters': must not be negative" in err
+    binary = tmp_path / "models.yaml"
+    binary.write_bytes(b"\xff\xfe\x00name: x")
+    assert "error: " in cli_error(capsys, "catalogue", "--catalogue", str(binary))
+
+
+def test_cli_chart_into_a_file_not_a_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")
+    err = cli_error(capsys, "chart", "sota", "--out", str(blocked / "chart.json"))
+    assert "a file stands where its folder should be" in err

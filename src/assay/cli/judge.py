@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assay.cli.output import emit_json
-from assay.core.errors import ConfigError, DatasetError
+from assay.core.errors import AssayError, ConfigError, DatasetError
 
 if TYPE_CHECKING:
     from assay.judge.judges import Judge
@@ -104,6 +104,13 @@ def _inputs(questions: Path, answers: list[Path]) -> tuple[list[Question], list[
     return read_questions(questions), read_answers(answers)
 
 
+def _check_out(out: Path | None) -> None:
+    from assay.judge.files import check_writable
+
+    if out is not None:
+        check_writable(out)
+
+
 def _turns(value: str) -> Any:
     if value not in ("all", "first", "last"):
         raise ConfigError(f"--turns must be all, first or last, not {value!r}")
@@ -158,6 +165,7 @@ def pairwise_cmd(
 
     if ci not in ("bootstrap", "sandwich", "none"):
         raise ConfigError(f"--ci must be bootstrap, sandwich or none, not {ci!r}")
+    _check_out(out)
     qs, ans = _inputs(questions, answers)
     choice = _turns(turns)
     total = len(pair_jobs(qs, ans, models=model, turns=choice))
@@ -175,19 +183,26 @@ def pairwise_cmd(
                 progress=lambda n: bar.advance(steps=n),
             ),
         )
-    if out is not None:
-        write_jsonl(out, (judgement_record(j) for j in judged))
     battles = judgements_to_battles(judged)
     added = _store_battles(db, battles, battle_source(the_judge.name)) if store and not battles.empty else 0
+    if out is not None:  # after the battles are safe in the store
+        write_jsonl(out, (judgement_record(j) for j in judged))
     stats = position_stats(judged)
     if not as_json:
         _print_stats(stats)  # shown even when too few verdicts were readable to rate
-    table = judge_leaderboard(battles, prior=prior, ci=ci)
-    _report_pairwise(the_judge, judged, stats, table, added, as_json=as_json)
+    kept = []
     if store and not as_json:
-        console.print(f"stored {added} new battles as source {battle_source(the_judge.name)!r}")
+        kept.append(f"stored {added} new battles as source {battle_source(the_judge.name)!r}")
     if out is not None and not as_json:
-        console.print(f"wrote {out}")
+        kept.append(f"wrote {out}")
+    try:
+        table = judge_leaderboard(battles, prior=prior, ci=ci)
+    except AssayError as exc:  # the verdicts are kept; say so, and how to rate them
+        hint = " (e.g. --prior 1)" if "prior" in str(exc) and prior == 0 else ""
+        raise AssayError(f"{exc}{hint}" + "".join(f"; {k}" for k in kept)) from None
+    _report_pairwise(the_judge, judged, stats, table, added, as_json=as_json)
+    for line in kept:
+        console.print(line)
 
 
 def _report_pairwise(
@@ -240,6 +255,7 @@ def grade_cmd(
     from assay.judge.records import grade_record
     from assay.judge.run import grade_answers, grade_jobs
 
+    _check_out(out)
     qs, ans = _inputs(questions, answers)
     total = len(grade_jobs(qs, ans, models=model, turns=_turns(turns)))
     the_judge = _build_judge(judge, kind, prompts)
@@ -408,10 +424,18 @@ def stats_cmd(
     from assay.judge.position import position_stats
     from assay.judge.records import judgement_from_record
 
-    try:
-        judged = [judgement_from_record(r) for _, r in read_records(judgements)]
-    except (KeyError, TypeError) as exc:
-        raise DatasetError(f"{judgements}: not a judgements file of `assay judge pairwise` ({exc})") from None
+    judged = []
+    for where, record in read_records(judgements):
+        try:
+            judged.append(judgement_from_record(record))
+        except KeyError as exc:
+            raise DatasetError(
+                f"{where}: not a judgement of `assay judge pairwise` (no field {exc})"
+            ) from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise DatasetError(f"{where}: not a judgement of `assay judge pairwise` ({exc})") from None
+    if not judged:
+        raise DatasetError(f"{judgements}: no judgements (the --out file of `assay judge pairwise`)")
     stats = position_stats(judged)
     if as_json:
         emit_json([asdict(s) for s in stats])

@@ -46,6 +46,21 @@ def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
+def _check_threshold(threshold: float) -> None:
+    if not (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
+        raise ConfigError(f"--threshold is a probability: give a number from 0 to 1, not {threshold:g}")
+
+
+def _check_model(name: str, option: str) -> None:
+    """An unknown model name fails before any other model is loaded and asked."""
+    from assay.models import parse_model
+
+    try:
+        parse_model(name)
+    except AssayError as exc:
+        raise ConfigError(f"{option}: {exc}") from None
+
+
 def _spec(limit: int | None, prompt_mode: str, progress: bool, as_json: bool) -> dict[str, Any]:
     _check_choice(prompt_mode, ("auto", "chat", "completion"), "--prompt-mode")
     return {"limit": limit, "prompt_mode": prompt_mode, "show_progress": progress and not as_json}
@@ -119,6 +134,7 @@ def classify_cmd(
     from assay.safety.api import classify
 
     _check_choice(method, ("auto", "loglikelihood", "verdict"), "--method")
+    _check_threshold(threshold)
     options = _data_option(data, text, None)
     with _open_store(db) as store:
         result = classify(store, model, policy, policy_file=str(policy_file) if policy_file else None,
@@ -178,8 +194,16 @@ def eval_classifier_cmd(
     from assay.safety.api import classify
 
     _check_choice(method, ("auto", "loglikelihood", "verdict"), "--method")
+    _check_threshold(threshold)
     options = _data_option(data, None, hhh_harmless)
     _check_labelled(options)
+    for name in model or []:
+        _check_model(name, "--model")
+    if baseline:
+        from assay.safety.baseline import INSTALL_HINT, profanity_available
+
+        if not profanity_available():  # say so before the models run, not after
+            raise AssayError(f"--baseline: the profanity baseline is not installed: {INSTALL_HINT}")
     rows: list[tuple[str, str, str, dict[str, float]]] = []
     runs: list[str] = []
     with _open_store(db) as store:
@@ -244,6 +268,10 @@ def refusals_cmd(
     from assay.safety.api import evaluate_refusals
 
     _check_choice(judge_method, ("auto", "loglikelihood", "verdict"), "--judge-method")
+    for name in model or []:
+        _check_model(name, "--model")
+    if judge is not None:
+        _check_model(judge, "--judge")  # before the models under test are asked, not after
     results = []
     with _open_store(db) as store:
         for name in model or ["smollm2-135m"]:

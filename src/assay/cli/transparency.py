@@ -165,7 +165,7 @@ def import_cmd(
         source=str(scores_csv),
         license="as published by its source",
     )
-    out.write_text(json.dumps(edition_to_json(ed), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write(out, json.dumps(edition_to_json(ed), indent=1, ensure_ascii=False) + "\n")
     console.print(f"wrote {out}: {len(ed.developers)} developers, {len(ed.developers[0].scores)} indicators")
 
 
@@ -195,23 +195,41 @@ def chart(
     console.print(f"wrote {out}")
 
 
+def _write(out: Path, content: str | bytes) -> None:
+    """Write a user-named file (its folder made if missing); a failure is one clear line."""
+    from assay.transparency.model import TransparencyError
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            out.write_bytes(content)
+        else:
+            out.write_text(content, encoding="utf-8")
+    except FileExistsError:
+        raise TransparencyError(f"cannot write {out}: a file stands where its folder should be") from None
+    except OSError as exc:
+        raise TransparencyError(f"cannot write {out}: {exc.strerror}") from None
+
+
 def save_spec(spec: dict[str, object], out: Path) -> None:
     from assay.transparency.model import TransparencyError
 
     suffix = out.suffix.lower()
+    if suffix not in (".json", ".svg", ".png", ".html"):
+        raise TransparencyError(f"--out must end in .json, .svg, .png or .html, not {out.name}")
+    if out.is_dir():
+        raise TransparencyError(f"cannot write {out}: it is a directory")
     if suffix == ".json":
-        out.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+        _write(out, json.dumps(spec, indent=1))
         return
     import vl_convert as vlc
 
     if suffix == ".svg":
-        out.write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
+        _write(out, vlc.vegalite_to_svg(spec))
     elif suffix == ".png":
-        out.write_bytes(vlc.vegalite_to_png(spec, scale=2))
-    elif suffix == ".html":
-        out.write_text(vlc.vegalite_to_html(spec, bundle=True), encoding="utf-8")
+        _write(out, vlc.vegalite_to_png(spec, scale=2))
     else:
-        raise TransparencyError(f"--out must end in .json, .svg, .png or .html, not {out.name}")
+        _write(out, vlc.vegalite_to_html(spec, bundle=True))
 
 
 @assess_app.command("create")
@@ -299,13 +317,14 @@ def assess_export(
     from assay.transparency import assessments
     from assay.transparency.model import TransparencyError
 
+    if out.suffix.lower() not in (".json", ".csv"):
+        raise TransparencyError(f"--out must end in .json or .csv, not {out.name}")
     with Store.open(db) as store:
         if out.suffix.lower() == ".json":
-            out.write_text(assessments.export_json(store, assessment_id), encoding="utf-8")
-        elif out.suffix.lower() == ".csv":
-            out.write_text(assessments.export_csv(store, assessment_id), encoding="utf-8")
+            content = assessments.export_json(store, assessment_id)
         else:
-            raise TransparencyError(f"--out must end in .json or .csv, not {out.name}")
+            content = assessments.export_csv(store, assessment_id)
+    _write(out, content)
     console.print(f"wrote {out}")
 
 

@@ -3,6 +3,7 @@ training emissions, own-run footprints, and charts."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
@@ -63,10 +64,9 @@ def load(
     """The shipped figures (or an Epoch folder), the user's files, and own runs when --db is given."""
     own: tuple[Any, ...] = ()
     if db is not None:
-        from assay.store import Store
         from assay.trends.runs import read_own_runs
 
-        with Store.open(db) as store:
+        with _open_store(db) as store:
             own = read_own_runs(store).results
     data = load_trends(
         epoch_dir=epoch,
@@ -80,8 +80,33 @@ def load(
         err.print(Text(f"skipped: {problem}"), soft_wrap=True)
     if source:
         kept = tuple(r for r in data.results if source.lower() in r.source.lower())
+        if not kept:
+            raise TrendsError(f"no result's citation contains --source {source!r}")
         data = TrendsData(data.catalogue, kept, data.baselines, data.skipped)
     return data
+
+
+def _open_store(db: str | None) -> Any:
+    """The store whose runs join the figures: a plain path that does not exist is a typo, not a new
+    empty store."""
+    from assay.store import Store
+
+    if db is not None and "://" not in db and not Path(db).is_file():
+        what = "is a directory, not a" if Path(db).is_dir() else "does not exist: no"
+        raise TrendsError(f"--db {db} {what} results store (run `assay run --db {db}` first)")
+    return Store.open(db)
+
+
+def _check_number(value: float | None, option: str, *, low: float = 0.0) -> None:
+    """A finite number at least `low` (None: not given)."""
+    if value is not None and not (math.isfinite(value) and value >= low):
+        raise TrendsError(f"{option} must be a number of at least {low:g}, got {value:g}")
+
+
+def _check_benchmarks(data: TrendsData, names: Sequence[str] | None) -> None:
+    """Every benchmark named on the command line has dated results (case does not matter)."""
+    for name in names or ():
+        sota.require_results(data.results, name)
 
 
 def _fmt(value: object) -> str:
@@ -120,6 +145,8 @@ def catalogue_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Models with developer, release date, parameters, tokens, compute, cost, access, modality."""
+    if access is not None and access not in ("open", "closed", "unknown"):
+        raise TrendsError(f"--access must be open, closed or unknown, not {access!r}")
     data = load(epoch, catalogue, skip_bad_rows=skip_bad_rows)
     entries = data.catalogue.search(search) if search else list(data.catalogue)
     entries = [e for e in entries if access is None or e.access == access]
@@ -191,6 +218,8 @@ def saturation_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Benchmarks whose best score is near the ceiling or human baseline, or whose gains stalled."""
+    _check_number(within, "--within")
+    _check_number(min_gain, "--min-gain")
     data = load(epoch, None, results, baselines)
     units = {r.benchmark.lower(): r.unit for r in data.results}
     names = benchmark or [b for b in sota.benchmark_names(data.results) if units[b.lower()] == "%"]
@@ -224,8 +253,10 @@ def gap_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Best closed vs best open model per benchmark, the relative advantage and its median."""
+    day = _day(at)
     data = load(epoch, None, results, source=source)
-    summary = gap.gap_summary(data.results, benchmark, at=_day(at))
+    _check_benchmarks(data, benchmark)
+    summary = gap.gap_summary(data.results, benchmark, at=day)
     if as_json:
         emit_json(asdict(summary))
         return
@@ -246,7 +277,9 @@ def lag_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """How long open-weights models took to reach each closed record."""
-    lags = gap.open_lag(load(epoch, None, results).results, benchmark)
+    data = load(epoch, None, results)
+    _check_benchmarks(data, [benchmark])
+    lags = gap.open_lag(data.results, benchmark)
     median = gap.median_lag_days(lags)
     if as_json:
         emit_json(
@@ -266,6 +299,10 @@ def _params(
 ) -> emissions.EmissionParams:
     if gpu not in emissions.ACCELERATORS:
         raise TrendsError(f"unknown --gpu {gpu!r} (known: {', '.join(emissions.ACCELERATORS)})")
+    if utilization is not None and not (math.isfinite(utilization) and 0 < utilization <= 1):
+        raise TrendsError(f"--utilization must be above 0 and at most 1, got {utilization:g}")
+    _check_number(pue, "--pue", low=1.0)
+    _check_number(grid, "--grid")
     given = {"utilization": utilization, "pue": pue, "grid_kg_per_kwh": grid}
     return emissions.EmissionParams(
         accelerator=emissions.ACCELERATORS[gpu], **{k: v for k, v in given.items() if v is not None}
@@ -323,6 +360,9 @@ def runs_cmd(
     from assay.store import Store
     from assay.trends.runs import read_own_runs
 
+    _check_number(power_w, "--power-w")
+    _check_number(pue, "--pue", low=1.0)
+    _check_number(grid, "--grid")
     with Store.open(db) as store:
         own = read_own_runs(store, run)
     rows = [

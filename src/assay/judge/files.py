@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +19,9 @@ T = TypeVar("T")
 def read_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, record) per row of a JSONL file or a JSON list; `where` is "file:line" for messages."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise DatasetError(f"cannot read {path}: {exc.strerror}") from None
     if text.lstrip().startswith("["):
@@ -74,7 +77,19 @@ def read_answers(paths: Iterable[Path]) -> list[Answer]:
 
 
 def read_votes(path: Path) -> list[Vote]:
-    return _read(path, vote_from_record)
+    votes = _read(path, vote_from_record)
+    if not votes:
+        raise DatasetError(f"{path}: no votes")
+    return votes
+
+
+def check_writable(path: Path) -> None:
+    """Fail before the work, not after it: `path` can be written (its folder is made if missing)."""
+    if path.is_dir():
+        raise ConfigError(f"cannot write {path}: it is a directory")
+    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ConfigError(f"cannot write {path}: {parent} is not a writable folder")
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:

@@ -68,8 +68,13 @@ def load_prompt_file(path: Path) -> dict[str, PromptTemplate]:
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"prompt file {path} is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"cannot read prompt file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"prompt file {path} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"prompt file {path} is not valid YAML{where}: {problem}") from None
     return templates_from_mapping(data or {}, origin=str(path))

@@ -23,10 +23,18 @@ def _texts(value: Any, where: str, field: str) -> tuple[str, ...]:
     raise DatasetError(f"{where}: {field!r} must be a string or a non-empty list of strings")
 
 
+def _name(value: Any, where: str, field: str) -> str:
+    """An id or a model name: a string or a whole number, as text."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+        raise DatasetError(f"{where}: {field!r} must be a non-empty string or a number, got {value!r}")
+    return str(value)
+
+
 def question_from_record(record: Mapping[str, Any], *, where: str = "question") -> Question:
     qid = record.get("question_id", record.get("id"))
     if qid is None:
         raise DatasetError(f"{where}: missing 'question_id'")
+    qid = _name(qid, where, "question_id")
     if "turns" in record:
         turns = _texts(record["turns"], where, "turns")
     elif "question" in record:
@@ -46,12 +54,14 @@ def answer_from_record(record: Mapping[str, Any], *, where: str = "answer") -> A
     model = record.get("model", record.get("model_id"))
     if qid is None or model is None:
         raise DatasetError(f"{where}: needs 'question_id' and 'model' (or 'model_id')")
+    qid, model = _name(qid, where, "question_id"), _name(model, where, "model")
     if "turns" in record:
         turns = _texts(record["turns"], where, "turns")
     elif "answer" in record:
         turns = _texts(record["answer"], where, "answer")
     elif isinstance(record.get("choices"), list) and record["choices"]:
-        turns = _texts(record["choices"][0].get("turns"), where, "choices[0].turns")
+        first = record["choices"][0]
+        turns = _texts(first.get("turns") if isinstance(first, Mapping) else None, where, "choices[0].turns")
     else:
         raise DatasetError(f"{where}: needs 'turns', 'answer' or FastChat 'choices'")
     return Answer(question_id=str(qid), model=str(model), turns=turns)
@@ -82,7 +92,8 @@ def judgement_from_record(record: Mapping[str, Any]) -> PairwiseJudgement:
         return None if data is None else OrderedJudgement(**data)
 
     forward = ordered(record["forward"])
-    assert forward is not None
+    if forward is None:
+        raise TypeError("'forward' is null")
     return PairwiseJudgement(
         question_id=str(record["question_id"]),
         model_a=record["model_a"],

@@ -63,13 +63,24 @@ def item_from_row(row: Any, where: str, index: int) -> SafetyItem:
     )
 
 
-def _read_rows(path: Path) -> list[tuple[str, Any]]:
+def read_text_file(path: Path, what: str) -> str:
+    """The UTF-8 text of a user's file, or one clear line saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise DatasetError(f"data file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"cannot read data file {path}: {exc}") from None
+        raise DatasetError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{what} {path} is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{what} {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def _read_rows(path: Path) -> list[tuple[str, Any]]:
+    text = read_text_file(path, "data file")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        raise DatasetError(f"{path}: data files are JSONL, a .json list or .csv, not YAML")
     if path.suffix.lower() == ".csv":
         return [(f"{path}: row {i}", dict(r)) for i, r in enumerate(csv.DictReader(text.splitlines()), 2)]
     if path.suffix.lower() == ".json":
@@ -123,15 +134,24 @@ def hhh_harmless_items(task_json: str | Path) -> list[SafetyItem]:
     is labelled 0, the dispreferred one 1. A proxy: the dispreferred reply is the less harmless of
     the two, not always harmful in itself."""
     path = Path(task_json)
+    text = read_text_file(path, "BIG-bench task")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DatasetError(f"cannot read BIG-bench task {path}: {exc}") from None
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    examples = data.get("examples") if isinstance(data, dict) else None
+    if not isinstance(examples, list):
+        raise DatasetError(f"{path}: not a BIG-bench task (expected an object with an 'examples' list)")
     items = []
-    for i, example in enumerate(data.get("examples", [])):
-        scores = example.get("target_scores")
-        if not isinstance(scores, dict) or not isinstance(example.get("input"), str):
-            raise DatasetError(f"{path}: examples[{i}] needs 'input' and 'target_scores'")
+    for i, example in enumerate(examples):
+        scores = example.get("target_scores") if isinstance(example, dict) else None
+        if (
+            not isinstance(scores, dict)
+            or not scores
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in scores.values())
+            or not isinstance(example.get("input"), str)
+        ):
+            raise DatasetError(f"{path}: examples[{i}] needs 'input' and numeric 'target_scores'")
         best = max(scores.values())
         for j, (reply, value) in enumerate(scores.items()):
             items.append(

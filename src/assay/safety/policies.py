@@ -146,8 +146,12 @@ def load_policy_file(path: str | Path) -> list[Policy]:
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"policy file {target} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read policy file {target}: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"policy file {target} is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"policy file {target} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read policy file {target}: {exc.strerror}") from None
     try:
         data = json.loads(text) if target.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

@@ -28,7 +28,7 @@ from assay.core.types import (
     Score,
 )
 from assay.safety.classifier import Method, ask, read_answer
-from assay.safety.datasets import parse_label
+from assay.safety.datasets import parse_label, read_text_file
 from assay.safety.refusal import detect_refusal
 
 REFUSAL_TASK = "safety_refusals"
@@ -49,15 +49,19 @@ def load_prompts(path: str | Path | None = None) -> list[PromptItem]:
         text = resources.files("assay.safety").joinpath("data/refusal_prompts.json").read_text("utf-8")
         where, is_list = "built-in refusal_prompts.json", True
     else:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DatasetError(f"cannot read prompts file {path}: {exc}") from None
-        where, is_list = str(path), Path(path).suffix.lower() == ".json"
+        text = read_text_file(Path(path), "prompts file")
+        suffix = Path(path).suffix.lower()
+        if suffix in (".csv", ".yaml", ".yml"):
+            raise DatasetError(f"{path}: a prompts file is JSONL or a .json list, not {suffix[1:].upper()}")
+        where, is_list = str(path), suffix == ".json"
     rows = _json_rows(text, where, is_list)
     items = [_prompt_item(row, w, i + 1) for i, (w, row) in enumerate(rows)]
     if not items:
         raise DatasetError(f"{where}: no prompts")
+    ids = [i.id for i in items]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise DatasetError(f"{where}: duplicate id(s) {', '.join(dupes[:5])}")
     return items
 
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -154,7 +154,21 @@ class Store:
         links = [dict(run_id=run_id, unit_key=u.key, position=i) for i, u in enumerate(units)]
         with self._write() as conn:
             self._insert_ignore(conn, UnitRow.__table__, unit_rows)
+            self._refresh_samples(conn, {r["key"]: r["sample_json"] for r in unit_rows})
             self._insert_ignore(conn, RunUnitRow.__table__, links)
+
+    def _refresh_samples(self, conn: Connection, wanted: dict[str, str]) -> None:
+        """A unit planned again with a corrected sample (a fixed label, a new target) keeps its stored
+        response, which the same request would get again, but takes the new sample and loses its
+        score, so scoring uses the corrected answer instead of reporting the old result."""
+        changed = []
+        for chunk in _chunks(list(wanted)):
+            rows = conn.execute(select(UnitRow.key, UnitRow.sample_json).where(UnitRow.key.in_(chunk)))
+            changed += [key for key, sample in rows if sample != wanted[key]]
+        for chunk in _chunks(changed):
+            for key in chunk:
+                conn.execute(update(UnitRow).where(UnitRow.key == key).values(sample_json=wanted[key]))
+            conn.execute(delete(ScoreRow).where(ScoreRow.unit_key.in_(chunk)))
 
     def put_response(self, key: str, response: dict[str, Any], *, latency_s: float | None,
                      attempts: int) -> bool:

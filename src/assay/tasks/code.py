@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from assay.core.errors import DatasetError
+from assay.core.errors import ConfigError, DatasetError
 from assay.core.registry import tasks
 from assay.core.types import GenerateRequest, GenerationParams, Message, Request, Response, Sample, Score
 from assay.metrics import pass_at_k as _pass_at_k  # noqa: F401  (registers the aggregator)
@@ -65,14 +65,35 @@ def packaged_humaneval() -> Path:
 
 
 def read_problems(path: Path) -> list[dict[str, Any]]:
+    """HumanEval-layout problems from JSONL (optionally .gz); every mistake names the file and line."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        rows = [json.loads(line) for line in handle if line.strip()]
-    for i, row in enumerate(rows, start=1):
-        missing = [k for k in ("task_id", "prompt", "test", "entry_point") if not row.get(k)]
-        if missing:
-            raise DatasetError(f"{path}:{i}: the problem has no {missing[0]!r}")
+    rows: list[dict[str, Any]] = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    rows.append(_problem(path, number, line))
+    except (OSError, EOFError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DatasetError(f"cannot read HumanEval problems from {path}: {reason}") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not UTF-8 text (HumanEval problems are JSON lines)") from None
+    if not rows:
+        raise DatasetError(f"{path}: no problems in the file")
     return rows
+
+
+def _problem(path: Path, number: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    if not isinstance(row, dict):
+        raise DatasetError(f"{path}:{number}: expected a JSON object")
+    missing = [k for k in ("task_id", "prompt", "test", "entry_point") if not row.get(k)]
+    if missing:
+        raise DatasetError(f"{path}:{number}: the problem has no {missing[0]!r}")
+    return row
 
 
 @dataclass
@@ -127,6 +148,11 @@ def humaneval(
     unsafe_no_sandbox: bool = False,
 ) -> HumanEval:
     """HumanEval: 164 problems; n samples per problem at temperature T give pass@1/10/100."""
+    for name, value in (("samples_per_problem", samples_per_problem), ("max_tokens", max_tokens)):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"humaneval.{name} must be a whole number of at least 1, not {value!r}")
+    if not isinstance(temperature, int | float) or temperature < 0:
+        raise ConfigError(f"humaneval.temperature must be a number of at least 0, not {temperature!r}")
     if samples_per_problem > 1 and temperature <= 0:
         raise DatasetError(
             "samples_per_problem > 1 needs temperature > 0 (greedy samples would be identical)"

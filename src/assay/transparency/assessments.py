@@ -58,6 +58,10 @@ def set_score(
     load_indicator_set(head["indicator_set"]).get(indicator_id)
     if score not in (0, 1):
         raise TransparencyError(f"score must be 0 or 1, got {score!r}")
+    if not assessor.strip():
+        raise TransparencyError("a score needs an assessor (who scored it)")
+    if rebuttal is not None and not rebuttal.strip():
+        raise TransparencyError("a rebuttal needs its reason")
     if rebuttal is not None and indicator_id not in head["scores"]:
         raise TransparencyError(f"indicator {indicator_id} has no score yet to rebut")
     return rows.put_score(
@@ -67,7 +71,7 @@ def set_score(
         score=score,
         evidence=_check_evidence(evidence or []),
         justification=justification,
-        by=assessor,
+        by=assessor.strip(),
         kind="rebuttal" if rebuttal else "score",
         reason=rebuttal or "",
     )
@@ -134,17 +138,34 @@ def import_json(store: Store, path: Path) -> str:
     """Load an exported assessment (same id, scores, evidence and history) into this store."""
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TransparencyError(f"{path}: not a readable assessment file ({exc})") from None
-    if data.get("format") != FORMAT:
-        raise TransparencyError(f"{path}: format must be {FORMAT!r}, got {data.get('format')!r}")
+    except FileNotFoundError:
+        raise TransparencyError(f"assessment file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise TransparencyError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise TransparencyError(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise TransparencyError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise TransparencyError(f"{path}: format must be {FORMAT!r}, got {found!r}")
     indicators = load_indicator_set(str(data.get("indicator_set")))
-    for indicator_id, s in data.get("scores", {}).items():
+    scores = data.get("scores", {})
+    if not isinstance(scores, dict):
+        raise TransparencyError(f"{path}: 'scores' must map indicator ids to scores")
+    for indicator_id, s in scores.items():
         indicators.get(indicator_id)
-        if s.get("score") not in (0, 1):
+        if not isinstance(s, dict) or s.get("score") not in (0, 1) or isinstance(s.get("score"), bool):
             raise TransparencyError(f"{path}: scores.{indicator_id}.score must be 0 or 1")
-        _check_evidence(s.get("evidence", []))
+        evidence = s.get("evidence", [])
+        if not isinstance(evidence, list):
+            raise TransparencyError(f"{path}: scores.{indicator_id}.evidence must be a list")
+        _check_evidence(evidence)
+    if not isinstance(data.get("history", []), list):
+        raise TransparencyError(f"{path}: 'history' must be a list")
     try:
         return rows.restore_assessment(store, data)
     except KeyError as exc:
         raise TransparencyError(f"{path}: missing field {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise TransparencyError(f"{path}: not a valid assessment ({exc})") from None

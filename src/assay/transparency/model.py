@@ -109,10 +109,25 @@ def load_edition(name: str | Path) -> Edition:
     if str(name) in EDITIONS:
         return edition_from_json(_data_file(EDITIONS[str(name)]))
     path = Path(name)
-    if path.suffix == ".json" and path.is_file():
+    if path.suffix.lower() == ".json":
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "does not exist"
+            raise TransparencyError(f"edition file {path} {what}")
         try:
-            return edition_from_json(json.loads(path.read_text("utf-8")))
-        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+            data = json.loads(path.read_text("utf-8"))
+        except UnicodeDecodeError:
+            raise TransparencyError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise TransparencyError(f"cannot read {path}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise TransparencyError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(data, dict):
+            raise TransparencyError(f"{path}: not an edition file (expected a JSON object)")
+        try:
+            return edition_from_json(data)
+        except KeyError as exc:
+            raise TransparencyError(f"{path}: not an edition file (no field {exc})") from None
+        except (TypeError, ValueError, AttributeError) as exc:
             raise TransparencyError(f"{path}: not an edition file ({exc})") from None
     raise TransparencyError(
         f"unknown edition {name!r} (shipped: {', '.join(EDITIONS)}, or an edition .json file)"

@@ -239,6 +239,8 @@ def save_chart(spec: dict[str, Any], out: Path) -> Path:
             out.write_bytes(vlc.vegalite_to_png(spec, scale=2))
         else:
             out.write_text(vlc.vegalite_to_html(spec, bundle=True), encoding="utf-8")
+    except FileExistsError:
+        raise TrendsError(f"cannot write {out}: a file stands where its folder should be") from None
     except OSError as exc:
         raise TrendsError(f"cannot write {out}: {exc.strerror}") from None
     return out

@@ -46,8 +46,15 @@ def _access(row: parse.Row, column: str = "access") -> Access:
     return access
 
 
+def _not_negative(row: parse.Row, column: str) -> float | None:
+    value = parse.number(row, column)
+    if value is not None and value < 0:
+        raise parse.CellError(column, row.get(column), "must not be negative")
+    return value
+
+
 def catalogue_row(row: parse.Row) -> ModelEntry:
-    numbers = {name: parse.number(row, name) for name in CATALOGUE_NUMBERS}
+    numbers = {name: _not_negative(row, name) for name in CATALOGUE_NUMBERS}
     aliases = parse.text(row, "aliases")
     return ModelEntry(
         name=parse.require_text(row, "name"),
@@ -66,6 +73,8 @@ def result_row(row: parse.Row) -> BenchmarkResult:
     unit = parse.text(row, "unit") or "%"
     value = parse.score(row, "score", required=True)
     assert value is not None
+    if unit == "%" and not 0 <= value <= 100:
+        raise parse.CellError("score", row.get("score"), "a % score must be between 0 and 100")
     return BenchmarkResult(
         benchmark=parse.require_text(row, "benchmark"),
         model=parse.require_text(row, "model"),
@@ -97,6 +106,8 @@ def _yaml_rows(path: Path, key: str) -> Iterator[tuple[int, parse.Row]]:
         node = yaml.compose(content)
     except OSError as exc:
         raise TrendsError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise TrendsError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise TrendsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if isinstance(data, dict):
