@@ -12,17 +12,19 @@ from assay.arena import ArenaConfig
 from assay.store.arena_live import LIVE_SOURCE, get_battle, open_battle, put_answer, record_vote, vote_count
 from assay.store.battles import battle_sources, load_battles
 from assay.web.app import create_app
-from assay.web.security import SESSION_COOKIE
+from assay.web.security import SESSION_COOKIE, session_id_of
+
+SECRET = b"test-secret-" * 3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture
 def client(any_store):
-    with TestClient(create_app(any_store, ArenaConfig(models=("m1", "m2")))) as c:
+    with TestClient(create_app(any_store, ArenaConfig(models=("m1", "m2")), secret=SECRET)) as c:
         c.store = any_store
         c.token = c.get("/api/session").json()["csrf_token"]
-        c.session = c.cookies.get(SESSION_COOKIE)
+        c.session = session_id_of(SECRET, c.cookies.get(SESSION_COOKIE))  # the id the app stores
         yield c
 
 

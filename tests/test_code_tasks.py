@@ -97,6 +97,16 @@ def test_humaneval_task_scores_replies_and_keeps_the_error() -> None:
     assert bad.values["passed"] == 0.0 and bad.extracted.startswith("failed: AssertionError")
 
 
+@needs_sandbox
+@pytest.mark.parametrize("exit_early", ["exit(0)", "import os\nos._exit(0)", "raise SystemExit", "quit()"])
+def test_code_that_exits_before_its_tests_does_not_pass(exit_early: str) -> None:
+    task = humaneval()
+    sample = next(iter(task.samples()))
+    wrong = "    return False\n" + exit_early + "\n"
+    score = task.score(sample, Generation(text=wrong))
+    assert score.values["passed"] == 0.0 and "exited before" in (score.extracted or "")
+
+
 def test_humaneval_refuses_identical_greedy_samples() -> None:
     with pytest.raises(Exception, match="temperature > 0"):
         humaneval(samples_per_problem=5)

@@ -109,6 +109,30 @@ def test_disk_fill_stops_at_the_limits(tmp_path: Path) -> None:
     assert outcome.status == "failed"
 
 
+def test_writable_space_is_only_the_small_tmpfs_mounts() -> None:
+    """Many files of the per-file size limit: the root and /dev are read-only, /dev/shm is as small as
+    /tmp, so a run cannot fill the host's memory through tmpfs."""
+    code = (
+        "import os, sys\nwritten = 0\n"
+        "for base in ('/', '/dev', '/dev/shm', '/tmp', '/sandbox'):\n"
+        "    for i in range(64):\n"
+        "        try:\n"
+        "            with open(os.path.join(base, f'f{i}'), 'wb') as f:\n"
+        "                f.write(b'x' * 2**20); written += 2**20\n"
+        "        except OSError:\n            break\n"
+        "print(written // 2**20)\n"
+        "sys.exit(0 if written > 3 * 16 * 2**20 else 1)\n"
+    )
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status == "failed"
+    assert int(outcome.stdout.split()[-1]) <= 3 * FAST.tmpfs_mb
+
+
+def test_no_nested_namespaces() -> None:
+    code = "import os, sys\nsys.exit(os.system('unshare -Urm true') >> 8)\n"
+    assert run_python(code, limits=FAST).status == "failed"
+
+
 def test_writes_outside_the_work_dir_do_not_land(host_dir: Path) -> None:
     targets = [
         host_dir / "out.txt",

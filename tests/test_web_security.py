@@ -37,6 +37,25 @@ def test_security_headers_everywhere(store, path):
     assert r.headers["referrer-policy"] == "no-referrer"
 
 
+def test_only_cookies_the_server_signed_are_sessions(store):
+    from assay.web.security import new_session_cookie, session_id_of
+
+    client = make_client(store, secret=b"k" * 32)
+    token = csrf(client)
+    issued = client.cookies.get(SESSION_COOKIE)
+    assert session_id_of(b"k" * 32, issued) is not None and session_id_of(b"other" * 8, issued) is None
+    planted = make_client(store, secret=b"k" * 32)  # a session an attacker picked is replaced
+    response = planted.get("/api/session", headers={"Cookie": f"{SESSION_COOKIE}={'A' * 24}"})
+    assert response.json()["csrf_token"] != token
+    assert response.headers["set-cookie"].startswith(SESSION_COOKIE + "=")
+    assert f"{SESSION_COOKIE}={'A' * 24}" not in response.headers["set-cookie"]
+    forged = new_session_cookie(b"attacker-key" * 3)
+    assert session_id_of(b"k" * 32, forged) is None
+    # the id the store keeps is not the cookie and cannot be used as one
+    sid = session_id_of(b"k" * 32, issued)
+    assert sid not in issued and session_id_of(b"k" * 32, sid or "") is None
+
+
 def test_session_cookie_flags(store):
     client = make_client(store)
     cookie = client.get("/").headers["set-cookie"]
@@ -119,6 +138,14 @@ def test_admin_is_off_by_default_and_needs_the_password(store):
     )
 
 
+def test_admin_password_guesses_are_rate_limited(store):
+    admin = make_client(store, admin_hash=hash_password("correct horse battery"))
+    token = csrf(admin)
+    wrong = {"X-CSRF-Token": token, "Authorization": "Basic " + base64.b64encode(b"admin:guess").decode()}
+    codes = [admin.post("/api/admin/arena/reset", headers=wrong).status_code for _ in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+
+
 def test_client_ip_trusts_forwarded_for_only_from_a_trusted_proxy():
     assert client_ip("203.0.113.9", "1.2.3.4", []) == "203.0.113.9"  # no proxy configured
     assert client_ip("203.0.113.9", "1.2.3.4", ["10.0.0.0/8"]) == "203.0.113.9"  # peer not trusted
@@ -176,3 +203,20 @@ def test_hash_password_command_makes_a_verifiable_argon2_hash():
     assert verify_password(hashed, "long enough secret") and not verify_password(hashed, "other")
     short = CliRunner().invoke(app, ["serve", "hash-password", "--stdin"], input="short\n")
     assert short.exit_code != 0
+
+
+def test_visitor_chosen_names_are_not_cached(store):
+    from assay.web.sample_data import seed_run
+
+    seed_run(store, ["alpha", "beta"], ["mmlu_law", "gsm8k"], samples=2)
+    client = make_client(store)
+    assert client.get("/api/leaderboard", params={"group": "mmlu"}).status_code == 200
+    web = client.app.state.web
+    for i in range(20):
+        assert client.get("/", params={"group": f"g{i}"}).status_code == 404
+        assert client.get("/api/leaderboard", params={"group": f"g{i}"}).status_code == 404
+        ratings = client.get("/api/arena/ratings", params={"source": f"s{i}"}).json()
+        assert ratings["ratings"] == [] and "no battles from source" in ratings["notes"][0]
+    board = web.cache._values["eval"][1]
+    assert all(key[1] in ("", "mmlu") for key in board.fragments)
+    assert not [name for name in web.cache._values if name.startswith("arena:s")]

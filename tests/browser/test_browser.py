@@ -12,11 +12,12 @@ from assay.store.arena_live import open_battle, put_answer
 from assay.store.battles import put_battles
 from assay.web.app import create_app
 from assay.web.sample_data import seed_run
-from assay.web.security import SESSION_COOKIE
+from assay.web.security import SESSION_COOKIE, session_id_of
 
 from .conftest import LiveServer
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
+SECRET = b"browser-test-secret-" * 2
 
 XSS = [
     "<script>window.__pwned = 1</script>",
@@ -40,7 +41,7 @@ def site(tmp_path):
 
     models = ("smollm2-135m", f"llama.cpp:{smollm2_gguf()}")
     with Store.open(tmp_path / "web.db") as store:
-        app = create_app(store, ArenaConfig(models=models, max_tokens=12))
+        app = create_app(store, ArenaConfig(models=models, max_tokens=12), secret=SECRET)
         with LiveServer(app) as server:
             server.store = store
             server.models = models
@@ -126,7 +127,8 @@ def test_xss_payloads_never_run(site, page, artifacts):
     page.wait_for_timeout(300)  # let any injected handler fire
     page.screenshot(path=str(artifacts / "xss-run.png"), full_page=True)
     assert_clean(page)
-    session = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    session = session_id_of(SECRET, cookie)
     for i, payload in enumerate(XSS):
         open_battle(site.store, f"xss-{i}", session, site.models, payload)
         put_answer(site.store, f"xss-{i}", "a", payload)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -106,6 +105,8 @@ def _bwrap_command(work: Path, limits: Limits) -> list[str]:
     cmd = [
         "bwrap",
         "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",  # no nested namespaces: no fresh tmpfs mounts, less kernel surface
         "--die-with-parent",
         "--new-session",
         "--ro-bind",
@@ -130,6 +131,16 @@ def _bwrap_command(work: Path, limits: Limits) -> list[str]:
     for item in sorted(work.iterdir()):
         cmd += ["--ro-bind", str(item), f"/sandbox/{item.name}"]
     cmd += [
+        # Shared memory gets its own small tmpfs; then the root and /dev become read-only, so the only
+        # writable places are the sized tmpfs mounts (/sandbox, /tmp, /dev/shm).
+        "--size",
+        str(limits.tmpfs_mb * 2**20),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+        "--remount-ro",
+        "/",
         "--chdir",
         "/sandbox",
         "--clearenv",
@@ -150,22 +161,34 @@ def _bwrap_command(work: Path, limits: Limits) -> list[str]:
     return cmd
 
 
-def _limit_child(uid: int, limits: Limits) -> None:
-    """In the child, before exec: an unprivileged uid and hard resource limits."""
+def _prlimit(limits: Limits, uid: int | None) -> list[str]:
+    """Hard resource limits set by util-linux's prlimit before it execs the sandbox (no preexec_fn,
+    which is unsafe in a threaded process). The process limit counts every task of the uid: a run
+    with a uid of its own gets `processes`; otherwise the user's current tasks plus `processes`."""
     mb = 2**20
-    for res, value in (
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_AS, limits.memory_mb * mb),
-        (resource.RLIMIT_NPROC, limits.processes),
-        (resource.RLIMIT_FSIZE, limits.file_size_mb * mb),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        resource.setrlimit(res, (value, value))
-    if os.getuid() == 0:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+    nproc = limits.processes if uid is not None else _tasks_of(os.getuid()) + limits.processes
+    values = {
+        "cpu": limits.cpu_seconds,
+        "as": limits.memory_mb * mb,
+        "nproc": nproc,
+        "fsize": limits.file_size_mb * mb,
+        "nofile": limits.open_files,
+        "core": 0,
+    }
+    return ["prlimit", *(f"--{name}={value}:{value}" for name, value in values.items()), "--"]
+
+
+def _tasks_of(uid: int) -> int:
+    """Processes and threads owned by `uid` (what RLIMIT_NPROC counts)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return count
 
 
 def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool) -> Outcome:
@@ -179,13 +202,17 @@ def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool
             if "/" in name or name.startswith("."):
                 raise SandboxError(f"sandbox file names must be plain names, not {name!r}")
             (work / name).write_text(text, encoding="utf-8")
-        os.chmod(root, 0o755)
-        os.chmod(work, 0o755)
-        for item in work.iterdir():
-            os.chmod(item, 0o644)
-        cmd = (
+        # Readable by the run's uid only (its group), not by every local user.
+        gid = uid if os.getuid() == 0 else os.getgid()
+        for path in (root, work, *work.iterdir()):
+            os.chown(path, -1, gid)
+            os.chmod(path, 0o750 if path.is_dir() else 0o640)
+        own_uid = uid if os.getuid() == 0 else None
+        program = (
             _bwrap_command(work, limits) if sandboxed else [SYSTEM_PYTHON, "-I", "-B", str(work / "main.py")]
         )
+        cmd = [*_prlimit(limits, own_uid), *program]
+
         out_path, err_path = root / "stdout", root / "stderr"
         started = time.perf_counter()
         with out_path.open("wb") as out, err_path.open("wb") as err:
@@ -196,8 +223,10 @@ def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool
                 stderr=err,
                 cwd=work,
                 start_new_session=True,
-                preexec_fn=lambda: _limit_child(uid, limits),
                 env={"PATH": "/usr/bin:/bin"},
+                user=own_uid,  # None (not root): stay this user
+                group=own_uid,
+                extra_groups=None if own_uid is None else [],
             )
             status: Status
             try:
@@ -207,11 +236,15 @@ def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool
                 status, code_ = "timeout", None
             finally:
                 _kill_group(proc, uid)
+        stderr = _read(err_path, limits)
+        if sandboxed and code_ not in (0, None) and stderr.startswith(("bwrap: ", "prlimit: ")):
+            # The sandbox itself failed to start: not the program's failure, and not to be scored.
+            raise SandboxError(f"the sandbox could not start: {stderr.strip().splitlines()[0]}")
         return Outcome(
             status=status,
             returncode=code_,
             stdout=_read(out_path, limits),
-            stderr=_read(err_path, limits),
+            stderr=stderr,
             duration_s=time.perf_counter() - started,
             sandboxed=sandboxed,
         )
@@ -253,5 +286,14 @@ def live_processes(uid: int) -> list[int]:
 
 
 def _read(path: Path, limits: Limits) -> str:
+    """At most `output_chars` of a stream: all of it, or its head and its tail (the last lines carry
+    the exception and the pass marker)."""
+    keep = limits.output_chars
+    size = path.stat().st_size
     with path.open("rb") as handle:
-        return handle.read(limits.output_chars * 4).decode("utf-8", errors="replace")[: limits.output_chars]
+        if size <= keep * 4:
+            return handle.read().decode("utf-8", errors="replace")[-keep:] if size else ""
+        head = handle.read(keep * 2).decode("utf-8", errors="replace")[: keep // 2]
+        handle.seek(size - keep * 2)
+        tail = handle.read().decode("utf-8", errors="replace")[-(keep - keep // 2 - 5) :]
+    return f"{head}\n...\n{tail}"

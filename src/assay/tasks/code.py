@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +46,19 @@ def build_program(prompt: str, reply: str, test: str, entry_point: str, *, chat:
 def run_tests(program: str, limits: Limits, *, unsafe_no_sandbox: bool = False) -> Score:
     """passed = 1 when the program (solution + tests) exits 0 in the sandbox within the limits; the
     failing test's error line is kept as the extracted answer, for the per-problem report."""
-    outcome = run_python(program, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox)
-    detail = "passed" if outcome.status == "passed" else f"{outcome.status}: {outcome.error_line}"
+    # A marker printed after the tests: code that exits early with status 0 (exit(), os._exit(0), a
+    # SystemExit at top level) never reaches it, so it cannot pass without its tests running.
+    marker = f"assay-tests-done-{secrets.token_hex(8)}"
+    checked = f"{program}\n\nprint({marker!r})\n"
+    outcome = run_python(checked, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox)
+    finished = outcome.stdout.rstrip().endswith(marker)
+    if outcome.status == "passed" and not finished:
+        detail = "failed: exited before its tests finished"
+    else:
+        detail = "passed" if outcome.status == "passed" else f"{outcome.status}: {outcome.error_line}"
     if not outcome.sandboxed:
         detail += " (ran WITHOUT the sandbox)"
-    return Score(values={"passed": float(outcome.status == "passed")}, extracted=detail)
+    return Score(values={"passed": float(outcome.status == "passed" and finished)}, extracted=detail)
 
 
 def _imports(prompt: str) -> str:

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api")
 @router.get("/leaderboard", summary="Evaluation leaderboard")
 async def api_leaderboard(request: Request, group: str | None = None) -> Response:
     """Models (best mean win rate first) x tasks: value, 95% interval, sample count, metric."""
-    full = await board(request)
+    full = await board(request, group)
     key = ("json", group or "", "")
     body = full.fragments.get(key)
     if body is None:  # serialised once per board: the numbers cannot change under it
@@ -104,6 +104,9 @@ def require_admin(request: Request) -> None:
     stored = state(request).admin_hash
     if stored is None:
         raise HTTPException(status_code=404, detail="admin is off (set ASSAY_ADMIN_PASSWORD_HASH)")
+    from assay.web.arena_routes import enforce_limit
+
+    enforce_limit(request, "admin")
     header = request.headers.get("authorization", "")
     password = None
     if header.lower().startswith("basic "):

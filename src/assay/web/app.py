@@ -92,6 +92,8 @@ def create_app(
             {
                 "battle": (config.battle_limit, config.battle_limit_ip),
                 "vote": (config.vote_limit, config.vote_limit_ip),
+                # Each admin password check costs ~0.5 s and 64 MiB of argon2: few guesses, per network too.
+                "admin": ("10/minute", "20/minute"),
             }
         ),
         optional_pages={

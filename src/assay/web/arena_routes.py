@@ -29,16 +29,20 @@ class VoteRequest(BaseModel):
     vote: str = Field(description="a | b | tie | bothbad")
 
 
-def _limit(request: Request, name: str) -> None:
+def enforce_limit(request: Request, name: str) -> None:
+    """429 when this session or its network has used up the named budget."""
     web = state(request)
     peer = request.client.host if request.client else None
-    ip = client_ip(peer, request.headers.get("x-forwarded-for"), web.arena.config.trusted_proxies)
+    # Every X-Forwarded-For line, in order: a proxy that adds its own header line must not leave a
+    # client's forged first line in charge.
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    ip = client_ip(peer, forwarded, web.arena.config.trusted_proxies)
     if not web.limits.hit(name, request.state.session_id, ip):
         raise HTTPException(status_code=429, detail="too many requests; wait a minute")
 
 
 async def _start(request: Request, prompt: str) -> str:
-    _limit(request, "battle")
+    enforce_limit(request, "battle")
     try:
         return await state(request).arena.start(request.state.session_id, prompt)
     except VoteRefused as exc:
@@ -46,7 +50,7 @@ async def _start(request: Request, prompt: str) -> str:
 
 
 async def _vote(request: Request, battle_id: str, vote: str) -> bool:
-    _limit(request, "vote")
+    enforce_limit(request, "vote")
     arena = state(request).arena
     try:
         return await asyncio.to_thread(arena.vote, battle_id, request.state.session_id, vote)

@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 async def leaderboard_page(request: Request, group: str | None = None) -> str:
-    full = await board(request)
+    full = await board(request, group)
     shown = full.only_group(group)
     key = ("html", group or "", language(request))
     table = full.fragments.get(key)

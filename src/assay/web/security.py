@@ -33,18 +33,39 @@ HEADERS = {
 }
 
 
-def new_session_id() -> str:
-    return secrets.token_urlsafe(24)
+def new_session_cookie(secret: bytes) -> str:
+    """A random value and its signature: the server only accepts cookies it issued itself, so a
+    visitor cannot be handed (fixated on) a session someone else chose."""
+    value = secrets.token_urlsafe(24)
+    return f"{value}.{_sign(secret, value)}"
+
+
+def _sign(secret: bytes, value: str) -> str:
+    return hmac.new(secret, b"session:" + value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def session_id_of(secret: bytes, cookie: str) -> str | None:
+    """The id the app works with (votes, battles, limits): derived from a valid cookie, never the
+    cookie itself, so what the store keeps cannot be replayed as a cookie."""
+    value, _, signature = cookie.partition(".")
+    if not (20 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)):
+        return None
+    if not hmac.compare_digest(signature, _sign(secret, value)):
+        return None
+    return hmac.new(secret, b"id:" + value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def session_middleware(
     secret: bytes, secure_cookies: bool
 ) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
     async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        session = request.cookies.get(SESSION_COOKIE, "")
-        fresh = not _valid_session(session)
-        if fresh:
-            session = new_session_id()
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        session = session_id_of(secret, cookie)
+        fresh = session is None
+        if session is None:
+            cookie = new_session_cookie(secret)
+            session = session_id_of(secret, cookie)
+            assert session is not None
         request.state.session_id = session
         request.state.csrf = csrf_token(secret, session)
         response = await call_next(request)
@@ -53,7 +74,7 @@ def session_middleware(
         if fresh:
             response.set_cookie(
                 SESSION_COOKIE,
-                session,
+                cookie,
                 httponly=True,
                 samesite="strict",
                 secure=secure_cookies or request.url.scheme == "https",
@@ -63,10 +84,6 @@ def session_middleware(
         return response
 
     return middleware
-
-
-def _valid_session(value: str) -> bool:
-    return 20 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)
 
 
 def csrf_token(secret: bytes, session_id: str) -> str:

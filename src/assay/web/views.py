@@ -14,13 +14,16 @@ from assay.web.data import EvalBoard, arena_ratings, battles_fingerprint, eval_b
 PAGE_SIZE = 100
 
 
-async def board(request: Request) -> EvalBoard:
+async def board(request: Request, group: str | None = None) -> EvalBoard:
     web = state(request)
 
     def build() -> EvalBoard:
         return web.cache.get("eval", runs_fingerprint(web.store), lambda: eval_board(web.store))
 
-    return await asyncio.to_thread(build)
+    full = await asyncio.to_thread(build)
+    if group and group not in full.groups:  # checked before anything is cached under a visitor's name
+        raise HTTPException(status_code=404, detail=f"no task group {group!r}")
+    return full
 
 
 async def ratings(request: Request, source: str | None = None) -> dict[str, Any]:
@@ -30,10 +33,15 @@ async def ratings(request: Request, source: str | None = None) -> dict[str, Any]
         from assay.store.battles import battle_sources
 
         fingerprint = battles_fingerprint(web.store)
+        sources = web.cache.get("arena-sources", fingerprint, lambda: battle_sources(web.store))
+        known = source is None or source in sources
+        if not known:  # never cache what a visitor names: random names would evict the real boards
+            note = f"no battles from source {source!r}"
+            empty = {"battles": 0, "ratings": [], "heatmap": [], "notes": [note]}
+            return {**empty, "source": source, "sources": sources}
         data = web.cache.get(
             f"arena:{source or ''}", fingerprint, lambda: arena_ratings(web.store, source=source)
         )
-        sources = web.cache.get("arena-sources", fingerprint, lambda: battle_sources(web.store))
         return {**data, "source": source, "sources": sources}
 
     return await asyncio.to_thread(build)
