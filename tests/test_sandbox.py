@@ -88,6 +88,45 @@ def test_fork_bomb_is_contained_and_leaves_no_process() -> None:
         assert not _sandbox_processes()
 
 
+def test_memory_is_bounded_per_run_not_only_per_process() -> None:
+    """Six processes of 200 MB each fit under a 256 MB per-process limit but not in the run's budget."""
+    from assay.sandbox import cgroups
+
+    probe = cgroups.create("probe", 2**30, 8)
+    if probe is None:
+        pytest.skip("no usable cgroup hierarchy here (not root, or none mounted)")
+    probe.remove()
+    code = (
+        "import os, sys, time\nkids = []\n"
+        "for _ in range(6):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        block = b'x' * (200 * 2**20)\n        time.sleep(2)\n        os._exit(0)\n"
+        "    kids.append(pid)\n"
+        "ok = all(os.waitpid(k, 0)[1] == 0 for k in kids)\nsys.exit(0 if ok else 1)\n"
+    )
+    limits = Limits(cpu_seconds=5, wall_seconds=15, memory_mb=256, processes=16, tmpfs_mb=16)
+    assert run_python(code, limits=limits).status == "failed"
+    # the same program with room for all six passes: the budget, not the program, made it fail
+    roomy = Limits(cpu_seconds=5, wall_seconds=15, memory_mb=1600, processes=16, tmpfs_mb=16)
+    assert run_python(code, limits=roomy).status == "passed"
+
+
+def test_a_program_pretending_to_be_the_sandbox_only_fails_itself() -> None:
+    code = "import sys\nsys.stderr.write('bwrap: Creating new namespace failed\\n')\nsys.exit(1)\n"
+    outcome = run_python(code, limits=FAST)
+    assert outcome.status == "failed" and outcome.stderr.startswith("bwrap:")
+
+
+def test_a_sandbox_that_cannot_start_is_an_error_not_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = sandbox_runner._bwrap_command
+    monkeypatch.setattr(
+        sandbox_runner, "_bwrap_command", lambda *a: [real(*a)[0], "--no-such-option", *real(*a)[1:]]
+    )
+    with pytest.raises(SandboxError, match="could not start"):
+        run_python("print(1)", limits=FAST)
+
+
 def test_memory_bomb_fails() -> None:
     code = "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 2**20))\n"
     outcome = run_python(code, limits=FAST)

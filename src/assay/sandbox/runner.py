@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from assay.core.errors import SandboxError
+from assay.sandbox import cgroups
 
 Status = Literal["passed", "failed", "timeout"]
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -101,9 +102,11 @@ def run_python(
     return _launch(code, files or {}, limits or Limits(), sandboxed=problem is None)
 
 
-def _bwrap_command(work: Path, limits: Limits) -> list[str]:
+def _bwrap_command(work: Path, limits: Limits, info_fd: int) -> list[str]:
     cmd = [
         "bwrap",
+        "--info-fd",  # bwrap writes here once the sandbox is up: silence means it never started
+        str(info_fd),
         "--unshare-all",
         "--unshare-user",
         "--disable-userns",  # no nested namespaces: no fresh tmpfs mounts, less kernel surface
@@ -191,6 +194,38 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
+def _started(info_read: int) -> bool:
+    """Whether bubblewrap reported the sandbox up (it writes JSON with the child's pid)."""
+    os.set_blocking(info_read, False)
+    try:
+        return bool(os.read(info_read, 4096))
+    except BlockingIOError:
+        return False  # a writer still open (cannot be after the kill) and nothing written
+    finally:
+        os.close(info_read)
+
+
+def _run_memory(limits: Limits) -> int:
+    """The whole run's memory: the program's budget plus its three tmpfs mounts (charged to it too)."""
+    return (limits.memory_mb + 3 * limits.tmpfs_mb) * 2**20
+
+
+def _command(
+    work: Path, limits: Limits, uid: int | None, group: cgroups.RunCgroup | None, info_fd: int | None
+) -> tuple[list[str], int | None]:
+    """The command line, and the uid Popen itself must switch to (None when the command does it).
+
+    With a cgroup: a root shell joins it, setpriv drops to the run's uid, prlimit sets the limits,
+    then bubblewrap; without: Popen switches the uid and prlimit comes first."""
+    unboxed = [SYSTEM_PYTHON, "-I", "-B", str(work / "main.py")]
+    program = unboxed if info_fd is None else _bwrap_command(work, limits, info_fd)
+    limited = [*_prlimit(limits, uid), *program]
+    if group is None or uid is None:
+        return limited, uid
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    return [*cgroups.enter_command(group), *drop, *limited], None
+
+
 def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool) -> Outcome:
     with _UID_LOCK:
         uid = next(_UIDS)
@@ -208,10 +243,9 @@ def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool
             os.chown(path, -1, gid)
             os.chmod(path, 0o750 if path.is_dir() else 0o640)
         own_uid = uid if os.getuid() == 0 else None
-        program = (
-            _bwrap_command(work, limits) if sandboxed else [SYSTEM_PYTHON, "-I", "-B", str(work / "main.py")]
-        )
-        cmd = [*_prlimit(limits, own_uid), *program]
+        group = cgroups.create(f"run-{uid}", _run_memory(limits), limits.processes) if own_uid else None
+        info_read, info_write = os.pipe() if sandboxed else (None, None)
+        cmd, switch_uid = _command(work, limits, own_uid, group, info_write)
 
         out_path, err_path = root / "stdout", root / "stderr"
         started = time.perf_counter()
@@ -224,10 +258,13 @@ def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool
                 cwd=work,
                 start_new_session=True,
                 env={"PATH": "/usr/bin:/bin"},
-                user=own_uid,  # None (not root): stay this user
-                group=own_uid,
-                extra_groups=None if own_uid is None else [],
+                pass_fds=() if info_write is None else (info_write,),
+                user=switch_uid,  # None: stay this user (not root), or setpriv switches after the cgroup
+                group=switch_uid,
+                extra_groups=None if switch_uid is None else [],
             )
+            if info_write is not None:
+                os.close(info_write)  # the child holds its copy; EOF once every holder is gone
             status: Status
             try:
                 code_ = proc.wait(timeout=limits.wall_seconds)
@@ -236,10 +273,13 @@ def _launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool
                 status, code_ = "timeout", None
             finally:
                 _kill_group(proc, uid)
+                if group is not None:
+                    group.remove()
         stderr = _read(err_path, limits)
-        if sandboxed and code_ not in (0, None) and stderr.startswith(("bwrap: ", "prlimit: ")):
+        if info_read is not None and not _started(info_read):
             # The sandbox itself failed to start: not the program's failure, and not to be scored.
-            raise SandboxError(f"the sandbox could not start: {stderr.strip().splitlines()[0]}")
+            first = stderr.strip().splitlines()[0] if stderr.strip() else f"exit status {code_}"
+            raise SandboxError(f"the sandbox could not start: {first}")
         return Outcome(
             status=status,
             returncode=code_,
