@@ -220,3 +220,22 @@ def test_visitor_chosen_names_are_not_cached(store):
     board = web.cache._values["eval"][1]
     assert all(key[1] in ("", "mmlu") for key in board.fragments)
     assert not [name for name in web.cache._values if name.startswith("arena:s")]
+
+
+def test_app_from_env_shares_the_secret_between_workers(tmp_path, monkeypatch):
+    """Two workers built from the same environment accept each other's sessions and CSRF tokens."""
+    from assay.core.errors import ConfigError
+    from assay.web.app import app_from_env
+
+    monkeypatch.setenv("ASSAY_DB", str(tmp_path / "s.db"))
+    monkeypatch.setenv("ASSAY_WEB_SECRET", "x" * 40)
+    monkeypatch.setenv("ASSAY_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.0.0/16")
+    first, second = TestClient(app_from_env()), TestClient(app_from_env())
+    token = csrf(first)
+    cookie = first.cookies.get(SESSION_COOKIE)
+    response = second.get("/api/session", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
+    assert response.json()["csrf_token"] == token and "set-cookie" not in response.headers
+    assert second.app.state.web.arena.config.trusted_proxies == ("10.0.0.0/8", "192.168.0.0/16")
+    monkeypatch.setenv("ASSAY_WEB_SECRET", "short")
+    with pytest.raises(ConfigError, match="32 characters"):
+        app_from_env()

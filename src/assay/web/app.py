@@ -154,15 +154,30 @@ def language(request: Request) -> str:
 
 
 def app_from_env() -> FastAPI:
-    """For `uvicorn --factory assay.web.app:app_from_env`: settings from ASSAY_* variables."""
+    """For `uvicorn --factory assay.web.app:app_from_env` (e.g. several workers behind a proxy):
+    settings from ASSAY_* variables. ASSAY_WEB_SECRET (at least 32 characters) must be the same in
+    every worker, or a session and its CSRF token from one worker are refused by the next; rate
+    limits are kept per worker."""
+    from assay.core.errors import ConfigError
     from assay.web.security import admin_hash
 
     env = os.environ
     models = tuple(m for m in env.get("ASSAY_ARENA_MODELS", "").split(",") if m)
+    proxies = tuple(p.strip() for p in env.get("ASSAY_TRUSTED_PROXIES", "").split(",") if p.strip())
     defaults = ArenaConfig()
     config = ArenaConfig(
         models=models,
         vote_limit=env.get("ASSAY_ARENA_VOTE_LIMIT", defaults.vote_limit),
         vote_limit_ip=env.get("ASSAY_ARENA_VOTE_LIMIT_IP", defaults.vote_limit_ip),
+        trusted_proxies=proxies,
     )
-    return create_app(Store.open(env.get("ASSAY_DB")), config, admin_hash=admin_hash())
+    secret = env.get("ASSAY_WEB_SECRET")
+    if secret is not None and len(secret) < 32:
+        raise ConfigError("ASSAY_WEB_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+    return create_app(
+        Store.open(env.get("ASSAY_DB")),
+        config,
+        admin_hash=admin_hash(),
+        secret=secret.encode() if secret else None,
+        secure_cookies=env.get("ASSAY_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+    )
