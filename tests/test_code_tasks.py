@@ -56,7 +56,24 @@ def test_build_program_for_chat_and_completion_replies() -> None:
     completion = build_program(prompt, "    return a + b\n", test, "add", chat=False)
     assert completion.startswith(prompt + "    return a + b") and completion.endswith("check(add)\n")
     chat = build_program(prompt, "```python\ndef add(a, b):\n    return a + b\n```", test, "add", chat=True)
-    assert chat.startswith("from typing import List\ndef add(a, b):") and "Add." not in chat
+    # the prompt stays (imports, helpers); the reply's definition replaces its docstring-only one
+    assert chat.startswith(prompt + "def add(a, b):\n    return a + b")
+
+
+@needs_sandbox
+def test_chat_replies_keep_the_prompts_helper_functions() -> None:
+    """HumanEval/10, /32, /38 and /50 define helpers in the prompt that the reply's function calls."""
+    from assay.sandbox import run_many
+
+    problems = {p["task_id"]: p for p in read_problems(packaged_humaneval())}
+    programs = []
+    for task_id in ("HumanEval/10", "HumanEval/32", "HumanEval/38", "HumanEval/50"):
+        p = problems[task_id]
+        head = f"def {p['entry_point']}"
+        signature = next(line for line in p["prompt"].splitlines() if line.startswith(head))
+        reply = f"Here it is:\n```python\n{signature}\n{p['canonical_solution']}```"
+        programs.append(build_program(p["prompt"], reply, p["test"], p["entry_point"], chat=True))
+    assert [o.status for o in run_many(programs)] == ["passed"] * 4
 
 
 def _canonical_program(problem: dict[str, str], body: str) -> str:

@@ -11,6 +11,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,9 @@ import pytest
 
 from assay.core.errors import SandboxError
 from assay.sandbox import Limits, run_many, run_python, sandbox_problem
+from assay.sandbox import launch as sandbox_launch
 from assay.sandbox import runner as sandbox_runner
+from assay.sandbox import uids as sandbox_uids
 
 PROBLEM = sandbox_problem()
 if PROBLEM and not os.environ.get("ASSAY_REQUIRE_SANDBOX"):
@@ -70,13 +73,13 @@ def test_the_escape_checks_have_teeth_without_the_sandbox(host_dir: Path) -> Non
     """The same attack run unsandboxed does reach the host: the tests above would catch a leak."""
     mark = host_dir / "pwned"
     code = SHELL_ESCAPES["os.system"].format(mark=mark) + _succeeded_if(f"os.path.exists({str(mark)!r})")
-    outcome = sandbox_runner._launch(code, {}, FAST, sandboxed=False)
+    outcome = sandbox_launch.launch(code, {}, FAST, sandboxed=False)
     assert not outcome.sandboxed and outcome.status == "passed" and mark.exists()
 
 
 def _sandbox_processes() -> list[int]:
     """Live (non-zombie) processes of the uids the sandbox runs programs as."""
-    return [p for uid in range(61000, 61999) for p in sandbox_runner.live_processes(uid)]
+    return [p for uid in sandbox_uids.UID_RANGE for p in sandbox_runner.live_processes(uid)]
 
 
 def test_fork_bomb_is_contained_and_leaves_no_process() -> None:
@@ -84,7 +87,7 @@ def test_fork_bomb_is_contained_and_leaves_no_process() -> None:
     outcome = run_python(code, limits=FAST)
     assert outcome.status in ("failed", "timeout")
     assert outcome.duration_s < FAST.wall_seconds + 5
-    if os.getuid() == 0:  # the sandbox ran under uids 61000-61998: nothing of it may survive
+    if os.getuid() == 0:  # the sandbox ran under its reserved uids: nothing of it may survive
         assert not _sandbox_processes()
 
 
@@ -119,9 +122,9 @@ def test_a_program_pretending_to_be_the_sandbox_only_fails_itself() -> None:
 
 
 def test_a_sandbox_that_cannot_start_is_an_error_not_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sandbox_runner._bwrap_command
+    real = sandbox_launch._bwrap_command
     monkeypatch.setattr(
-        sandbox_runner, "_bwrap_command", lambda *a: [real(*a)[0], "--no-such-option", *real(*a)[1:]]
+        sandbox_launch, "_bwrap_command", lambda *a: [real(*a)[0], "--no-such-option", *real(*a)[1:]]
     )
     with pytest.raises(SandboxError, match="could not start"):
         run_python("print(1)", limits=FAST)
@@ -298,3 +301,40 @@ def test_refuses_without_bubblewrap_unless_told(monkeypatch: pytest.MonkeyPatch)
         run_python("print(1)")
     outcome = run_python("print(1)", unsafe_no_sandbox=True, limits=FAST)
     assert outcome.status == "passed" and not outcome.sandboxed
+
+
+def test_runs_in_two_processes_never_share_a_uid() -> None:
+    """Another assay process's quick runs end (and kill their uid's processes) while a long program
+    of this process is still running: it must be left alone."""
+    import subprocess
+    import sys
+
+    other = subprocess.Popen(
+        [sys.executable, "-c",
+         "from assay.sandbox import Limits, run_python\n"
+         "o = run_python('import time\\ntime.sleep(3)\\nprint(7)', limits=Limits(wall_seconds=15))\n"
+         "print(o.status, o.stdout.strip())"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(1.0)
+    quick = run_many(["print(1)"] * 6, limits=FAST, workers=2)
+    assert [o.status for o in quick] == ["passed"] * 6
+    out, _ = other.communicate(timeout=60)
+    assert out.split() == ["passed", "7"]
+
+
+def test_a_failed_start_leaks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    def no_such_tool(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", "prlimit")
+
+    fds_before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(subprocess, "Popen", no_such_tool)
+    for _ in range(5):
+        with pytest.raises(SandboxError, match="could not start the sandbox"):
+            run_python("print(1)", limits=FAST)
+    assert len(os.listdir("/proc/self/fd")) == fds_before
+    for hierarchy in (Path("/sys/fs/cgroup/memory/assay-sandbox"), Path("/sys/fs/cgroup/assay-sandbox")):
+        if hierarchy.is_dir():
+            assert not [d for d in hierarchy.iterdir() if d.is_dir() and d.name.startswith("run-")]

@@ -37,10 +37,12 @@ def extract_code(text: str) -> str:
 
 
 def build_program(prompt: str, reply: str, test: str, entry_point: str, *, chat: bool) -> str:
-    """Chat replies carry the whole function (the prompt's imports go first); completions continue it."""
+    """The prompt first (its imports and helper functions, e.g. HumanEval/10's is_palindrome), then the
+    reply: a completion continues the prompt's function; a chat reply's fenced code usually redefines
+    it, which replaces the prompt's docstring-only definition."""
     body = extract_code(reply) if chat else reply
-    head = prompt if not chat or f"def {entry_point}" not in body else _imports(prompt)
-    return f"{head}{body}\n\n{test}\n\ncheck({entry_point})\n"
+    separator = "\n" if chat and not prompt.endswith("\n") else ""
+    return f"{prompt}{separator}{body}\n\n{test}\n\ncheck({entry_point})\n"
 
 
 def run_tests(program: str, limits: Limits, *, unsafe_no_sandbox: bool = False) -> Score:
@@ -59,10 +61,6 @@ def run_tests(program: str, limits: Limits, *, unsafe_no_sandbox: bool = False) 
     if not outcome.sandboxed:
         detail += " (ran WITHOUT the sandbox)"
     return Score(values={"passed": float(outcome.status == "passed" and finished)}, extracted=detail)
-
-
-def _imports(prompt: str) -> str:
-    return "".join(line + "\n" for line in prompt.splitlines() if line.startswith(("import ", "from ")))
 
 
 def packaged_humaneval() -> Path:
