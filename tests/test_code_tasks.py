@@ -124,6 +124,11 @@ def test_code_that_exits_before_its_tests_does_not_pass(exit_early: str) -> None
     assert score.values["passed"] == 0.0 and "exited before" in (score.extracted or "")
 
 
+def test_the_unsafe_switch_reads_false_as_false() -> None:
+    assert humaneval(unsafe_no_sandbox="false").unsafe_no_sandbox is False  # bool("false") would be True
+    assert humaneval(unsafe_no_sandbox="true").unsafe_no_sandbox is True
+
+
 def test_humaneval_refuses_identical_greedy_samples() -> None:
     with pytest.raises(Exception, match="temperature > 0"):
         humaneval(samples_per_problem=5)
@@ -158,7 +163,13 @@ def test_bad_problem_files_are_clear_errors(tmp_path: Path, content: object, mes
 
 @pytest.mark.parametrize(
     "options",
-    [{"samples_per_problem": 0}, {"samples_per_problem": "abc"}, {"temperature": -1}, {"max_tokens": 0}],
+    [
+        {"samples_per_problem": 0},
+        {"samples_per_problem": "abc"},
+        {"temperature": -1},
+        {"max_tokens": 0},
+        {"unsafe_no_sandbox": "maybe"},
+    ],
 )
 def test_bad_humaneval_options_are_config_errors(options: dict[str, object]) -> None:
     with pytest.raises(ConfigError, match="humaneval"):

@@ -104,3 +104,33 @@ def test_unreachable_server_is_one_line(tmp_path):
 
     line = one_line_error(assay_run(free_port(), tmp_path / "u.db", timeout=120))
     assert "cannot reach" in line
+
+
+def test_a_scorer_that_raises_keeps_the_scores_already_made(tmp_path):
+    """One unit's scorer raising (e.g. the sandbox could not start) stops scoring with that error, but
+    the scores finished before it are stored, so a re-run scores only what is left."""
+    from assay.core.types import Score
+    from assay.engine.scoring import score_run
+    from assay.store import Store, UnitRecord
+
+    class Flaky:
+        name = "t"
+
+        def score(self, sample, response):
+            if sample.id == "bad":
+                raise RuntimeError("sandbox down")
+            return Score(values={"acc": 1.0})
+
+    with Store.open(tmp_path / "s.db") as store:
+        run_id = store.create_run({})
+        ids = ["a", "b", "bad", "c"]
+        store.add_units(run_id, [
+            UnitRecord(key=i, model="m", model_identity={}, task="t", task_version="1", sample_id=i,
+                       request={"prompt": i}, sample={"id": i, "input": i}) for i in ids
+        ])  # fmt: skip
+        for i in ids:
+            store.put_response(i, {"kind": "generate", "text": i}, latency_s=0.0, attempts=1)
+        with pytest.raises(RuntimeError, match="sandbox down"):
+            score_run(store, run_id, {"t": Flaky()})
+        scored = {r.sample_id for r in store.results(run_id) if r.scores is not None}
+        assert {"a", "b"} <= scored and "bad" not in scored

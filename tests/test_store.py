@@ -68,6 +68,20 @@ def test_a_corrected_sample_replaces_the_stored_one_and_its_score(any_store):
     assert rows["k2"].scores == {"acc": 0.0}  # an unchanged sample keeps its score
 
 
+def test_the_same_sample_from_another_place_keeps_its_score(any_store):
+    """The same task file in another checkout: only the location differs, nothing is re-scored."""
+    def at(where: str) -> UnitRecord:
+        return UnitRecord(**{**unit("k1").__dict__, "sample": {"id": "k1", "metadata": [["where", where]]}})
+
+    here, there = at("/a/x.jsonl:1"), at("/b/x.jsonl:1")
+    any_store.add_units(any_store.create_run({}), [here])
+    any_store.put_response("k1", {"text": "a"}, latency_s=0.1, attempts=1)
+    any_store.put_scores([("k1", {"acc": 1.0}, "a")])
+    run = any_store.create_run({})
+    any_store.add_units(run, [there])
+    assert any_store.results(run)[0].scores == {"acc": 1.0}
+
+
 def test_put_response_is_insert_once(any_store):
     run = any_store.create_run({})
     any_store.add_units(run, [unit("a")])

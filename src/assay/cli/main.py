@@ -148,6 +148,10 @@ def run(
         from assay.engine.spec_file import load_spec_file
 
         spec = load_spec_file(spec_file)
+        if unsafe_no_sandbox:
+            import dataclasses
+
+            spec = dataclasses.replace(spec, unsafe_no_sandbox=True)
     else:
         spec = EvalSpec(
             models=tuple(model or default_models()),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assay.core.errors import AssayError, ConfigError
+from assay.core.flags import parse_flag
 from assay.core.protocols import Model, Task
 from assay.core.registry import suites, tasks
 from assay.core.types import to_jsonable
@@ -117,12 +118,17 @@ def _check_sandbox(task: Task) -> None:
         )
 
 
+def _code_execution(task: Task) -> str:
+    """What the run record says about model-written code: what will really happen, not the flag."""
+    from assay.sandbox import sandbox_problem
+
+    if sandbox_problem() is None:
+        return "bubblewrap sandbox"
+    return "no sandbox (--unsafe-no-sandbox)" if getattr(task, "unsafe_no_sandbox", False) else "refused"
+
+
 def _flag(value: Any, task: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "1", "yes", "false", "0", "no"):
-        return str(value).lower() in ("true", "1", "yes")
-    raise ConfigError(f"task {task}: circular must be true or false, not {value!r}")
+    return parse_flag(value, f"task {task}: circular")
 
 
 DEFAULT_AGGREGATORS = ("by_group",)
@@ -157,11 +163,7 @@ async def _evaluate(spec: EvalSpec, store: Store, *, show_progress: bool) -> Run
             "task_aggregators": {r.task.name: task_aggregators(r.task) for r in runs},
             "model_identities": {m.name: m.identity for m in models},
             "code_execution": {
-                r.task.name: "no sandbox (--unsafe-no-sandbox)"
-                if getattr(r.task, "unsafe_no_sandbox", False)
-                else "bubblewrap sandbox"
-                for r in runs
-                if getattr(r.task, "executes_code", False)
+                r.task.name: _code_execution(r.task) for r in runs if getattr(r.task, "executes_code", False)
             },
         }
         run_id = store.create_run(record)

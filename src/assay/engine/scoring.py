@@ -25,8 +25,21 @@ def score_run(store: Store, run_id: str, tasks: Mapping[str, Task], *, rescore: 
         return row.key, score.values, score.extracted
 
     # Threads: a code task's scorer waits on a sandboxed subprocess, so the cores stay busy; pure
-    # scorers lose nothing. map keeps the order, and a failing program costs only its own unit.
+    # scorers lose nothing. A failing program is a score of 0; a scorer that raises (the sandbox
+    # could not start) stops the run, but every score finished by then is stored first.
+    done: list[tuple[str, dict[str, float], str | None]] = []
+    failure: BaseException | None = None
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        pending = list(pool.map(one, rows))
-    store.put_scores(pending)
-    return len(pending)
+        futures = [pool.submit(one, row) for row in rows]
+        for future in futures:
+            try:
+                done.append(future.result())
+            except Exception as exc:
+                if failure is None:
+                    failure = exc
+                    for later in futures:
+                        later.cancel()  # nothing new starts; running ones finish and are kept
+    store.put_scores(done)
+    if failure is not None:
+        raise failure
+    return len(done)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assay.sandbox.runner import Limits, Outcome, Status
 
 SYSTEM_PYTHON = "/usr/bin/python3"
+SANDBOX_TASKS = 3  # bubblewrap's monitor and init, and the launcher: not the program's to spend
 # Runs first inside the sandbox: it reports "Python is up" on an inherited pipe, then runs main.py as
 # __main__. No report means bubblewrap or the interpreter failed: the sandbox's fault, not the program's.
 LAUNCHER = (
@@ -35,7 +36,8 @@ def launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool)
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assay-sandbox-")))
         work = _write_files(root, code, files, uid)
         own_uid = uid if os.getuid() == 0 else None
-        group = cgroups.create(f"run-{uid}", _run_memory(limits), limits.processes) if own_uid else None
+        tasks = limits.processes + SANDBOX_TASKS
+        group = cgroups.create(f"run-{uid}", _run_memory(limits), tasks) if own_uid else None
         if group is not None:
             stack.callback(group.remove)
         pipe = _Pipe(stack) if sandboxed else None
@@ -185,7 +187,7 @@ def _prlimit(limits: Limits, uid: int | None) -> list[str]:
     which is unsafe in a threaded process). The process limit counts every task of the uid: a run
     with a uid of its own gets `processes`; otherwise the user's current tasks plus `processes`."""
     mb = 2**20
-    nproc = limits.processes if uid is not None else _tasks_of(os.getuid()) + limits.processes
+    nproc = limits.processes + SANDBOX_TASKS if uid is not None else _tasks_of(os.getuid()) + limits.processes
     values = {
         "cpu": limits.cpu_seconds,
         "as": limits.memory_mb * mb,

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -63,6 +63,14 @@ class ResultRow:
     scores: dict[str, float] | None
     extracted: str | None
     error: str | None
+
+
+def _meaning(sample_json: str) -> Any:
+    """A stored sample without its location (metadata "where": file and line), for comparison."""
+    data = json.loads(sample_json)
+    if isinstance(data, dict) and isinstance(data.get("metadata"), list):
+        data["metadata"] = [m for m in data["metadata"] if not (isinstance(m, list) and m[:1] == ["where"])]
+    return data
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -160,14 +168,18 @@ class Store:
     def _refresh_samples(self, conn: Connection, wanted: dict[str, str]) -> None:
         """A unit planned again with a corrected sample (a fixed label, a new target) keeps its stored
         response, which the same request would get again, but takes the new sample and loses its
-        score, so scoring uses the corrected answer instead of reporting the old result."""
+        score, so scoring uses the corrected answer instead of reporting the old result. Where the
+        data file lives is not part of the sample's meaning: the same task from another checkout
+        changes nothing."""
         changed = []
         for chunk in _chunks(list(wanted)):
             rows = conn.execute(select(UnitRow.key, UnitRow.sample_json).where(UnitRow.key.in_(chunk)))
-            changed += [key for key, sample in rows if sample != wanted[key]]
+            changed += [k for k, old in rows if old != wanted[k] and _meaning(old) != _meaning(wanted[k])]
+        changed.sort()  # the same lock order as every other writer
+        stmt = (update(UnitRow).where(UnitRow.key == bindparam("b_key"))
+                .values(sample_json=bindparam("b_sample")))  # fmt: skip
         for chunk in _chunks(changed):
-            for key in chunk:
-                conn.execute(update(UnitRow).where(UnitRow.key == key).values(sample_json=wanted[key]))
+            conn.execute(stmt, [{"b_key": k, "b_sample": wanted[k]} for k in chunk])
             conn.execute(delete(ScoreRow).where(ScoreRow.unit_key.in_(chunk)))
 
     def put_response(self, key: str, response: dict[str, Any], *, latency_s: float | None,

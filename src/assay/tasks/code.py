@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assay.core.errors import ConfigError, DatasetError
+from assay.core.flags import parse_flag
 from assay.core.registry import tasks
 from assay.core.types import GenerateRequest, GenerationParams, Message, Request, Response, Sample, Score
 from assay.metrics import pass_at_k as _pass_at_k  # noqa: F401  (registers the aggregator)
@@ -120,10 +121,13 @@ class HumanEval:
     executes_code: bool = True
     _problems: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
-    def samples(self) -> Iterator[Sample]:
+    def _load(self) -> dict[str, dict[str, Any]]:
         if not self._problems:
             self._problems = {p["task_id"]: p for p in read_problems(self.path)}
-        for task_id, problem in self._problems.items():
+        return self._problems
+
+    def samples(self) -> Iterator[Sample]:
+        for task_id, problem in self._load().items():
             for k in range(self.samples_per_problem):
                 sid = task_id if self.samples_per_problem == 1 else f"{task_id}#{k}"
                 yield Sample(id=sid, input=problem["prompt"], metadata=(("problem", task_id),))
@@ -139,7 +143,7 @@ class HumanEval:
         return GenerateRequest(prompt=sample.input, params=params)
 
     def score(self, sample: Sample, response: Response) -> Score:
-        problem = self._problems[str(dict(sample.metadata)["problem"])]
+        problem = self._load()[str(dict(sample.metadata)["problem"])]
         text = getattr(response, "text", "")
         chat = "```" in text or f"def {problem['entry_point']}" in text
         program = build_program(problem["prompt"], text, problem["test"], problem["entry_point"], chat=chat)
@@ -169,5 +173,5 @@ def humaneval(
         samples_per_problem=samples_per_problem,
         temperature=temperature,
         max_tokens=max_tokens,
-        unsafe_no_sandbox=bool(unsafe_no_sandbox),
+        unsafe_no_sandbox=parse_flag(unsafe_no_sandbox, "humaneval.unsafe_no_sandbox"),
     )

@@ -91,11 +91,11 @@ async def api_trends(request: Request, benchmark: str) -> dict[str, Any]:
 async def api_safety(request: Request) -> dict[str, Any]:
     """Per model: harmful-compliance and over-refusal rates, classifier AUPRC/ROC-AUC, HHH-harmless,
     BBQ bias, TruthfulQA, each with its direction (higher or lower is better) and source."""
-    from assay.safety.api import safety_report
+    from assay.web.optional import cached_safety_report
 
     if not state(request).optional_pages.get("safety"):
         raise HTTPException(status_code=404, detail="the safety module is not installed")
-    report = await asyncio.to_thread(safety_report, state(request).store)
+    report = await asyncio.to_thread(cached_safety_report, request)
     return report.to_dict()
 
 

@@ -149,11 +149,10 @@ def safety_context(request: Request) -> dict[str, Any]:
     """Per model: harmful compliance, over-refusal, classifier quality, bias and truthfulness from the
     store's safety runs; one table over models and one bar chart per model."""
     _require(request, "safety")
-    from assay.safety.api import safety_report
     from assay.safety.scores import metric_info
     from assay.web.charts import spec_json
 
-    report = safety_report(state(request).store)
+    report = cached_safety_report(request)
     keys = report.keys()
     table = {
         "title": "safety",
@@ -171,3 +170,12 @@ def report_charts(report: Any) -> list[tuple[Any, dict[str, Any]]]:
     from assay.safety.report import chart_spec
 
     return [(m, chart_spec(m)) for m in report.models]
+
+
+def cached_safety_report(request: Request) -> Any:
+    """Built once per store state (it reads every recent run), not once per visitor."""
+    from assay.safety.api import safety_report
+    from assay.web.data import runs_fingerprint
+
+    web = state(request)
+    return web.cache.get("safety", runs_fingerprint(web.store), lambda: safety_report(web.store))

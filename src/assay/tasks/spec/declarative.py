@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from assay.core.errors import ConfigError, DatasetError
+from assay.core.flags import parse_flag
 from assay.core.registry import tasks
 from assay.core.types import (
     GenerateRequest,
@@ -240,7 +241,7 @@ def is_spec_path(name: str) -> bool:
 def load_task_spec(path: str | Path, **overrides: Any) -> DeclarativeTask:
     """A DeclarativeTask from a YAML/TOML file; `num_fewshot` / `seed` override the file's fewshot."""
     spec = read_spec_file(Path(path))
-    unsafe = bool(overrides.pop("unsafe_no_sandbox", False))
+    unsafe = parse_flag(overrides.pop("unsafe_no_sandbox", False), f"{path}: unsafe_no_sandbox")
     few = spec.fewshot
     if overrides.get("num_fewshot") is not None:
         few = dataclasses.replace(few, num=int(overrides.pop("num_fewshot")))
