@@ -255,3 +255,21 @@ def test_report_file_is_readable_by_others_under_the_usual_umask(tmp_path: Path)
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_a_run_on_a_tracked_benchmark_is_shown_against_the_state_of_the_art(tmp_path):
+    from assay.report.html import render_html_report
+    from assay.report.leaderboard import report_data
+    from assay.store import Store
+    from assay.trends import load_default, sota
+    from assay.web.sample_data import seed_run
+
+    with Store.open(tmp_path / "s.db") as store:
+        tracked = seed_run(store, ["alpha"], ["gsm8k"], samples=3)
+        untracked = seed_run(store, ["alpha"], ["arithmetic_mc"], samples=3, seed=1)
+        html = render_html_report(report_data(store, [tracked]))
+        plain = render_html_report(report_data(store, [untracked]))
+    record = max(sota.sota_series(load_default().results, "GSM8K"), key=lambda p: p.score)
+    assert 'class="assay-trends"' in html and f"{record.score:.1f}% by {record.model}" in html
+    assert "<svg" in html.split('class="assay-trends"', 1)[1]
+    assert 'class="assay-trends"' not in plain

@@ -171,8 +171,14 @@ def report_data(
         mean_win_rate=tuple(win_rates(rows)),
         samples=tuple(samples),
         run_level=tuple(details),
-        extra_sections=_safety_section(store, run_ids),
+        extra_sections=(*_safety_section(store, run_ids), *trends_sections(rows)),
     )
+
+
+def trends_sections(rows: Sequence[LeaderboardRow]) -> tuple[str, ...]:
+    from assay.report.trends_section import trends_sections as sections
+
+    return sections(rows)
 
 
 def _safety_section(store: Store, run_ids: Sequence[str]) -> tuple[str, ...]:
