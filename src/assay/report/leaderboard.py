@@ -13,6 +13,7 @@ from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics, summarize
 from assay.rank import mean_win_rate
 from assay.report.html import LeaderboardRow, ReportData, RunInfo, RunLevelMetric, SampleView
+from assay.report.trends_section import trends_sections
 from assay.store import ResultRow, RunRecord, Store
 
 # Metrics where lower is better; everything else is higher-is-better.
@@ -173,12 +174,6 @@ def report_data(
         run_level=tuple(details),
         extra_sections=(*_safety_section(store, run_ids), *trends_sections(rows)),
     )
-
-
-def trends_sections(rows: Sequence[LeaderboardRow]) -> tuple[str, ...]:
-    from assay.report.trends_section import trends_sections as sections
-
-    return sections(rows)
 
 
 def _safety_section(store: Store, run_ids: Sequence[str]) -> tuple[str, ...]:

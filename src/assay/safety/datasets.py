@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.core.errors import DatasetError
+from assay.core.errors import AssayError, DatasetError
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,18 @@ def item_from_row(row: Any, where: str, index: int) -> SafetyItem:
     )
 
 
-def read_text_file(path: Path, what: str) -> str:
-    """The UTF-8 text of a user's file, or one clear line saying why it cannot be read."""
+def read_text_file(path: Path, what: str, error: type[AssayError] = DatasetError) -> str:
+    """The UTF-8 text of a user's file, or one clear line (as `error`) saying why it cannot be read."""
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise DatasetError(f"{what} {path} does not exist") from None
+        raise error(f"{what} {path} does not exist") from None
     except IsADirectoryError:
-        raise DatasetError(f"{what} {path} is a directory, not a file") from None
+        raise error(f"{what} {path} is a directory, not a file") from None
     except UnicodeDecodeError:
-        raise DatasetError(f"{what} {path} is not UTF-8 text") from None
+        raise error(f"{what} {path} is not UTF-8 text") from None
     except OSError as exc:
-        raise DatasetError(f"cannot read {what} {path}: {exc.strerror}") from None
+        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
 
 
 def _read_rows(path: Path) -> list[tuple[str, Any]]:

@@ -141,17 +141,10 @@ def parse_policies(data: Any, where: str, *, source: str = "user") -> list[Polic
 
 def load_policy_file(path: str | Path) -> list[Policy]:
     """User policies from a YAML (or JSON) file in the built-in format."""
+    from assay.safety.datasets import read_text_file
+
     target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"policy file {target} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"policy file {target} is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"policy file {target} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read policy file {target}: {exc.strerror}") from None
+    text = read_text_file(target, "policy file", ConfigError)
     try:
         data = json.loads(text) if target.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
