@@ -39,8 +39,9 @@ def unique_outcomes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]
     return unique_rows[:, :2], unique_rows[:, 2] / 2.0, names, counts.astype(np.float64)
 
 
-def loss_and_grad(r: np.ndarray, pairs: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-                  alpha: float) -> tuple[float, np.ndarray]:
+def loss_and_grad(
+    r: np.ndarray, pairs: np.ndarray, labels: np.ndarray, weights: np.ndarray, alpha: float
+) -> tuple[float, np.ndarray]:
     logit = alpha * (r[pairs[:, 0]] - r[pairs[:, 1]])
     p = expit(logit)
     loss = -float(((labels * np.log(p) + (1.0 - labels) * np.log(1.0 - p)) * weights).sum())
@@ -51,10 +52,22 @@ def loss_and_grad(r: np.ndarray, pairs: np.ndarray, labels: np.ndarray, weights:
     return loss, grad
 
 
-def lbfgs_fit(pairs: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_models: int,
-              alpha: float = math.log(10.0), tol: float = 1e-6) -> np.ndarray:
-    result = minimize(loss_and_grad, np.zeros(n_models), args=(pairs, labels, weights, alpha), jac=True,
-                      method="L-BFGS-B", options={"maxiter": 100, "gtol": tol})
+def lbfgs_fit(
+    pairs: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    n_models: int,
+    alpha: float = math.log(10.0),
+    tol: float = 1e-6,
+) -> np.ndarray:
+    result = minimize(
+        loss_and_grad,
+        np.zeros(n_models),
+        args=(pairs, labels, weights, alpha),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 100, "gtol": tol},
+    )
     return np.asarray(result.x)
 
 

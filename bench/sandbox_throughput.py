@@ -75,8 +75,9 @@ def main() -> None:
     print(f"ratio sandbox/plain: serial {boxed_s / plain_s:.2f}, pooled {pooled_s / plain_pool_s:.2f}")
     serial_ok = sum(o.status == "passed" for o in boxed)
     pooled_ok = sum(o.status == "passed" for o in pooled)
-    print(f"canonical passed: plain {sum(plain_ok)}/{n}, sandbox serial {serial_ok}/{n}, "
-          f"pooled {pooled_ok}/{n}")
+    print(
+        f"canonical passed: plain {sum(plain_ok)}/{n}, sandbox serial {serial_ok}/{n}, pooled {pooled_ok}/{n}"
+    )
     print(f"wrong bodies failed: {sum(o.status != 'passed' for o in wrong_out)}/{n}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
 TYPED = ["src/assay/core", "src/assay/rank", "src/assay/metrics", "src/assay/engine"]
 
 

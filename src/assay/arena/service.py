@@ -161,9 +161,7 @@ class ArenaService:
 
             try:
                 text = await self._generate(name, prompt, grow)
-            except (
-                Exception
-            ):  # a failed backend still ends the battle: the visitor can vote "both bad"
+            except Exception:  # a failed backend still ends the battle: the visitor can vote "both bad"
                 text = "(no answer: the model failed)"  # no exception name: it would hint at the backend
             await asyncio.to_thread(put_answer, self.store, battle_id, side, text)
             self._notify(battle_id)

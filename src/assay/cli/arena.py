@@ -25,21 +25,38 @@ arena_app = typer.Typer(no_args_is_help=True, help="Arena battles: import them, 
 console = Console()
 err = Console(stderr=True)
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite file or postgresql:// URL "
-                                           "(default: $ASSAY_DB or the user data dir).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or postgresql:// URL (default: $ASSAY_DB or the user data dir)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-FormatOpt = Annotated[str, typer.Option("--format", help="auto | fastchat (JSON/JSONL) | preference "
-                                        "(parquet/CSV with winner_model_a/winner_model_b/winner_tie).")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="auto | fastchat (JSON/JSONL) | preference "
+        "(parquet/CSV with winner_model_a/winner_model_b/winner_tie).",
+    ),
+]
 
 
 @arena_app.command("import")
 def import_cmd(
-    path: Annotated[Path, typer.Argument(help="Battle file: FastChat clean-battle JSON/JSONL, or "
-                                         "arena-human-preference parquet/CSV.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Battle file: FastChat clean-battle JSON/JSONL, or arena-human-preference parquet/CSV."
+        ),
+    ],
     fmt: FormatOpt = "auto",
     source: Annotated[str | None, typer.Option(help="Name for this batch (default: the file name).")] = None,
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Leave out rows with an unknown "
-                                               "winner or a self-battle instead of stopping.")] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Leave out rows with an unknown winner or a self-battle instead of stopping.",
+        ),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -52,14 +69,21 @@ def import_cmd(
         added = put_battles(store, battles, source=name)
         where = store.display_url
     skipped = int(battles.attrs.get("skipped", 0))
-    result = {"source": name, "read": len(battles), "added": added, "already_stored": len(battles) - added,
-              "skipped_invalid": skipped}
+    result = {
+        "source": name,
+        "read": len(battles),
+        "added": added,
+        "already_stored": len(battles) - added,
+        "skipped_invalid": skipped,
+    }
     if as_json:
         emit_json(result)
         return
-    console.print(f"{added:,} new battles from {path} stored as source {name!r} in {where} "
-                  f"({len(battles) - added:,} already stored" + (f", {skipped:,} invalid rows left out)"
-                                                                   if skipped else ")"))
+    console.print(
+        f"{added:,} new battles from {path} stored as source {name!r} in {where} "
+        f"({len(battles) - added:,} already stored"
+        + (f", {skipped:,} invalid rows left out)" if skipped else ")")
+    )
 
 
 @arena_app.command("sources")
@@ -80,8 +104,10 @@ def sources_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 @arena_app.command("ratings")
 def ratings_cmd(
-    file: Annotated[Path | None, typer.Option("--file", help="Rate this battle file directly instead of "
-                                              "the stored battles.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Rate this battle file directly instead of the stored battles."),
+    ] = None,
     fmt: FormatOpt = "auto",
     source: Annotated[str | None, typer.Option(help="Only stored battles of this source.")] = None,
     method: Annotated[str, typer.Option(help="bt (Bradley-Terry) | elo (online Elo).")] = "bt",
@@ -89,35 +115,61 @@ def ratings_cmd(
     rounds: Annotated[int, typer.Option(help="Bootstrap rounds.", min=2)] = 100,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     level: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
-    anchor: Annotated[str, typer.Option(help="MODEL=VALUE pins a model's rating; a number sets the "
-                                        "mean rating.")] = "1000",
-    prior: Annotated[float, typer.Option(help="Gaussian prior precision on BT strengths (0 = plain "
-                                         "maximum likelihood).", min=0.0)] = 0.0,
+    anchor: Annotated[
+        str, typer.Option(help="MODEL=VALUE pins a model's rating; a number sets the mean rating.")
+    ] = "1000",
+    prior: Annotated[
+        float,
+        typer.Option(
+            help="Gaussian prior precision on BT strengths (0 = plain maximum likelihood).", min=0.0
+        ),
+    ] = 0.0,
     elo_k: Annotated[float, typer.Option("--elo-k", help="K factor of online Elo.")] = 4.0,
-    style: Annotated[bool, typer.Option("--style", help="Control for answer style (length, headers, "
-                                        "lists, bold) and report its coefficients.")] = False,
+    style: Annotated[
+        bool,
+        typer.Option(
+            "--style",
+            help="Control for answer style (length, headers, lists, bold) and report its coefficients.",
+        ),
+    ] = False,
     anonymous_only: Annotated[bool, typer.Option("--anonymous-only", help="Only anonymous battles.")] = False,
-    language: Annotated[list[str] | None, typer.Option(help="Only battles in this language. "
-                                                       "Repeatable.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only battles on or after this UTC date "
-                                              "(YYYY-MM-DD).")] = None,
+    language: Annotated[
+        list[str] | None, typer.Option(help="Only battles in this language. Repeatable.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only battles on or after this UTC date (YYYY-MM-DD).")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Only battles before this UTC date (YYYY-MM-DD).")] = None,
-    daily_cap: Annotated[int | None, typer.Option(help="Keep at most this many votes per judge per "
-                                                  "UTC day.", min=1)] = None,
+    daily_cap: Annotated[
+        int | None, typer.Option(help="Keep at most this many votes per judge per UTC day.", min=1)
+    ] = None,
     min_battles: Annotated[int, typer.Option(help="Leave out models with fewer battles.", min=0)] = 0,
-    drop_outlier_judges: Annotated[bool, typer.Option("--drop-outlier-judges", help="Leave out judges "
-                                                      "who vote against the consensus far beyond chance."
-                                                      )] = False,
+    drop_outlier_judges: Annotated[
+        bool,
+        typer.Option(
+            "--drop-outlier-judges", help="Leave out judges who vote against the consensus far beyond chance."
+        ),
+    ] = False,
     outlier_z: Annotated[float, typer.Option(help="z below which a judge is an outlier.")] = 4.0,
-    by_component: Annotated[bool, typer.Option("--by-component", help="When groups of models never "
-                                               "met, rate each group on its own scale.")] = False,
-    matrices: Annotated[bool, typer.Option("--matrices", help="Add pairwise battle counts, empirical "
-                                           "win fractions and predicted win probabilities to the JSON."
-                                           )] = False,
+    by_component: Annotated[
+        bool,
+        typer.Option(
+            "--by-component", help="When groups of models never met, rate each group on its own scale."
+        ),
+    ] = False,
+    matrices: Annotated[
+        bool,
+        typer.Option(
+            "--matrices",
+            help="Add pairwise battle counts, empirical "
+            "win fractions and predicted win probabilities to the JSON.",
+        ),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the ratings as JSON "
-                                             "to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the ratings as JSON to this file.")
+    ] = None,
 ) -> None:
     """Ratings with confidence intervals and ranks from arena battles."""
     from assay.rank.arena_filters import BattleFilter, apply_filters, drop_judges, outlier_judges
@@ -133,9 +185,14 @@ def ratings_cmd(
 
     battles = _read(file, fmt, False) if file is not None else _stored(db, source)
     total = len(battles)
-    spec = BattleFilter(anonymous_only=anonymous_only, languages=tuple(language or ()),
-                        since=_utc_day(since, "--since"), until=_utc_day(until, "--until"),
-                        daily_vote_cap=daily_cap, min_battles=min_battles)
+    spec = BattleFilter(
+        anonymous_only=anonymous_only,
+        languages=tuple(language or ()),
+        since=_utc_day(since, "--since"),
+        until=_utc_day(until, "--until"),
+        daily_vote_cap=daily_cap,
+        min_battles=min_battles,
+    )
     battles, notes = apply_filters(battles, spec)
     if drop_outlier_judges:
         judges = outlier_judges(battles, z_threshold=outlier_z)
@@ -147,8 +204,21 @@ def ratings_cmd(
         raise DatasetError(f"no battles left to rate (of {total:,}{after})")
 
     groups = _groups(battles, by_component)
-    tables = [_rate(group, method=method, ci=ci, rounds=rounds, seed=seed, level=level, anchor=anchor,
-                    prior=prior, elo_k=elo_k, style=style) for group in groups]
+    tables = [
+        _rate(
+            group,
+            method=method,
+            ci=ci,
+            rounds=rounds,
+            seed=seed,
+            level=level,
+            anchor=anchor,
+            prior=prior,
+            elo_k=elo_k,
+            style=style,
+        )
+        for group in groups
+    ]
     payload: dict[str, Any] = {"battles": len(battles), "battles_read": total, "filters": notes}
     dicts = [t.to_dict() for t in tables]
     if matrices:
@@ -224,39 +294,69 @@ def _parse_anchor(text: str) -> Any:
 def _groups(battles: pd.DataFrame, by_component: bool) -> list[pd.DataFrame]:
     from assay.rank import comparison_components, pair_counts_from_battles
 
-    groups = comparison_components(pair_counts_from_battles(battles["model_a"], battles["model_b"],
-                                                            battles["winner"]))
+    groups = comparison_components(
+        pair_counts_from_battles(battles["model_a"], battles["model_b"], battles["winner"])
+    )
     if len(groups) == 1 or not by_component:
         return [battles]  # a disconnected graph is refused (with the groups named) by the rating step
     return [battles[battles["model_a"].isin(g)].reset_index(drop=True) for g in groups]
 
 
-def _rate(battles: pd.DataFrame, *, method: str, ci: str, rounds: int, seed: int, level: float, anchor: str,
-          prior: float, elo_k: float, style: bool) -> Any:
+def _rate(
+    battles: pd.DataFrame,
+    *,
+    method: str,
+    ci: str,
+    rounds: int,
+    seed: int,
+    level: float,
+    anchor: str,
+    prior: float,
+    elo_k: float,
+    style: bool,
+) -> Any:
     from assay.rank import DisconnectedComparisonError, RatingError
 
     try:
         if method == "elo":
             start = _parse_anchor(anchor)
             if start.model is not None:
-                raise ConfigError("online Elo cannot pin a model; --anchor takes a number (the initial "
-                                  "rating) with --method elo")
-            return _elo_table(battles, ci=ci, rounds=rounds, seed=seed, level=level, elo_k=elo_k,
-                              initial=start.value)
+                raise ConfigError(
+                    "online Elo cannot pin a model; --anchor takes a number (the initial "
+                    "rating) with --method elo"
+                )
+            return _elo_table(
+                battles, ci=ci, rounds=rounds, seed=seed, level=level, elo_k=elo_k, initial=start.value
+            )
         if style:
-            return _style_table(battles, ci=ci, rounds=rounds, seed=seed, level=level,
-                                anchor=_parse_anchor(anchor), prior=prior)
+            return _style_table(
+                battles,
+                ci=ci,
+                rounds=rounds,
+                seed=seed,
+                level=level,
+                anchor=_parse_anchor(anchor),
+                prior=prior,
+            )
         from assay.rank import bradley_terry_table, pair_counts_from_battles
 
         pairs = pair_counts_from_battles(battles["model_a"], battles["model_b"], battles["winner"])
-        return bradley_terry_table(pairs, anchor=_parse_anchor(anchor), prior=prior, ci=ci,  # type: ignore[arg-type]
-                                   rounds=rounds, seed=seed, level=level)
+        return bradley_terry_table(
+            pairs,
+            anchor=_parse_anchor(anchor),
+            prior=prior,
+            ci=ci,  # type: ignore[arg-type]
+            rounds=rounds,
+            seed=seed,
+            level=level,
+        )
     except DisconnectedComparisonError as exc:
         raise RatingError(f"{exc} (--by-component)") from None
 
 
-def _elo_table(battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, level: float, elo_k: float,
-               initial: float) -> Any:
+def _elo_table(
+    battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, level: float, elo_k: float, initial: float
+) -> Any:
     from assay.rank import EloParams, aggregate_battles, bootstrap_elo, build_table, encode_battles
     from assay.rank.elo import online_elo
 
@@ -266,12 +366,19 @@ def _elo_table(battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, level:
     interval = None
     if ci != "none":
         interval = bootstrap_elo(arrays, params, rounds=rounds, seed=seed, level=level)[1]
-    return build_table(arrays.models, ratings, interval, aggregate_battles(arrays).battles_per_model(),
-                       method="elo", notes=("online Elo depends on battle order (stored/import order)",))
+    return build_table(
+        arrays.models,
+        ratings,
+        interval,
+        aggregate_battles(arrays).battles_per_model(),
+        method="elo",
+        notes=("online Elo depends on battle order (stored/import order)",),
+    )
 
 
-def _style_table(battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, level: float, anchor: Any,
-                 prior: float) -> Any:
+def _style_table(
+    battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, level: float, anchor: Any, prior: float
+) -> Any:
     import numpy as np
     from scipy.special import ndtri
 
@@ -286,8 +393,10 @@ def _style_table(battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, leve
     )
 
     if not has_style(battles):
-        raise DatasetError("--style needs style counts for every battle (conv_metadata in FastChat JSON, or "
-                           "response_a/response_b text in the preference layout)")
+        raise DatasetError(
+            "--style needs style counts for every battle (conv_metadata in FastChat JSON, or "
+            "response_a/response_b text in the preference layout)"
+        )
     arrays = encode_battles(battles["model_a"], battles["model_b"], battles["winner"])
     half = len(STYLE_FEATURES)
     counts = battles[list(STYLE_COLUMNS)].to_numpy(dtype=np.float64)
@@ -297,16 +406,27 @@ def _style_table(battles: pd.DataFrame, *, ci: str, rounds: int, seed: int, leve
     coefficients: dict[str, dict[str, float]] = {}
     z = float(ndtri(0.5 + level / 2))
     for name, beta, s in zip(STYLE_FEATURES, fit.coefficients, se, strict=True):
-        coefficients[name] = {"coefficient": float(beta), "lower": float(beta - z * s),
-                              "upper": float(beta + z * s)}
+        coefficients[name] = {
+            "coefficient": float(beta),
+            "lower": float(beta - z * s),
+            "upper": float(beta + z * s),
+        }
     if ci == "bootstrap":
         interval, _ = style_bootstrap(arrays, x, fit, rounds=rounds, seed=seed, level=level)
     elif ci == "none":
         interval = None
-    return build_table(arrays.models, fit.ratings, interval, aggregate_battles(arrays).battles_per_model(),
-                       method="bradley-terry+style", extra={"style_coefficients": coefficients},
-                       notes=("style coefficients: log-odds per standard deviation of the normalised "
-                              "difference (a - b) / (a + b + 1); intervals from the sandwich estimator",))
+    return build_table(
+        arrays.models,
+        fit.ratings,
+        interval,
+        aggregate_battles(arrays).battles_per_model(),
+        method="bradley-terry+style",
+        extra={"style_coefficients": coefficients},
+        notes=(
+            "style coefficients: log-odds per standard deviation of the normalised "
+            "difference (a - b) / (a + b + 1); intervals from the sandwich estimator",
+        ),
+    )
 
 
 def _matrices(battles: pd.DataFrame, table: Any) -> dict[str, Any]:
@@ -323,10 +443,14 @@ def _matrices(battles: pd.DataFrame, table: Any) -> dict[str, Any]:
     order = [row.model for row in table.rows]
     pairs = pair_counts_from_battles(battles["model_a"], battles["model_b"], battles["winner"], models=order)
     fraction = empirical_win_fraction(pairs)
-    return {"models": order, "battles": battle_count_matrix(pairs).tolist(),
-            "empirical_win_fraction": [[None if np.isnan(v) else float(v) for v in row] for row in fraction],
-            "predicted_win_probability": predicted_win_probability(
-                np.array([row.rating for row in table.rows])).tolist()}
+    return {
+        "models": order,
+        "battles": battle_count_matrix(pairs).tolist(),
+        "empirical_win_fraction": [[None if np.isnan(v) else float(v) for v in row] for row in fraction],
+        "predicted_win_probability": predicted_win_probability(
+            np.array([row.rating for row in table.rows])
+        ).tolist(),
+    }
 
 
 def _title(method: str, style: bool) -> str:

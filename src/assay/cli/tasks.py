@@ -12,8 +12,11 @@ from rich.text import Text
 
 from assay.cli import output
 
-tasks_app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
-                        help="Registered tasks and suites; `show NAME` (or a task file) for details.")
+tasks_app = typer.Typer(
+    no_args_is_help=False,
+    invoke_without_command=True,
+    help="Registered tasks and suites; `show NAME` (or a task file) for details.",
+)
 console = Console()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -25,20 +28,37 @@ def _describe(name: str) -> dict[str, Any]:
     from assay.tasks.spec import is_spec_path, load_task_spec
 
     if name in suites:
-        return {"name": name, "kind": "suite",
-                "tasks": [{"task": t, "options": o} for t, o in suites.get(name)()]}
+        return {
+            "name": name,
+            "kind": "suite",
+            "tasks": [{"task": t, "options": o} for t, o in suites.get(name)()],
+        }
     if is_spec_path(name):
         task: Any = load_task_spec(name)
         spec = task.spec
-        return {"name": spec.name, "kind": "task file", "path": str(spec.source), "version": spec.version,
-                "output_type": spec.output.type, "metrics": list(spec.metrics), "citation": spec.citation,
-                "description": spec.description, "fewshot": spec.fewshot.num,
-                "samples": sum(1 for _ in task.samples())}
+        return {
+            "name": spec.name,
+            "kind": "task file",
+            "path": str(spec.source),
+            "version": spec.version,
+            "output_type": spec.output.type,
+            "metrics": list(spec.metrics),
+            "citation": spec.citation,
+            "description": spec.description,
+            "fewshot": spec.fewshot.num,
+            "samples": sum(1 for _ in task.samples()),
+        }
     factory = tasks.get(name)
-    options = {p.name: (None if p.default is inspect.Parameter.empty else p.default)
-               for p in inspect.signature(factory).parameters.values()}
-    card: dict[str, Any] = {"name": name, "kind": "task", "options": options,
-                            "description": (inspect.getdoc(factory) or "").split("\n\n")[0]}
+    options = {
+        p.name: (None if p.default is inspect.Parameter.empty else p.default)
+        for p in inspect.signature(factory).parameters.values()
+    }
+    card: dict[str, Any] = {
+        "name": name,
+        "kind": "task",
+        "options": options,
+        "description": (inspect.getdoc(factory) or "").split("\n\n")[0],
+    }
     try:
         task = factory()  # most tasks build without data; the ones needing a path say so
     except Exception as exc:  # a task that needs options cannot describe more of itself

@@ -31,8 +31,11 @@ def _headline(items: Items) -> str | None:
 @aggregators.register("calibration")
 def calibration(items: Items) -> dict[str, float]:
     """ECE (10 equal-mass bins) from each sample's top-choice probability and whether it was right."""
-    pairs = [(s.values["confidence"], s.values["acc"]) for _, s in items
-             if "confidence" in s.values and "acc" in s.values]
+    pairs = [
+        (s.values["confidence"], s.values["acc"])
+        for _, s in items
+        if "confidence" in s.values and "acc" in s.values
+    ]
     if not pairs:
         return {}
     confidences, correct = zip(*pairs, strict=True)

@@ -195,13 +195,19 @@ def render_chat_template(llm: Any, messages: tuple[Message, ...], name: str) -> 
 
     template = (llm.metadata or {}).get("tokenizer.chat_template")
     if not template:
-        raise ModelUnsupportedError(f"model {name!r} has no chat template in its GGUF; "
-                                    "use --prompt-mode completion")
+        raise ModelUnsupportedError(
+            f"model {name!r} has no chat template in its GGUF; use --prompt-mode completion"
+        )
+
     def token_text(token: int) -> str:
         return llm.detokenize([token], special=True).decode("utf-8", errors="replace") if token >= 0 else ""
 
-    formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(llm.token_eos()),
-                                    bos_token=token_text(llm.token_bos()), add_generation_prompt=True)
+    formatter = Jinja2ChatFormatter(
+        template=template,
+        eos_token=token_text(llm.token_eos()),
+        bos_token=token_text(llm.token_bos()),
+        add_generation_prompt=True,
+    )
     return str(formatter(messages=[{"role": m.role, "content": m.content} for m in messages]).prompt)
 
 

@@ -164,7 +164,8 @@ class OpenAICompatModel:
             # The OpenAI API has no way to render a chat template without generating from it.
             raise ModelUnsupportedError(
                 f"model {self.name!r}: an OpenAI-compatible server cannot score choices after its chat "
-                "template; use --prompt-mode completion (or auto) for log-likelihood tasks")
+                "template; use --prompt-mode completion (or auto) for log-likelihood tasks"
+            )
         await self._check_prompt_logprobs()
         context, continuations = _split_trailing_space(request.context, request.continuations)
         results = await asyncio.gather(*(self._score(context, c) for c in continuations))

@@ -100,8 +100,9 @@ class JudgeAgreement:
     z: float
 
 
-def judge_agreement(battles: pd.DataFrame, *, min_votes: int = 20,
-                    prior: float = 1.0) -> list[JudgeAgreement]:
+def judge_agreement(
+    battles: pd.DataFrame, *, min_votes: int = 20, prior: float = 1.0
+) -> list[JudgeAgreement]:
     """Per judge: how often its decisive votes pick the consensus favourite, against chance.
 
     Under the consensus Bradley-Terry model a vote picks the favourite with probability
@@ -118,16 +119,25 @@ def judge_agreement(battles: pd.DataFrame, *, min_votes: int = 20,
     favourite_is_a = p_a >= 0.5
     agreed = ((arrays.outcome == A_WINS) & favourite_is_a) | ((arrays.outcome == B_WINS) & ~favourite_is_a)
     q = np.maximum(p_a, 1.0 - p_a)
-    frame = pd.DataFrame({"judge": battles["judge"].to_numpy()[decisive], "agreed": agreed[decisive],
-                          "q": q[decisive], "var": (q * (1 - q))[decisive]})
+    frame = pd.DataFrame(
+        {
+            "judge": battles["judge"].to_numpy()[decisive],
+            "agreed": agreed[decisive],
+            "q": q[decisive],
+            "var": (q * (1 - q))[decisive],
+        }
+    )
     out = []
     for judge, group in frame.groupby("judge"):
         if len(group) < min_votes:
             continue
         sd = math.sqrt(group["var"].sum()) or 1.0
         z = (group["agreed"].sum() - group["q"].sum()) / sd
-        out.append(JudgeAgreement(str(judge), len(group), int(group["agreed"].sum()),
-                                  float(group["q"].sum()), float(z)))
+        out.append(
+            JudgeAgreement(
+                str(judge), len(group), int(group["agreed"].sum()), float(group["q"].sum()), float(z)
+            )
+        )
     return sorted(out, key=lambda j: j.z)
 
 

@@ -20,15 +20,28 @@ from assay.core.errors import DatasetError
 from assay.rank.battles import WINNER_CODES
 from assay.rank.style import STYLE_FEATURES
 
-BATTLE_COLUMNS: tuple[str, ...] = ("model_a", "model_b", "winner", "judge", "language", "turn", "anony",
-                                   "tstamp", "question_id")
+BATTLE_COLUMNS: tuple[str, ...] = (
+    "model_a",
+    "model_b",
+    "winner",
+    "judge",
+    "language",
+    "turn",
+    "anony",
+    "tstamp",
+    "question_id",
+)
 STYLE_COLUMNS: tuple[str, ...] = tuple(f"{f}_{side}" for side in "ab" for f in STYLE_FEATURES)
 ONE_HOT = ("winner_model_a", "winner_model_b", "winner_tie")
 FileFormat = Literal["auto", "fastchat", "preference"]
 
 # conv_metadata keys FastChat writes per side; dict values (h1..h6, ordered/unordered, **/__) are summed.
-_METADATA_KEYS = {"length": "sum_assistant_{side}_tokens", "headers": "header_count_{side}",
-                  "lists": "list_count_{side}", "bold": "bold_count_{side}"}
+_METADATA_KEYS = {
+    "length": "sum_assistant_{side}_tokens",
+    "headers": "header_count_{side}",
+    "lists": "list_count_{side}",
+    "bold": "bold_count_{side}",
+}
 _HEADER = re.compile(r"^#{1,6}\s", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s", re.MULTILINE)
 _BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
@@ -59,8 +72,10 @@ def _guess_format(path: Path) -> str:
         return "fastchat"
     if suffix in (".parquet", ".csv"):
         return "preference"
-    raise DatasetError(f"{path}: cannot tell the format from the extension {suffix!r}; "
-                       "use .json/.jsonl (FastChat) or .parquet/.csv, or give --format")
+    raise DatasetError(
+        f"{path}: cannot tell the format from the extension {suffix!r}; "
+        "use .json/.jsonl (FastChat) or .parquet/.csv, or give --format"
+    )
 
 
 def _read_json_records(path: Path) -> pd.DataFrame:
@@ -72,8 +87,9 @@ def _read_json_records(path: Path) -> pd.DataFrame:
         else:
             records = [json.loads(line) for line in text.splitlines() if line.strip()]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: not FastChat battle JSON (a list of objects or JSON lines): "
-                           f"{str(exc).splitlines()[0]}") from None
+        raise DatasetError(
+            f"{path}: not FastChat battle JSON (a list of objects or JSON lines): {str(exc).splitlines()[0]}"
+        ) from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise DatasetError(f"{path}: expected a JSON list of battle objects")
     return pd.DataFrame.from_records(records)
@@ -88,16 +104,21 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise DatasetError(f"{path}: cannot read the table: {str(exc).splitlines()[0]}") from None
 
 
-def normalise_battles(raw: pd.DataFrame, *, where: str = "battles",
-                      skip_invalid: bool = False) -> pd.DataFrame:
+def normalise_battles(
+    raw: pd.DataFrame, *, where: str = "battles", skip_invalid: bool = False
+) -> pd.DataFrame:
     """Any supported layout -> BATTLE_COLUMNS (+ STYLE_COLUMNS when available), validated."""
     missing = [c for c in ("model_a", "model_b") if c not in raw.columns]
     if "winner" not in raw.columns and not all(c in raw.columns for c in ONE_HOT):
         missing.append("winner (or winner_model_a, winner_model_b, winner_tie)")
     if missing:
         raise DatasetError(f"{where}: missing column(s) {', '.join(missing)}")
-    out = pd.DataFrame({"model_a": raw["model_a"].astype(str).to_numpy(dtype=object),
-                        "model_b": raw["model_b"].astype(str).to_numpy(dtype=object)})
+    out = pd.DataFrame(
+        {
+            "model_a": raw["model_a"].astype(str).to_numpy(dtype=object),
+            "model_b": raw["model_b"].astype(str).to_numpy(dtype=object),
+        }
+    )
     out["winner"] = _winner_labels(raw, where, skip_invalid)
     out["judge"] = _text_column(raw, "judge")
     out["language"] = _text_column(raw, "language")
@@ -129,8 +150,9 @@ def _winner_labels(raw: pd.DataFrame, where: str, skip_invalid: bool) -> np.ndar
         return labels
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
-        raise DatasetError(f"{where}: row {row}: exactly one of {', '.join(ONE_HOT)} must be 1, "
-                           f"got {flags[row].tolist()}")
+        raise DatasetError(
+            f"{where}: row {row}: exactly one of {', '.join(ONE_HOT)} must be 1, got {flags[row].tolist()}"
+        )
     return np.array(["model_a", "model_b", "tie"], dtype=object)[flags.argmax(axis=1)]
 
 

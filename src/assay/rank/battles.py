@@ -66,11 +66,14 @@ def wins_matrix(counts: np.ndarray) -> np.ndarray:
     return as_a + np.swapaxes(as_b, -1, -2)
 
 
-def encode_battles(model_a: Sequence[Any] | np.ndarray | pd.Series,
-                   model_b: Sequence[Any] | np.ndarray | pd.Series,
-                   winner: Sequence[Any] | np.ndarray | pd.Series,
-                   *, models: Sequence[str] | None = None,
-                   invalid: Literal["raise", "drop"] = "raise") -> BattleArrays:
+def encode_battles(
+    model_a: Sequence[Any] | np.ndarray | pd.Series,
+    model_b: Sequence[Any] | np.ndarray | pd.Series,
+    winner: Sequence[Any] | np.ndarray | pd.Series,
+    *,
+    models: Sequence[str] | None = None,
+    invalid: Literal["raise", "drop"] = "raise",
+) -> BattleArrays:
     """Names and winner labels (`model_a`, `model_b`, `tie`, `tie (bothbad)`) -> BattleArrays.
 
     `models` fixes the model order (default: sorted names); a name outside it is an error. Unknown
@@ -79,8 +82,9 @@ def encode_battles(model_a: Sequence[Any] | np.ndarray | pd.Series,
     """
     a_names, b_names, labels = _as_series(model_a), _as_series(model_b), _as_series(winner)
     if not len(a_names) == len(b_names) == len(labels):
-        raise RatingError(f"model_a, model_b and winner differ in length "
-                          f"({len(a_names)}, {len(b_names)}, {len(labels)})")
+        raise RatingError(
+            f"model_a, model_b and winner differ in length ({len(a_names)}, {len(b_names)}, {len(labels)})"
+        )
     if models is None:
         codes, uniques = pd.factorize(pd.concat([a_names, b_names], ignore_index=True), sort=True)
         names = tuple(str(m) for m in uniques)
@@ -96,8 +100,11 @@ def encode_battles(model_a: Sequence[Any] | np.ndarray | pd.Series,
     bad = (a_idx < 0) | (b_idx < 0) | (outcome < 0) | (a_idx == b_idx)
     if bad.any():
         if invalid == "raise":
-            raise RatingError(_describe_bad_row(int(np.flatnonzero(bad)[0]), a_names, b_names, labels,
-                                                a_idx, b_idx, outcome))
+            raise RatingError(
+                _describe_bad_row(
+                    int(np.flatnonzero(bad)[0]), a_names, b_names, labels, a_idx, b_idx, outcome
+                )
+            )
         keep = ~bad
         a_idx, b_idx, outcome = a_idx[keep], b_idx[keep], outcome[keep]
     return BattleArrays(names, a_idx, b_idx, outcome)
@@ -113,13 +120,21 @@ def _as_series(values: Sequence[Any] | np.ndarray | pd.Series) -> pd.Series:
 def _outcome_codes(labels: pd.Series) -> np.ndarray:
     # factorize first: mapping a handful of distinct labels is far cheaper than a dict per row
     label_codes, uniques = pd.factorize(labels, use_na_sentinel=True)
-    table = np.array([WINNER_CODES.get(u, -1) if isinstance(u, str) else -1 for u in uniques] + [-1],
-                     dtype=np.int8)
+    table = np.array(
+        [WINNER_CODES.get(u, -1) if isinstance(u, str) else -1 for u in uniques] + [-1], dtype=np.int8
+    )
     return table[label_codes]  # a missing label (code -1) picks the trailing -1
 
 
-def _describe_bad_row(row: int, a_names: pd.Series, b_names: pd.Series, labels: pd.Series,
-                      a_idx: np.ndarray, b_idx: np.ndarray, outcome: np.ndarray) -> str:
+def _describe_bad_row(
+    row: int,
+    a_names: pd.Series,
+    b_names: pd.Series,
+    labels: pd.Series,
+    a_idx: np.ndarray,
+    b_idx: np.ndarray,
+    outcome: np.ndarray,
+) -> str:
     where = f"battle {row} ({a_names[row]!r} vs {b_names[row]!r})"
     if a_idx[row] < 0 or b_idx[row] < 0:
         missing = a_names[row] if a_idx[row] < 0 else b_names[row]
@@ -147,10 +162,13 @@ def aggregate_battles(battles: BattleArrays, weights: np.ndarray | None = None) 
     return PairCounts(battles.models, counts.reshape(k, k, 3))
 
 
-def pair_counts_from_battles(model_a: Sequence[Any] | np.ndarray | pd.Series,
-                             model_b: Sequence[Any] | np.ndarray | pd.Series,
-                             winner: Sequence[Any] | np.ndarray | pd.Series,
-                             *, models: Sequence[str] | None = None) -> PairCounts:
+def pair_counts_from_battles(
+    model_a: Sequence[Any] | np.ndarray | pd.Series,
+    model_b: Sequence[Any] | np.ndarray | pd.Series,
+    winner: Sequence[Any] | np.ndarray | pd.Series,
+    *,
+    models: Sequence[str] | None = None,
+) -> PairCounts:
     """encode_battles + aggregate_battles in one call."""
     return aggregate_battles(encode_battles(model_a, model_b, winner, models=models))
 

@@ -48,7 +48,7 @@ def to_elo(strengths: np.ndarray, models: tuple[str, ...], anchor: Anchor) -> np
     if anchor.model not in models:
         raise RatingError(f"anchor model {anchor.model!r} has no battles here")
     ref = models.index(anchor.model)
-    return elo - elo[..., ref:ref + 1] + anchor.value
+    return elo - elo[..., ref : ref + 1] + anchor.value
 
 
 def anchoring_map(models: tuple[str, ...], anchor: Anchor) -> np.ndarray:
@@ -61,8 +61,14 @@ def anchoring_map(models: tuple[str, ...], anchor: Anchor) -> np.ndarray:
     return centre
 
 
-def fit_bradley_terry(pairs: PairCounts, *, anchor: Anchor | None = None, prior: float = 0.0,
-                      tol: float = 1e-10, max_iter: int = 100) -> BradleyTerryFit:
+def fit_bradley_terry(
+    pairs: PairCounts,
+    *,
+    anchor: Anchor | None = None,
+    prior: float = 0.0,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> BradleyTerryFit:
     """Maximum-likelihood (or, with `prior` > 0, L2-penalised) Bradley-Terry ratings.
 
     `prior` is the precision of a zero-mean Gaussian prior on the natural-unit strengths; 0 gives the
@@ -75,13 +81,25 @@ def fit_bradley_terry(pairs: PairCounts, *, anchor: Anchor | None = None, prior:
     wins = pairs.wins()[None]
     strengths, iterations = newton_strengths(wins, np.array([prior]), tol=tol, max_iter=max_iter)
     ll = float(_objective(wins, strengths, _win_probability(strengths), np.array([prior]))[0])
-    return BradleyTerryFit(models=pairs.models, strengths=strengths[0],
-                           ratings=to_elo(strengths[0], pairs.models, anchor), anchor=anchor,
-                           prior=prior, log_likelihood=ll, iterations=iterations)
+    return BradleyTerryFit(
+        models=pairs.models,
+        strengths=strengths[0],
+        ratings=to_elo(strengths[0], pairs.models, anchor),
+        anchor=anchor,
+        prior=prior,
+        log_likelihood=ll,
+        iterations=iterations,
+    )
 
 
-def newton_strengths(wins: np.ndarray, prior: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100,
-                     start: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def newton_strengths(
+    wins: np.ndarray,
+    prior: np.ndarray,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
     """Fit B problems at once. wins (B, K, K), prior (B,) -> mean-zero strengths (B, K), iterations.
 
     `start` (K,) or (B, K), mean zero, is where Newton begins (default zeros); the bootstrap starts
@@ -95,8 +113,9 @@ def newton_strengths(wins: np.ndarray, prior: np.ndarray, *, tol: float = 1e-10,
         return _newton(wins, prior, tol=tol, max_iter=max_iter, start=start)
 
 
-def _newton(wins: np.ndarray, prior: np.ndarray, *, tol: float, max_iter: int,
-            start: np.ndarray | None) -> tuple[np.ndarray, int]:
+def _newton(
+    wins: np.ndarray, prior: np.ndarray, *, tol: float, max_iter: int, start: np.ndarray | None
+) -> tuple[np.ndarray, int]:
     batch, k, _ = wins.shape
     games = wins + np.swapaxes(wins, 1, 2)
     s = np.zeros((batch, k)) if start is None else np.broadcast_to(start, (batch, k)).copy()
@@ -134,8 +153,9 @@ def _objective(wins: np.ndarray, s: np.ndarray, p: np.ndarray, prior: np.ndarray
     return np.asarray(xlogy(wins, p).sum(axis=(1, 2)) - 0.5 * prior * (s * s).sum(axis=1))
 
 
-def _line_search(wins: np.ndarray, s: np.ndarray, step: np.ndarray, prior: np.ndarray,
-                 current: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _line_search(
+    wins: np.ndarray, s: np.ndarray, step: np.ndarray, prior: np.ndarray, current: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Halve each problem's step until its objective does not fall; returns s, p and objective."""
     t = np.ones(len(s))
     for _ in range(40):
@@ -150,8 +170,14 @@ def _line_search(wins: np.ndarray, s: np.ndarray, step: np.ndarray, prior: np.nd
     return trial, p, value
 
 
-def fit_many(wins: np.ndarray, prior: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100,
-             start: np.ndarray | None = None) -> np.ndarray:
+def fit_many(
+    wins: np.ndarray,
+    prior: np.ndarray,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
     """Strengths for a batch of (B, K, K) wins matrices (used by the bootstrap)."""
     strengths, _ = newton_strengths(wins, prior, tol=tol, max_iter=max_iter, start=start)
     return strengths

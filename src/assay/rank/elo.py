@@ -37,8 +37,7 @@ def online_elo(battles: BattleArrays, params: EloParams | None = None) -> np.nda
     score_a = battles.outcome.astype(np.float64) / 2.0
     # Python floats in the loop: numpy scalar arithmetic per battle is several times slower.
     r = ratings.tolist()
-    for a, b, score in zip(battles.model_a.tolist(), battles.model_b.tolist(), score_a.tolist(),
-                           strict=True):
+    for a, b, score in zip(battles.model_a.tolist(), battles.model_b.tolist(), score_a.tolist(), strict=True):
         expected = 1.0 / (1.0 + math.exp(log_base * (r[b] - r[a])))
         delta = params.k * (score - expected)
         r[a] += delta
@@ -46,8 +45,14 @@ def online_elo(battles: BattleArrays, params: EloParams | None = None) -> np.nda
     return np.array(r)
 
 
-def bootstrap_elo(battles: BattleArrays, params: EloParams | None = None, *, rounds: int = 100,
-                  seed: int = 0, level: float = 0.95) -> tuple[np.ndarray, Interval]:
+def bootstrap_elo(
+    battles: BattleArrays,
+    params: EloParams | None = None,
+    *,
+    rounds: int = 100,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[np.ndarray, Interval]:
     """Each round replays N battles drawn with replacement (in the drawn order); (rounds, K) + interval."""
     params = params or EloParams()
     params.check()

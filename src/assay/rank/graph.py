@@ -39,14 +39,17 @@ def check_ratable(pairs: PairCounts, *, prior: float = 0.0) -> None:
     per_model = pairs.battles_per_model()
     idle = [m for m, n in zip(pairs.models, per_model, strict=True) if n == 0]
     if idle:
-        raise RatingError(f"{_names(idle)} {'has' if len(idle) == 1 else 'have'} no battles; "
-                          "drop it or add battles")
+        raise RatingError(
+            f"{_names(idle)} {'has' if len(idle) == 1 else 'have'} no battles; drop it or add battles"
+        )
     groups = comparison_components(pairs)
     if len(groups) > 1:
         listed = " | ".join(_names(g) for g in groups)
         raise DisconnectedComparisonError(
             f"the comparison graph is disconnected: {len(groups)} groups of models never met each other "
-            f"({listed}); rate each group separately or add battles between them", groups)
+            f"({listed}); rate each group separately or add battles between them",
+            groups,
+        )
     if prior == 0 and not is_strongly_connected(pairs.wins()):
         raise RatingError(_unbounded_message(pairs))
 
@@ -62,8 +65,10 @@ def _unbounded_message(pairs: PairCounts) -> str:
             if beaten_by.sum() == 0:
                 names = [pairs.models[i] for i in np.flatnonzero(inside)]
                 who = f"model {names[0]!r}" if len(names) == 1 else f"the group {_names(names)}"
-                return (f"{who} {verb} every battle against the other models, so its Bradley-Terry "
-                        "rating is unbounded; add battles, drop it, or use a prior")
+                return (
+                    f"{who} {verb} every battle against the other models, so its Bradley-Terry "
+                    "rating is unbounded; add battles, drop it, or use a prior"
+                )
     return "the Bradley-Terry ratings are unbounded; add battles or use a prior"  # pragma: no cover
 
 

@@ -50,10 +50,17 @@ def _check_level(level: float) -> None:
         raise RatingError(f"confidence level must be between 0 and 1, got {level}")
 
 
-def bootstrap_bradley_terry(pairs: PairCounts, *, rounds: int = 100, seed: int = 0,
-                            anchor: Anchor | None = None, prior: float = 0.0,
-                            level: float = 0.95, tol: float = 1e-8,
-                            fit: BradleyTerryFit | None = None) -> BootstrapRatings:
+def bootstrap_bradley_terry(
+    pairs: PairCounts,
+    *,
+    rounds: int = 100,
+    seed: int = 0,
+    anchor: Anchor | None = None,
+    prior: float = 0.0,
+    level: float = 0.95,
+    tol: float = 1e-8,
+    fit: BradleyTerryFit | None = None,
+) -> BootstrapRatings:
     """Resample the aggregated counts (multinomial over the observed cells, total kept), refit each.
 
     Equivalent to resampling battles with replacement, at O(K^2) per round instead of O(battles).
@@ -86,7 +93,7 @@ def bootstrap_bradley_terry(pairs: PairCounts, *, rounds: int = 100, seed: int =
             priors[unbounded] = FALLBACK_PRIOR
             fallback_rounds += int(unbounded.sum())
         strengths = fit_many(wins, priors, tol=tol, start=fit.strengths)
-        samples[start:start + size] = to_elo(strengths, pairs.models, anchor)
+        samples[start : start + size] = to_elo(strengths, pairs.models, anchor)
     tail = (1.0 - level) / 2
     lower, upper = np.quantile(samples, [tail, 1.0 - tail], axis=0)
     return BootstrapRatings(samples, Interval(lower, upper, "bootstrap", level), fallback_rounds)
@@ -97,8 +104,9 @@ def _unbounded_rounds(wins: np.ndarray) -> np.ndarray:
     # Fast path: every pair has wins both ways in almost every round of a dense arena.
     k = wins.shape[-1]
     dense = np.asarray((wins + np.eye(k) > 0).all(axis=(1, 2)))
-    return np.array([not d and not is_strongly_connected(w) for d, w in zip(dense, wins, strict=True)],
-                    dtype=bool)
+    return np.array(
+        [not d and not is_strongly_connected(w) for d, w in zip(dense, wins, strict=True)], dtype=bool
+    )
 
 
 def sandwich_covariance(pairs: PairCounts, fit: BradleyTerryFit) -> np.ndarray:

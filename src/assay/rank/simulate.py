@@ -8,8 +8,14 @@ from scipy.special import expit
 from assay.rank.battles import A_WINS, B_WINS, TIE, BattleArrays
 
 
-def simulate_battles(strengths: np.ndarray, n_battles: int, *, tie_rate: float = 0.25, seed: int = 0,
-                     consistent_ties: bool = False) -> BattleArrays:
+def simulate_battles(
+    strengths: np.ndarray,
+    n_battles: int,
+    *,
+    tie_rate: float = 0.25,
+    seed: int = 0,
+    consistent_ties: bool = False,
+) -> BattleArrays:
     """Uniformly random pairs in random seats; outcomes from natural-unit `strengths`.
 
     Default: a tie with probability `tie_rate` regardless of the pair, otherwise a BT win/loss (the

@@ -44,8 +44,9 @@ def style_covariates(counts_a: np.ndarray, counts_b: np.ndarray) -> np.ndarray:
     a = np.asarray(counts_a, dtype=np.float64)
     b = np.asarray(counts_b, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 2:
-        raise RatingError(f"style counts of the two sides must be (battles, features), got {a.shape} and "
-                          f"{b.shape}")
+        raise RatingError(
+            f"style counts of the two sides must be (battles, features), got {a.shape} and {b.shape}"
+        )
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))) or (a < 0).any() or (b < 0).any():
         raise RatingError("style counts must be finite and non-negative")
     diff = (a - b) / (a + b + 1.0)
@@ -54,16 +55,24 @@ def style_covariates(counts_a: np.ndarray, counts_b: np.ndarray) -> np.ndarray:
     return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 0)
 
 
-def fit_style_controlled(battles: BattleArrays, covariates: np.ndarray, *,
-                         features: tuple[str, ...] = STYLE_FEATURES, anchor: Anchor | None = None,
-                         prior: float = 0.0, weights: np.ndarray | None = None, tol: float = 1e-9,
-                         max_iter: int = 100) -> StyleControlledFit:
+def fit_style_controlled(
+    battles: BattleArrays,
+    covariates: np.ndarray,
+    *,
+    features: tuple[str, ...] = STYLE_FEATURES,
+    anchor: Anchor | None = None,
+    prior: float = 0.0,
+    weights: np.ndarray | None = None,
+    tol: float = 1e-9,
+    max_iter: int = 100,
+) -> StyleControlledFit:
     """Joint maximum likelihood of strengths and style coefficients (Newton with line search)."""
     anchor = anchor or Anchor()
     x = np.asarray(covariates, dtype=np.float64)
     if x.shape != (len(battles), len(features)):
-        raise RatingError(f"covariates must be (battles, features) = ({len(battles)}, {len(features)}), "
-                          f"got {x.shape}")
+        raise RatingError(
+            f"covariates must be (battles, features) = ({len(battles)}, {len(features)}), got {x.shape}"
+        )
     if prior < 0:
         raise RatingError(f"prior must be >= 0, got {prior}")
     w = np.ones(len(battles)) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -71,13 +80,21 @@ def fit_style_controlled(battles: BattleArrays, covariates: np.ndarray, *,
     with threadpool_limits(limits=1, user_api="blas"):
         theta, iterations = _newton(battles, x, w, prior, tol=tol, max_iter=max_iter)
     k = len(battles.models)
-    return StyleControlledFit(models=battles.models, features=features, strengths=theta[:k],
-                              ratings=to_elo(theta[:k], battles.models, anchor), coefficients=theta[k:],
-                              anchor=anchor, prior=prior, iterations=iterations)
+    return StyleControlledFit(
+        models=battles.models,
+        features=features,
+        strengths=theta[:k],
+        ratings=to_elo(theta[:k], battles.models, anchor),
+        coefficients=theta[k:],
+        anchor=anchor,
+        prior=prior,
+        iterations=iterations,
+    )
 
 
-def _newton(battles: BattleArrays, x: np.ndarray, w: np.ndarray, prior: float, *, tol: float,
-            max_iter: int) -> tuple[np.ndarray, int]:
+def _newton(
+    battles: BattleArrays, x: np.ndarray, w: np.ndarray, prior: float, *, tol: float, max_iter: int
+) -> tuple[np.ndarray, int]:
     k, f = len(battles.models), x.shape[1]
     y = battles.outcome / 2.0
     theta = np.zeros(k + f)
@@ -112,8 +129,9 @@ def _logit(battles: BattleArrays, x: np.ndarray, theta: np.ndarray, k: int) -> n
     return np.asarray(theta[battles.model_a] - theta[battles.model_b] + x @ theta[k:])
 
 
-def _objective(battles: BattleArrays, x: np.ndarray, w: np.ndarray, y: np.ndarray, theta: np.ndarray,
-               prior: float) -> float:
+def _objective(
+    battles: BattleArrays, x: np.ndarray, w: np.ndarray, y: np.ndarray, theta: np.ndarray, prior: float
+) -> float:
     eta = _logit(battles, x, theta, len(battles.models))
     ll = (w * (y * log_expit(eta) + (1.0 - y) * log_expit(-eta))).sum()
     return float(ll - 0.5 * prior * theta @ theta)
@@ -133,16 +151,22 @@ def _gram(battles: BattleArrays, x: np.ndarray, v: np.ndarray, k: int) -> np.nda
     pair = pair + pair.T
     out[:k, :k] = np.diag(pair.sum(axis=1)) - pair
     vx = v[:, None] * x
-    cross = np.stack([np.bincount(battles.model_a, vx[:, j], k) - np.bincount(battles.model_b, vx[:, j], k)
-                      for j in range(f)], axis=1)
+    cross = np.stack(
+        [
+            np.bincount(battles.model_a, vx[:, j], k) - np.bincount(battles.model_b, vx[:, j], k)
+            for j in range(f)
+        ],
+        axis=1,
+    )
     out[:k, k:] = cross
     out[k:, :k] = cross.T
     out[k:, k:] = x.T @ vx
     return out
 
 
-def style_sandwich(battles: BattleArrays, covariates: np.ndarray, fit: StyleControlledFit, *,
-                   level: float = 0.95) -> tuple[Interval, np.ndarray]:
+def style_sandwich(
+    battles: BattleArrays, covariates: np.ndarray, fit: StyleControlledFit, *, level: float = 0.95
+) -> tuple[Interval, np.ndarray]:
     """Robust intervals for the style-controlled ratings and standard errors of the coefficients."""
     if not 0 < level < 1:
         raise RatingError(f"confidence level must be between 0 and 1, got {level}")
@@ -168,8 +192,15 @@ def style_sandwich(battles: BattleArrays, covariates: np.ndarray, fit: StyleCont
     return interval, np.sqrt(np.clip(np.diag(cov[k:, k:]), 0.0, None))
 
 
-def style_bootstrap(battles: BattleArrays, covariates: np.ndarray, fit: StyleControlledFit, *,
-                    rounds: int = 100, seed: int = 0, level: float = 0.95) -> tuple[Interval, np.ndarray]:
+def style_bootstrap(
+    battles: BattleArrays,
+    covariates: np.ndarray,
+    fit: StyleControlledFit,
+    *,
+    rounds: int = 100,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[Interval, np.ndarray]:
     """Battles resampled with replacement (as per-battle counts), refitted each round.
 
     Returns the ratings' quantile interval and the coefficients of every round (rounds, F).
@@ -190,11 +221,19 @@ def style_bootstrap(battles: BattleArrays, covariates: np.ndarray, fit: StyleCon
     return Interval(lower, upper, "bootstrap", level), coefficients
 
 
-def _fit_round(battles: BattleArrays, covariates: np.ndarray, fit: StyleControlledFit,
-               counts: np.ndarray) -> StyleControlledFit:
+def _fit_round(
+    battles: BattleArrays, covariates: np.ndarray, fit: StyleControlledFit, counts: np.ndarray
+) -> StyleControlledFit:
     try:
-        return fit_style_controlled(battles, covariates, features=fit.features, anchor=fit.anchor,
-                                    prior=fit.prior, weights=counts)
+        return fit_style_controlled(
+            battles, covariates, features=fit.features, anchor=fit.anchor, prior=fit.prior, weights=counts
+        )
     except RatingError:
-        return fit_style_controlled(battles, covariates, features=fit.features, anchor=fit.anchor,
-                                    prior=max(fit.prior, 1.0), weights=counts)
+        return fit_style_controlled(
+            battles,
+            covariates,
+            features=fit.features,
+            anchor=fit.anchor,
+            prior=max(fit.prior, 1.0),
+            weights=counts,
+        )

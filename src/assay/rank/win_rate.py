@@ -6,8 +6,9 @@ import math
 from collections.abc import Mapping
 
 
-def mean_win_rate(table: Mapping[str, Mapping[str, float]],
-                  higher_is_better: Mapping[str, bool | None] | None = None) -> dict[str, float]:
+def mean_win_rate(
+    table: Mapping[str, Mapping[str, float]], higher_is_better: Mapping[str, bool | None] | None = None
+) -> dict[str, float]:
     """`table[model][column]` -> mean win rate per model.
 
     In each column with at least two values, a model earns 1 per model strictly worse and 0.5 per

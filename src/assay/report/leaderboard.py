@@ -61,7 +61,8 @@ def run_level(run: RunRecord, results: Sequence[ResultRow]) -> list[RunLevelMetr
     for row in results:
         if row.scores is not None and wanted.get(row.task):
             groups[(row.model, row.task)].append(
-                (sample_from_json(row.sample), Score(values=row.scores, extracted=row.extracted)))
+                (sample_from_json(row.sample), Score(values=row.scores, extracted=row.extracted))
+            )
     out = []
     for (model, task), items in groups.items():
         names = [n for n in wanted[task] if n in aggregators]  # a plugin not installed here: skip it

@@ -16,8 +16,17 @@ from assay.store.store import Store
 
 _TABLE = BattleRow.__table__
 _STYLE_PREFIXES = ("length_", "headers_", "lists_", "bold_")
-BATTLE_FIELDS = ("model_a", "model_b", "winner", "judge", "language", "turn", "anony", "tstamp",
-                 "question_id")
+BATTLE_FIELDS = (
+    "model_a",
+    "model_b",
+    "winner",
+    "judge",
+    "language",
+    "turn",
+    "anony",
+    "tstamp",
+    "question_id",
+)
 
 
 def battle_key(record: dict[str, Any], *, source: str, position: int) -> str:
@@ -37,13 +46,22 @@ def put_battles(store: Store, battles: pd.DataFrame, *, source: str) -> int:
         record = {k: _plain(v) for k, v in record.items()}
         key = battle_key(record, source=source, position=position)
         style = {c: record[c] for c in style_columns if record.get(c) is not None}
-        rows[key] = dict(key=key, source=source, source_id=record.get("question_id"), position=position,
-                         model_a=record["model_a"], model_b=record["model_b"], winner=record["winner"],
-                         judge=record.get("judge"), language=record.get("language"),
-                         turn=None if record.get("turn") is None else int(record["turn"]),
-                         anony=None if record.get("anony") is None else bool(record["anony"]),
-                         tstamp=record.get("tstamp"), style_json=json.dumps(style) if style else None,
-                         created_at=now)
+        rows[key] = dict(
+            key=key,
+            source=source,
+            source_id=record.get("question_id"),
+            position=position,
+            model_a=record["model_a"],
+            model_b=record["model_b"],
+            winner=record["winner"],
+            judge=record.get("judge"),
+            language=record.get("language"),
+            turn=None if record.get("turn") is None else int(record["turn"]),
+            anony=None if record.get("anony") is None else bool(record["anony"]),
+            tstamp=record.get("tstamp"),
+            style_json=json.dumps(style) if style else None,
+            created_at=now,
+        )
     with store._write() as conn:  # the store's own transaction and error handling
         return store._insert_ignore(conn, _TABLE, list(rows.values()))
 

@@ -36,9 +36,9 @@ def resolve_url(target: str | os.PathLike[str] | None) -> str:
         raw = str(default_db_path())
     if "://" in raw:
         if raw.startswith("postgres://"):
-            raw = "postgresql://" + raw[len("postgres://"):]
+            raw = "postgresql://" + raw[len("postgres://") :]
         if raw.startswith("postgresql://"):
-            raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+            raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
         return raw
     path = Path(raw).expanduser()
     try:
@@ -101,8 +101,10 @@ def open_engine(url: str) -> Engine:
         _dispose(engine)
         raise
     except ModuleNotFoundError as exc:
-        raise StoreError(f"the store URL needs a driver that is not installed ({exc.name}); "
-                         "for PostgreSQL: pip install 'assay[postgres]'") from None
+        raise StoreError(
+            f"the store URL needs a driver that is not installed ({exc.name}); "
+            "for PostgreSQL: pip install 'assay[postgres]'"
+        ) from None
     except (SQLAlchemyError, ValueError) as exc:
         _dispose(engine)
         msg = redact(first_line(exc), url)
@@ -119,8 +121,9 @@ def _check_url(url: str) -> None:
     netloc = url.split("://", 1)[1].split("/", 1)[0] if "://" in url else ""
     if netloc.count("@") > 1:
         # Unencoded, the part of the password after "@" would be taken for the host name.
-        raise StoreError(f"the store URL {_mask_password(url)} has '@' in its user or password; "
-                         "write it as %40")
+        raise StoreError(
+            f"the store URL {_mask_password(url)} has '@' in its user or password; write it as %40"
+        )
 
 
 def _pg_connect_args(url: str) -> dict[str, Any]:
@@ -183,8 +186,10 @@ def current_version(conn: Connection) -> int:
 
 def _refuse_newer(version: int) -> None:
     if version > SCHEMA_VERSION:
-        raise StoreError(f"the store was written by a newer assay (schema v{version}, this one knows "
-                         f"v{SCHEMA_VERSION}); upgrade assay to use it")
+        raise StoreError(
+            f"the store was written by a newer assay (schema v{version}, this one knows "
+            f"v{SCHEMA_VERSION}); upgrade assay to use it"
+        )
 
 
 def migrate(engine: Engine) -> int:

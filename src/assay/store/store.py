@@ -75,7 +75,7 @@ def _meaning(sample_json: str) -> Any:
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
+        yield items[i : i + _CHUNK]
 
 
 class Store:
@@ -110,16 +110,19 @@ class Store:
                 yield conn
         except OperationalError as exc:
             if _is_full(exc):
-                raise StoreError(f"the results store {self.display_url} is full (no space left on the "
-                                 "device); results written before this point are kept") from None
+                raise StoreError(
+                    f"the results store {self.display_url} is full (no space left on the "
+                    "device); results written before this point are kept"
+                ) from None
             msg = first_line(exc)
             raise StoreError(f"cannot write to the results store {self.display_url}: {msg}") from None
         except SQLAlchemyError as exc:
             msg = first_line(exc)
             raise StoreError(f"cannot write to the results store {self.display_url}: {msg}") from None
 
-    def _insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]],
-                       *, replace: bool = False) -> int:
+    def _insert_ignore(
+        self, conn: Connection, table: Any, rows: list[dict[str, Any]], *, replace: bool = False
+    ) -> int:
         """Insert rows, skipping (or with `replace`, overwriting) those whose key exists."""
         if not rows:
             return 0
@@ -132,8 +135,10 @@ class Store:
         for chunk in _chunks(rows):
             stmt = dialect.insert(table).values(list(chunk))
             if replace:
-                stmt = stmt.on_conflict_do_update(index_elements=keys, set_={
-                    c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys})
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=keys,
+                    set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
+                )
             else:
                 stmt = stmt.on_conflict_do_nothing()
             # Without preserve_rowcount psycopg reports -1 for an INSERT that returns no rows.
@@ -143,22 +148,41 @@ class Store:
     def create_run(self, spec: dict[str, Any]) -> str:
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         with self._write() as conn:
-            conn.execute(insert(RunRow).values(
-                id=run_id, created_at=time.time(), status="running", spec_json=json.dumps(spec)))
+            conn.execute(
+                insert(RunRow).values(
+                    id=run_id, created_at=time.time(), status="running", spec_json=json.dumps(spec)
+                )
+            )
         return run_id
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
         with self._write() as conn:
-            conn.execute(update(RunRow).where(RunRow.id == run_id).values(
-                status=status, finished_at=time.time(),
-                summary_json=json.dumps(summary) if summary is not None else None))
+            conn.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(
+                    status=status,
+                    finished_at=time.time(),
+                    summary_json=json.dumps(summary) if summary is not None else None,
+                )
+            )
 
     def add_units(self, run_id: str, units: Sequence[UnitRecord]) -> None:
         now = time.time()
-        unit_rows = [dict(key=u.key, model=u.model, model_identity_json=json.dumps(u.model_identity),
-                          task=u.task, task_version=u.task_version, sample_id=u.sample_id,
-                          request_json=json.dumps(u.request),
-                          sample_json=json.dumps(u.sample), created_at=now) for u in units]
+        unit_rows = [
+            dict(
+                key=u.key,
+                model=u.model,
+                model_identity_json=json.dumps(u.model_identity),
+                task=u.task,
+                task_version=u.task_version,
+                sample_id=u.sample_id,
+                request_json=json.dumps(u.request),
+                sample_json=json.dumps(u.sample),
+                created_at=now,
+            )
+            for u in units
+        ]
         links = [dict(run_id=run_id, unit_key=u.key, position=i) for i, u in enumerate(units)]
         with self._write() as conn:
             self._insert_ignore(conn, UnitRow.__table__, unit_rows)
@@ -182,25 +206,35 @@ class Store:
             conn.execute(stmt, [{"b_key": k, "b_sample": wanted[k]} for k in chunk])
             conn.execute(delete(ScoreRow).where(ScoreRow.unit_key.in_(chunk)))
 
-    def put_response(self, key: str, response: dict[str, Any], *, latency_s: float | None,
-                     attempts: int) -> bool:
+    def put_response(
+        self, key: str, response: dict[str, Any], *, latency_s: float | None, attempts: int
+    ) -> bool:
         """Store an answer once; a second answer for the same key is ignored. True if written."""
-        row = dict(unit_key=key, response_json=json.dumps(response), latency_s=latency_s,
-                   attempts=attempts, created_at=time.time())
+        row = dict(
+            unit_key=key,
+            response_json=json.dumps(response),
+            latency_s=latency_s,
+            attempts=attempts,
+            created_at=time.time(),
+        )
         with self._write() as conn:
             return self._insert_ignore(conn, ResponseRow.__table__, [row]) > 0
 
     def put_error(self, run_id: str, key: str, reason: str, *, attempts: int) -> None:
         with self._write() as conn:
-            conn.execute(insert(ErrorRow).values(
-                run_id=run_id, unit_key=key, reason=reason, attempts=attempts, created_at=time.time()))
+            conn.execute(
+                insert(ErrorRow).values(
+                    run_id=run_id, unit_key=key, reason=reason, attempts=attempts, created_at=time.time()
+                )
+            )
 
     def put_scores(self, scores: Sequence[tuple[str, dict[str, float], str | None]]) -> None:
         """(unit key, metric values, extracted answer); replaces an earlier score of the same unit."""
         now = time.time()
         # Keyed by unit so a key given twice keeps its last score (an upsert may touch a row once).
-        rows = {k: dict(unit_key=k, values_json=json.dumps(v), extracted=e, created_at=now)
-                for k, v, e in scores}
+        rows = {
+            k: dict(unit_key=k, values_json=json.dumps(v), extracted=e, created_at=now) for k, v, e in scores
+        }
         with self._write() as conn:
             self._insert_ignore(conn, ScoreRow.__table__, list(rows.values()), replace=True)
 
@@ -219,8 +253,11 @@ class Store:
         found: set[str] = set()
         with self._read() as conn:
             for chunk in _chunks(keys):
-                found.update(conn.execute(
-                    select(ResponseRow.unit_key).where(ResponseRow.unit_key.in_(chunk))).scalars())
+                found.update(
+                    conn.execute(
+                        select(ResponseRow.unit_key).where(ResponseRow.unit_key.in_(chunk))
+                    ).scalars()
+                )
         return found
 
     def responses(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -228,8 +265,11 @@ class Store:
         out: dict[str, dict[str, Any]] = {}
         with self._read() as conn:
             for chunk in _chunks(keys):
-                rows = conn.execute(select(ResponseRow.unit_key, ResponseRow.response_json)
-                                    .where(ResponseRow.unit_key.in_(chunk)))
+                rows = conn.execute(
+                    select(ResponseRow.unit_key, ResponseRow.response_json).where(
+                        ResponseRow.unit_key.in_(chunk)
+                    )
+                )
                 out.update({k: json.loads(v) for k, v in rows})
         return out
 
@@ -241,8 +281,9 @@ class Store:
             else:
                 row = conn.execute(select(_RUNS).where(_RUNS.c.id == run_id)).first()
                 if row is None and run_id:
-                    matches = conn.execute(select(_RUNS).where(
-                        _RUNS.c.id.startswith(run_id, autoescape=True)).limit(2)).all()
+                    matches = conn.execute(
+                        select(_RUNS).where(_RUNS.c.id.startswith(run_id, autoescape=True)).limit(2)
+                    ).all()
                     if len(matches) > 1:
                         raise StoreError(f"run id prefix {run_id!r} is ambiguous; give more characters")
                     row = matches[0] if matches else None
@@ -257,35 +298,86 @@ class Store:
 
     def results(self, run_id: str) -> list[ResultRow]:
         """Every planned unit of a run, in plan order, joined with its response, score and last error."""
-        last_error = (select(ErrorRow.unit_key, func.max(ErrorRow.id).label("eid"))
-                      .where(ErrorRow.run_id == run_id).group_by(ErrorRow.unit_key).subquery())
-        stmt = (select(RunUnitRow.position, UnitRow.key, UnitRow.model, UnitRow.task, UnitRow.task_version,
-                       UnitRow.sample_id, UnitRow.request_json, UnitRow.sample_json,
-                       ResponseRow.response_json, ResponseRow.latency_s,
-                       ScoreRow.values_json, ScoreRow.extracted, ErrorRow.reason)
-                .join(UnitRow, UnitRow.key == RunUnitRow.unit_key)
-                .outerjoin(ResponseRow, ResponseRow.unit_key == RunUnitRow.unit_key)
-                .outerjoin(ScoreRow, ScoreRow.unit_key == RunUnitRow.unit_key)
-                .outerjoin(last_error, last_error.c.unit_key == RunUnitRow.unit_key)
-                .outerjoin(ErrorRow, ErrorRow.id == last_error.c.eid)
-                .where(RunUnitRow.run_id == run_id).order_by(RunUnitRow.position))
+        last_error = (
+            select(ErrorRow.unit_key, func.max(ErrorRow.id).label("eid"))
+            .where(ErrorRow.run_id == run_id)
+            .group_by(ErrorRow.unit_key)
+            .subquery()
+        )
+        stmt = (
+            select(
+                RunUnitRow.position,
+                UnitRow.key,
+                UnitRow.model,
+                UnitRow.task,
+                UnitRow.task_version,
+                UnitRow.sample_id,
+                UnitRow.request_json,
+                UnitRow.sample_json,
+                ResponseRow.response_json,
+                ResponseRow.latency_s,
+                ScoreRow.values_json,
+                ScoreRow.extracted,
+                ErrorRow.reason,
+            )
+            .join(UnitRow, UnitRow.key == RunUnitRow.unit_key)
+            .outerjoin(ResponseRow, ResponseRow.unit_key == RunUnitRow.unit_key)
+            .outerjoin(ScoreRow, ScoreRow.unit_key == RunUnitRow.unit_key)
+            .outerjoin(last_error, last_error.c.unit_key == RunUnitRow.unit_key)
+            .outerjoin(ErrorRow, ErrorRow.id == last_error.c.eid)
+            .where(RunUnitRow.run_id == run_id)
+            .order_by(RunUnitRow.position)
+        )
         with self._read() as conn:
             out = []
-            for (pos, key, model, task, version, sid, req, sample, resp, lat, vals, extracted,
-                 err) in conn.execute(stmt):
-                out.append(ResultRow(
-                    run_id=run_id, position=pos, key=key, model=model, task=task,
-                    task_version=version, sample_id=sid, request=json.loads(req),
-                    sample=json.loads(sample), response=json.loads(resp) if resp else None,
-                    latency_s=lat, scores=json.loads(vals) if vals else None, extracted=extracted,
-                    error=None if resp else err))
+            for (
+                pos,
+                key,
+                model,
+                task,
+                version,
+                sid,
+                req,
+                sample,
+                resp,
+                lat,
+                vals,
+                extracted,
+                err,
+            ) in conn.execute(stmt):
+                out.append(
+                    ResultRow(
+                        run_id=run_id,
+                        position=pos,
+                        key=key,
+                        model=model,
+                        task=task,
+                        task_version=version,
+                        sample_id=sid,
+                        request=json.loads(req),
+                        sample=json.loads(sample),
+                        response=json.loads(resp) if resp else None,
+                        latency_s=lat,
+                        scores=json.loads(vals) if vals else None,
+                        extracted=extracted,
+                        error=None if resp else err,
+                    )
+                )
             return out
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:
-            return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                    for name, table in [("runs", RunRow), ("units", UnitRow), ("responses", ResponseRow),
-                                        ("scores", ScoreRow), ("errors", ErrorRow), ("battles", BattleRow)]}
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in [
+                    ("runs", RunRow),
+                    ("units", UnitRow),
+                    ("responses", ResponseRow),
+                    ("scores", ScoreRow),
+                    ("errors", ErrorRow),
+                    ("battles", BattleRow),
+                ]
+            }
 
 
 _SQLITE_FULL, _PG_DISK_FULL = 13, "53100"
@@ -298,6 +390,11 @@ def _is_full(exc: OperationalError) -> bool:
 
 
 def _run_record(row: Any) -> RunRecord:
-    return RunRecord(id=row.id, created_at=row.created_at, finished_at=row.finished_at, status=row.status,
-                     spec=json.loads(row.spec_json),
-                     summary=json.loads(row.summary_json) if row.summary_json else None)
+    return RunRecord(
+        id=row.id,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        spec=json.loads(row.spec_json),
+        summary=json.loads(row.summary_json) if row.summary_json else None,
+    )

@@ -26,10 +26,15 @@ def rotations(sample: Sample) -> list[Sample]:
     out = []
     for shift in range(n):
         choices = sample.choices[shift:] + sample.choices[:shift]
-        out.append(dataclasses.replace(
-            sample, id=f"{sample.id}@r{shift}", choices=choices,
-            answer_index=(sample.answer_index - shift) % n,
-            metadata=(*sample.metadata, ("circular_of", sample.id), ("rotation", shift))))
+        out.append(
+            dataclasses.replace(
+                sample,
+                id=f"{sample.id}@r{shift}",
+                choices=choices,
+                answer_index=(sample.answer_index - shift) % n,
+                metadata=(*sample.metadata, ("circular_of", sample.id), ("rotation", shift)),
+            )
+        )
     return out
 
 
@@ -37,10 +42,12 @@ def rotations(sample: Sample) -> list[Sample]:
 class CircularTask:
     inner: Any
     questions: int | None = None  # a sample limit counts questions, not rotations
+
     def __post_init__(self) -> None:
         if not getattr(self.inner, "metric_names", None) or "acc" not in self.inner.metric_names:
-            raise ConfigError(f"task {self.inner.name}: circular=true needs a multiple-choice task "
-                              "(one that reports acc)")
+            raise ConfigError(
+                f"task {self.inner.name}: circular=true needs a multiple-choice task (one that reports acc)"
+            )
 
     @property
     def name(self) -> str:

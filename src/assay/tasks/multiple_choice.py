@@ -13,8 +13,9 @@ def choice_request(context: str, sample: Sample, *, chat: bool = False) -> Logli
     if not sample.choices:
         raise DatasetError(f"sample {sample.id}: a multiple-choice item needs choices")
     if chat:
-        return LoglikelihoodRequest(context=context, continuations=tuple(sample.choices),
-                                    messages=(Message("user", context.strip()),))
+        return LoglikelihoodRequest(
+            context=context, continuations=tuple(sample.choices), messages=(Message("user", context.strip()),)
+        )
     return LoglikelihoodRequest(context=context, continuations=tuple(" " + c for c in sample.choices))
 
 

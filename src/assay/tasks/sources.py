@@ -17,15 +17,23 @@ from assay.tasks.base import read_json, read_jsonl
 
 Row = tuple[str, dict[str, Any]]
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
-_SUFFIX_FORMAT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
-                  ".parquet": "parquet", ".pq": "parquet"}
+_SUFFIX_FORMAT = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 def infer_format(path: Path) -> str:
     fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
     if fmt is None:
-        raise DatasetError(f"{path}: cannot tell the format from the suffix; say format: one of "
-                           f"{', '.join(FORMATS)}")
+        raise DatasetError(
+            f"{path}: cannot tell the format from the suffix; say format: one of {', '.join(FORMATS)}"
+        )
     return fmt
 
 
@@ -56,8 +64,9 @@ def _json_rows(path: Path, field: str | None) -> Iterator[Row]:
             raise DatasetError(f"{path}: no field {trail + part!r} in the JSON document")
         data, trail = data[part], f"{trail}{part}."
     if not isinstance(data, list):
-        raise DatasetError(f"{path}: expected a list of rows{f' at {field!r}' if field else ''}, "
-                           f"got {type(data).__name__}")
+        raise DatasetError(
+            f"{path}: expected a list of rows{f' at {field!r}' if field else ''}, got {type(data).__name__}"
+        )
     for i, row in enumerate(data):
         where = f"{path}: {field or ''}[{i}]"
         if not isinstance(row, dict):
@@ -101,8 +110,10 @@ def read_hf(name: str, config: str | None = None, split: str = "test") -> Iterat
     try:
         import datasets
     except ImportError:
-        raise DatasetError(f"{where}: loading from the Hugging Face hub needs `pip install datasets`; "
-                           "or give the task a local path") from None
+        raise DatasetError(
+            f"{where}: loading from the Hugging Face hub needs `pip install datasets`; "
+            "or give the task a local path"
+        ) from None
     if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1":
         offline_hint = " (HF_HUB_OFFLINE is set)"
     else:
@@ -111,8 +122,10 @@ def read_hf(name: str, config: str | None = None, split: str = "test") -> Iterat
         data = datasets.load_dataset(name, config, split=split)
     except Exception as exc:  # the library raises many types for "not reachable / not found"
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatasetError(f"{where}: cannot load from the hub{offline_hint}: {message[:200]}; "
-                           "download it where a hub is reachable and pass a local path") from None
+        raise DatasetError(
+            f"{where}: cannot load from the hub{offline_hint}: {message[:200]}; "
+            "download it where a hub is reachable and pass a local path"
+        ) from None
     for i, row in enumerate(data):
         yield f"{where} row {i}", dict(row)
 

@@ -98,8 +98,10 @@ class DeclarativeTask:
                 seen.add(sample.id)
                 continue
             dup = sample.id
-            raise DatasetError(f"{self.spec.source}: the {what} has sample id {dup!r} more than once "
-                               "(fields.id must be unique)")
+            raise DatasetError(
+                f"{self.spec.source}: the {what} has sample id {dup!r} more than once "
+                "(fields.id must be unique)"
+            )
         return out
 
     def _load(self) -> None:
@@ -109,16 +111,23 @@ class DeclarativeTask:
         few = self.spec.fewshot
         pool: list[Sample] = []
         if few.path is not None:
-            pool = self._read(dataclasses.replace(self.spec.dataset, path=few.path, hf_name=None,
-                                                  bigbench=None, field=None, format=None), "few-shot pool")
+            pool = self._read(
+                dataclasses.replace(
+                    self.spec.dataset, path=few.path, hf_name=None, bigbench=None, field=None, format=None
+                ),
+                "few-shot pool",
+            )
         elif few.holdout is not None:
             if few.holdout >= len(rows):
-                raise ConfigError(f"{self.spec.source}: fewshot.holdout: {few.holdout} rows held out "
-                                  f"leaves nothing to evaluate (the dataset has {len(rows)})")
+                raise ConfigError(
+                    f"{self.spec.source}: fewshot.holdout: {few.holdout} rows held out "
+                    f"leaves nothing to evaluate (the dataset has {len(rows)})"
+                )
             rows, pool = rows[: -few.holdout], rows[-few.holdout :]
         if few.num > len(pool) and few.num:
-            raise ConfigError(f"{self.spec.source}: fewshot.num: {few.num} examples asked for but the pool "
-                              f"has {len(pool)}")
+            raise ConfigError(
+                f"{self.spec.source}: fewshot.num: {few.num} examples asked for but the pool has {len(pool)}"
+            )
         self._samples, self._shots = rows, pick_fewshot(pool, few.num, few.seed)
         self._loaded = True
 
@@ -147,10 +156,13 @@ class DeclarativeTask:
         if out.type == "multiple_choice":
             assert sample.choices is not None
             if chat:
-                return LoglikelihoodRequest(context=self._prompt(sample), continuations=sample.choices,
-                                            messages=self._turns(sample))
-            return LoglikelihoodRequest(context=self._completion_text(sample),
-                                        continuations=tuple(out.choice_prefix + c for c in sample.choices))
+                return LoglikelihoodRequest(
+                    context=self._prompt(sample), continuations=sample.choices, messages=self._turns(sample)
+                )
+            return LoglikelihoodRequest(
+                context=self._completion_text(sample),
+                continuations=tuple(out.choice_prefix + c for c in sample.choices),
+            )
         params = GenerationParams(max_tokens=out.max_tokens, temperature=out.temperature, stop=out.stop)
         if not chat:
             return GenerateRequest(prompt=self._completion_text(sample), params=params)
@@ -176,9 +188,10 @@ class DeclarativeTask:
         if kind == "multiple_choice_generate":
             assert sample.choices is not None
             picked = extract_choice_letter(text, len(sample.choices))
-            return Score(values={"acc": float(picked == sample.answer_index),
-                                 "invalid": float(picked is None)},
-                         extracted=None if picked is None else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[picked])
+            return Score(
+                values={"acc": float(picked == sample.answer_index), "invalid": float(picked is None)},
+                extracted=None if picked is None else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[picked],
+            )
         return self._score_generation(sample, text)
 
     def _score_code(self, sample: Sample, text: str) -> Score:
@@ -189,8 +202,9 @@ class DeclarativeTask:
         limits = self.spec.scoring
         return run_tests(
             program,
-            Limits(cpu_seconds=limits.cpu_seconds, wall_seconds=limits.wall_seconds,
-                   memory_mb=limits.memory_mb),
+            Limits(
+                cpu_seconds=limits.cpu_seconds, wall_seconds=limits.wall_seconds, memory_mb=limits.memory_mb
+            ),
             unsafe_no_sandbox=self.unsafe_no_sandbox,
         )
 
@@ -249,8 +263,9 @@ def load_task_spec(path: str | Path, **overrides: Any) -> DeclarativeTask:
         few = dataclasses.replace(few, seed=int(overrides.pop("seed")))
     unknown = [k for k, v in overrides.items() if v is not None]
     if unknown:
-        raise ConfigError(f"{path}: unknown option {unknown[0]!r} for a task file "
-                          "(num_fewshot and seed can be overridden)")
+        raise ConfigError(
+            f"{path}: unknown option {unknown[0]!r} for a task file (num_fewshot and seed can be overridden)"
+        )
     return DeclarativeTask(spec=dataclasses.replace(spec, fewshot=few), unsafe_no_sandbox=unsafe)
 
 

@@ -22,16 +22,18 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Names a template may use besides the row's own fields.
 PROVIDED = frozenset({"choices", "letters", "target", "answer_index", "answer_letter", "answer_text"})
 
-_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                            autoescape=False)  # plain-text prompts, never HTML
+_ENV = SandboxedEnvironment(
+    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+)  # plain-text prompts, never HTML
 
 
 def compile_template(spec: TaskSpec, field: str, text: str) -> jinja2.Template:
     try:
         return _ENV.from_string(text)
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"{spec.source}: {field}: template error on its line {exc.lineno}: "
-                          f"{exc.message}") from None
+        raise ConfigError(
+            f"{spec.source}: {field}: template error on its line {exc.lineno}: {exc.message}"
+        ) from None
 
 
 def check_template_fields(spec: TaskSpec, field: str, text: str, where: str, row: dict[str, Any]) -> None:
@@ -39,8 +41,10 @@ def check_template_fields(spec: TaskSpec, field: str, text: str, where: str, row
     names = meta.find_undeclared_variables(_ENV.parse(text)) - PROVIDED
     missing = sorted(n for n in names if n not in row)
     if missing:
-        raise ConfigError(f"{spec.source}: {field}: uses {{{{ {missing[0]} }}}} but the first row "
-                          f"({where}) has no such field (fields: {', '.join(sorted(map(str, row)))})")
+        raise ConfigError(
+            f"{spec.source}: {field}: uses {{{{ {missing[0]} }}}} but the first row "
+            f"({where}) has no such field (fields: {', '.join(sorted(map(str, row)))})"
+        )
 
 
 def dataset_rows(spec: TaskSpec, dataset: DatasetSpec) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -71,8 +75,9 @@ def _bigbench_rows(dataset: DatasetSpec) -> Iterator[tuple[str, dict[str, Any]]]
 
 def _value(row: dict[str, Any], name: str, where: str, spec_field: str) -> Any:
     if name not in row or row[name] is None or row[name] == "":
-        raise DatasetError(f"{where}: the row has no {name!r} ({spec_field}); "
-                           f"fields: {', '.join(sorted(map(str, row)))}")
+        raise DatasetError(
+            f"{where}: the row has no {name!r} ({spec_field}); fields: {', '.join(sorted(map(str, row)))}"
+        )
     return row[name]
 
 
@@ -97,14 +102,20 @@ def resolve_answer(value: Any, choices: list[str], answer_format: str, where: st
         index = value
     elif answer_format in ("auto", "index") and isinstance(value, str) and value.strip().isdigit():
         index = int(value.strip())
-    elif answer_format in ("auto", "letter") and isinstance(value, str) and len(value.strip()) == 1 \
-            and value.strip().upper() in LETTERS:
+    elif (
+        answer_format in ("auto", "letter")
+        and isinstance(value, str)
+        and len(value.strip()) == 1
+        and value.strip().upper() in LETTERS
+    ):
         index = LETTERS.index(value.strip().upper())
     elif answer_format in ("auto", "text") and str(value) in choices:
         index = choices.index(str(value))
     if index is None:
-        raise DatasetError(f"{where}: fields.answer {value!r} is not an index, a letter or the text of "
-                           f"a choice (answer_format: {answer_format})")
+        raise DatasetError(
+            f"{where}: fields.answer {value!r} is not an index, a letter or the text of "
+            f"a choice (answer_format: {answer_format})"
+        )
     if not 0 <= index < len(choices):
         raise DatasetError(f"{where}: fields.answer {value!r} is out of range for {len(choices)} choices")
     return index
@@ -120,8 +131,11 @@ def _targets(value: Any, where: str) -> list[str]:
 def default_shot_answer(spec: TaskSpec) -> str:
     if spec.output.type == "generate" and spec.fields.target is None:
         return ""  # a code task without reference solutions: few-shot needs fewshot.answer
-    return {"generate": "{{ target }}", "multiple_choice": "{{ answer_text }}",
-            "multiple_choice_generate": "{{ answer_letter }}"}[spec.output.type]
+    return {
+        "generate": "{{ target }}",
+        "multiple_choice": "{{ answer_text }}",
+        "multiple_choice_generate": "{{ answer_letter }}",
+    }[spec.output.type]
 
 
 def template_variables(row: dict[str, Any], sample: Sample) -> dict[str, Any]:
@@ -131,8 +145,12 @@ def template_variables(row: dict[str, Any], sample: Sample) -> dict[str, Any]:
         variables["target"] = sample.target
     if sample.choices is not None and sample.answer_index is not None:
         answer = sample.answer_index
-        variables.update(choices=list(sample.choices), answer_index=answer, answer_letter=LETTERS[answer],
-                         answer_text=sample.choices[answer])
+        variables.update(
+            choices=list(sample.choices),
+            answer_index=answer,
+            answer_letter=LETTERS[answer],
+            answer_text=sample.choices[answer],
+        )
     return variables
 
 
@@ -150,8 +168,14 @@ def _code_text(value: Any) -> str:
     return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-def row_sample(spec: TaskSpec, index: int, where: str, row: dict[str, Any],
-               prompt: jinja2.Template, shot_answer: jinja2.Template) -> Sample:
+def row_sample(
+    spec: TaskSpec,
+    index: int,
+    where: str,
+    row: dict[str, Any],
+    prompt: jinja2.Template,
+    shot_answer: jinja2.Template,
+) -> Sample:
     """The row as a Sample; its prompt and shot answer are rendered now, so a bad row fails at load.
 
     The row itself travels in metadata so the prompt can be rendered again with rotated options."""
@@ -164,8 +188,9 @@ def row_sample(spec: TaskSpec, index: int, where: str, row: dict[str, Any],
             targets = _targets(_value(row, fields.target, where, "fields.target"), where)
     else:
         choices = row_choices(spec, row, where)
-        answer = resolve_answer(_value(row, fields.answer or "", where, "fields.answer"), choices,
-                                fields.answer_format, where)
+        answer = resolve_answer(
+            _value(row, fields.answer or "", where, "fields.answer"), choices, fields.answer_format, where
+        )
     metadata: list[tuple[str, Any]] = [("where", where), ("row", row)]
     if fields.group is not None:
         metadata.append(("group", str(_value(row, fields.group, where, "fields.group"))))
@@ -176,8 +201,19 @@ def row_sample(spec: TaskSpec, index: int, where: str, row: dict[str, Any],
     if len(targets) > 1:
         metadata.append(("targets", targets))
     sample_id = str(_value(row, fields.id, where, "fields.id")) if fields.id else str(index)
-    sample = Sample(id=sample_id, input="", target=targets[0] if targets else None,
-                    choices=tuple(choices) if choices else None, answer_index=answer)
+    sample = Sample(
+        id=sample_id,
+        input="",
+        target=targets[0] if targets else None,
+        choices=tuple(choices) if choices else None,
+        answer_index=answer,
+    )
     metadata.append(("shot_answer", render(shot_answer, row, sample, where)))
-    return Sample(id=sample.id, input=render(prompt, row, sample, where), target=sample.target,
-                  choices=sample.choices, answer_index=answer, metadata=tuple(metadata))
+    return Sample(
+        id=sample.id,
+        input=render(prompt, row, sample, where),
+        target=sample.target,
+        choices=sample.choices,
+        answer_index=answer,
+        metadata=tuple(metadata),
+    )

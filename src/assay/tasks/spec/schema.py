@@ -24,8 +24,20 @@ CHOICE_METRICS = ("acc", "acc_norm", "brier")
 ANSWER_FORMATS = ("auto", "index", "letter", "text")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 
-_TOP = {"name", "version", "description", "citation", "dataset", "fields", "prompt", "fewshot", "output",
-        "metrics", "system", "scoring"}
+_TOP = {
+    "name",
+    "version",
+    "description",
+    "citation",
+    "dataset",
+    "fields",
+    "prompt",
+    "fewshot",
+    "output",
+    "metrics",
+    "system",
+    "scoring",
+}
 _DATASET = {"path", "format", "field", "hf", "bigbench"}
 _HF = {"name", "config", "split"}
 _FIELDS = {"id", "target", "choices", "answer", "group", "answer_format", "test", "setup"}
@@ -162,8 +174,13 @@ class _Checker:
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {"str": "a string", "int": "an integer", "float": "a number", "list": "a list",
-             "dict": "a mapping"}
+    names = {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "list": "a list",
+        "dict": "a mapping",
+    }
     return " or ".join(names.get(k.__name__, k.__name__) for k in kinds)
 
 
@@ -191,14 +208,19 @@ def parse_spec(raw: Any, source: Path) -> TaskSpec:
     output = _output(source, top.raw.get("output", {}))
     scoring = _scoring(source, top.raw.get("scoring"), output.type)
     metrics = tuple(top.get("metrics", list, []))
-    allowed = CHOICE_METRICS if output.type == "multiple_choice" else (
-        ("acc",) if output.type == "multiple_choice_generate" else GENERATE_METRICS)
+    allowed = (
+        CHOICE_METRICS
+        if output.type == "multiple_choice"
+        else (("acc",) if output.type == "multiple_choice_generate" else GENERATE_METRICS)
+    )
     if scoring.type == "code_execution":
         allowed = CODE_METRICS
     for metric in metrics:
         if metric not in allowed:
-            raise top.error("metrics", f"{metric!r} does not apply to output.type {output.type}; "
-                                       f"choose from {', '.join(allowed)}")
+            raise top.error(
+                "metrics",
+                f"{metric!r} does not apply to output.type {output.type}; choose from {', '.join(allowed)}",
+            )
     return TaskSpec(
         source=source,
         name=name,
@@ -227,8 +249,9 @@ def _scoring(source: Path, raw: Any, output_type: str) -> ScoringSpec:
         memory_mb=check.count("memory_mb", 1024, minimum=64) or 1024,
     )
     if spec.type == "code_execution" and output_type != "generate":
-        raise check.error("type", f"code_execution scores generated code; output.type must be generate, "
-                                  f"not {output_type}")
+        raise check.error(
+            "type", f"code_execution scores generated code; output.type must be generate, not {output_type}"
+        )
     if spec.wall_seconds <= 0:
         raise check.error("wall_seconds", "must be more than 0")
     return spec
@@ -244,14 +267,17 @@ def _dataset(source: Path, raw: Any) -> DatasetSpec:
     hf = check.raw.get("hf")
     if hf is not None:
         hf_check = _Checker(source, "dataset.hf", {"name": hf} if isinstance(hf, str) else hf, _HF)
-        return DatasetSpec(hf_name=hf_check.get("name", str, required=True),
-                           hf_config=hf_check.get("config", str),
-                           hf_split=hf_check.get("split", str, "test"))
+        return DatasetSpec(
+            hf_name=hf_check.get("name", str, required=True),
+            hf_config=hf_check.get("config", str),
+            hf_split=hf_check.get("split", str, "test"),
+        )
     fmt = check.get("format", str)
     if fmt is not None and fmt not in ("jsonl", "json", "csv", "tsv", "parquet"):
         raise check.error("format", f"{fmt!r} is not one of jsonl, json, csv, tsv, parquet")
-    return DatasetSpec(path=check.path("path"), format=fmt, field=check.get("field", str),
-                       bigbench=check.path("bigbench"))
+    return DatasetSpec(
+        path=check.path("path"), format=fmt, field=check.get("field", str), bigbench=check.path("bigbench")
+    )
 
 
 def _fields(source: Path, raw: Any, output_type: str, scoring: str = "match") -> FieldMap:
@@ -262,10 +288,14 @@ def _fields(source: Path, raw: Any, output_type: str, scoring: str = "match") ->
             raise check.error("choices", "a list of field names must hold strings")
         choices = tuple(choices)
     mapping = FieldMap(
-        id=check.get("id", str), target=check.get("target", str), choices=choices,
-        answer=check.get("answer", str), group=check.get("group", str),
+        id=check.get("id", str),
+        target=check.get("target", str),
+        choices=choices,
+        answer=check.get("answer", str),
+        group=check.get("group", str),
         answer_format=check.choice("answer_format", ANSWER_FORMATS, "auto"),
-        test=check.get("test", str), setup=check.get("setup", str),
+        test=check.get("test", str),
+        setup=check.get("setup", str),
     )
     if scoring == "code_execution":
         if mapping.test is None:
@@ -274,21 +304,28 @@ def _fields(source: Path, raw: Any, output_type: str, scoring: str = "match") ->
     if output_type == "generate" and mapping.target is None:
         raise check.error("target", "is required for output.type generate (the row field with the answer)")
     if output_type != "generate" and (mapping.choices is None or mapping.answer is None):
-        raise check.error("choices" if mapping.choices is None else "answer",
-                          f"is required for output.type {output_type}")
+        raise check.error(
+            "choices" if mapping.choices is None else "answer", f"is required for output.type {output_type}"
+        )
     return mapping
 
 
 def _fewshot(source: Path, raw: Any) -> FewShotSpec:
     check = _Checker(source, "fewshot", raw, _FEWSHOT)
     spec = FewShotSpec(
-        num=check.count("num", 0) or 0, seed=check.get("seed", int, 1234), path=check.path("path"),
-        holdout=check.count("holdout", None, minimum=1), separator=check.get("separator", str, "\n\n"),
+        num=check.count("num", 0) or 0,
+        seed=check.get("seed", int, 1234),
+        path=check.path("path"),
+        holdout=check.count("holdout", None, minimum=1),
+        separator=check.get("separator", str, "\n\n"),
         answer=check.get("answer", str),
     )
     if spec.num and spec.path is None and spec.holdout is None:
-        raise check.error("num", "few-shot examples need a pool: fewshot.path (a file) or "
-                                 "fewshot.holdout (that many rows held out from the end of the dataset)")
+        raise check.error(
+            "num",
+            "few-shot examples need a pool: fewshot.path (a file) or "
+            "fewshot.holdout (that many rows held out from the end of the dataset)",
+        )
     return spec
 
 
@@ -301,8 +338,10 @@ def _output(source: Path, raw: Any) -> OutputSpec:
     spec = OutputSpec(
         type=check.choice("type", OUTPUT_TYPES, "generate"),
         max_tokens=check.count("max_tokens", 128, minimum=1) or 128,
-        stop=tuple(stop), extract=check.choice("extract", EXTRACTORS, "text"),
-        regex=check.get("regex", str), choice_prefix=check.get("choice_prefix", str, " "),
+        stop=tuple(stop),
+        extract=check.choice("extract", EXTRACTORS, "text"),
+        regex=check.get("regex", str),
+        choice_prefix=check.get("choice_prefix", str, " "),
         temperature=float(check.get("temperature", (int, float), 0.0)),
     )
     if spec.extract == "regex":

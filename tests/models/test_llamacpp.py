@@ -89,9 +89,13 @@ def test_chat_log_likelihood_scores_after_the_gguf_chat_template(smol):
     text = render_chat_template(llm, turns, "smollm2")
     assert text.rstrip().endswith("<|im_start|>assistant")
     assert "What is the capital of France?" in text
-    chat = asyncio.run(smol.loglikelihood(
-        LoglikelihoodRequest(context="What is the capital of France?", continuations=("Paris", "Banana"),
-                             messages=turns)))
+    chat = asyncio.run(
+        smol.loglikelihood(
+            LoglikelihoodRequest(
+                context="What is the capital of France?", continuations=("Paris", "Banana"), messages=turns
+            )
+        )
+    )
     # The same numbers by hand: tokenise the rendered prompt (its special tokens as tokens), then
     # sum each continuation token's log-softmax.
     ctx = llm.tokenize(text.encode(), add_bos=True, special=True)
@@ -102,6 +106,9 @@ def test_chat_log_likelihood_scores_after_the_gguf_chat_template(smol):
     llm.reset()
     assert chat.scores[0].logprob == pytest.approx(score_tokens(logits, cont).logprob, abs=1e-3)
     assert chat.scores[0].logprob > chat.scores[1].logprob
-    plain = asyncio.run(smol.loglikelihood(
-        LoglikelihoodRequest(context="What is the capital of France?", continuations=(" Paris",))))
+    plain = asyncio.run(
+        smol.loglikelihood(
+            LoglikelihoodRequest(context="What is the capital of France?", continuations=(" Paris",))
+        )
+    )
     assert plain.scores[0].logprob != pytest.approx(chat.scores[0].logprob)

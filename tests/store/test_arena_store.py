@@ -13,14 +13,21 @@ from assay.store.engine import SCHEMA_VERSION
 
 
 def battles_frame():
-    return pd.DataFrame({
-        "model_a": ["m1", "m2", "m1"], "model_b": ["m2", "m3", "m3"],
-        "winner": ["model_a", "tie", "model_b"], "judge": ["u1", None, "u2"],
-        "language": ["English", "German", None], "turn": [1, 2, np.nan],
-        "anony": [True, False, None], "tstamp": [1.7e9, 1.7e9 + 60, np.nan],
-        "question_id": ["q1", "q2", None],
-        "length_a": [10.0, 20.0, 30.0], "length_b": [1.0, 2.0, 3.0],
-    })
+    return pd.DataFrame(
+        {
+            "model_a": ["m1", "m2", "m1"],
+            "model_b": ["m2", "m3", "m3"],
+            "winner": ["model_a", "tie", "model_b"],
+            "judge": ["u1", None, "u2"],
+            "language": ["English", "German", None],
+            "turn": [1, 2, np.nan],
+            "anony": [True, False, None],
+            "tstamp": [1.7e9, 1.7e9 + 60, np.nan],
+            "question_id": ["q1", "q2", None],
+            "length_a": [10.0, 20.0, 30.0],
+            "length_b": [1.0, 2.0, 3.0],
+        }
+    )
 
 
 def test_battles_round_trip_and_are_written_once(any_store):
@@ -54,8 +61,12 @@ def test_a_v1_store_gains_the_battles_table(tmp_path):
     with engine.begin() as conn:  # what a v1 store looked like: its tables and version 1
         conn.execute(text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at FLOAT)"))
         conn.execute(text("INSERT INTO schema_version VALUES (1, 0)"))
-        conn.execute(text("CREATE TABLE runs (id VARCHAR(40) PRIMARY KEY, created_at FLOAT, "
-                          "finished_at FLOAT, status VARCHAR(20), spec_json TEXT, summary_json TEXT)"))
+        conn.execute(
+            text(
+                "CREATE TABLE runs (id VARCHAR(40) PRIMARY KEY, created_at FLOAT, "
+                "finished_at FLOAT, status VARCHAR(20), spec_json TEXT, summary_json TEXT)"
+            )
+        )
     engine.dispose()
     with Store.open(db) as store:
         put_battles(store, battles_frame(), source="x")

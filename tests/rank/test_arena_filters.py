@@ -19,22 +19,36 @@ DAY = 86_400.0
 
 def frame(**columns):
     n = len(next(iter(columns.values())))
-    base = {"model_a": ["a"] * n, "model_b": ["b"] * n, "winner": ["model_a"] * n, "judge": [None] * n,
-            "language": [None] * n, "turn": [1] * n, "anony": [None] * n, "tstamp": [np.nan] * n,
-            "question_id": [None] * n}
+    base = {
+        "model_a": ["a"] * n,
+        "model_b": ["b"] * n,
+        "winner": ["model_a"] * n,
+        "judge": [None] * n,
+        "language": [None] * n,
+        "turn": [1] * n,
+        "anony": [None] * n,
+        "tstamp": [np.nan] * n,
+        "question_id": [None] * n,
+    }
     base.update(columns)
     return pd.DataFrame(base)
 
 
 def test_anonymous_language_and_dates():
-    df = frame(anony=[True, False, True, True], language=["English", "English", "german", "ENGLISH"],
-               tstamp=[10 * DAY, 11 * DAY, 12 * DAY, 13 * DAY + 5])
-    kept, notes = apply_filters(df, BattleFilter(anonymous_only=True, languages=("english",),
-                                                 since=10 * DAY, until=13 * DAY))
+    df = frame(
+        anony=[True, False, True, True],
+        language=["English", "English", "german", "ENGLISH"],
+        tstamp=[10 * DAY, 11 * DAY, 12 * DAY, 13 * DAY + 5],
+    )
+    kept, notes = apply_filters(
+        df, BattleFilter(anonymous_only=True, languages=("english",), since=10 * DAY, until=13 * DAY)
+    )
     assert kept["tstamp"].tolist() == [10 * DAY]
-    assert notes == ["anonymous only: 1 of 4 battles removed",
-                     "language in ['english']: 1 of 3 battles removed",
-                     "date range: 1 of 2 battles removed"]
+    assert notes == [
+        "anonymous only: 1 of 4 battles removed",
+        "language in ['english']: 1 of 3 battles removed",
+        "date range: 1 of 2 battles removed",
+    ]
 
 
 def test_daily_cap_keeps_each_judges_earliest_votes_per_day():
@@ -67,8 +81,9 @@ def test_a_judge_voting_against_the_consensus_is_an_outlier():
     # "contrarian" casts 200 votes, always for the weaker model
     strength = {"model-000": 3, "model-001": 2, "model-002": 1, "model-003": 0}
     judges[:200] = "contrarian"
-    flipped = np.array(["model_a" if strength[x] < strength[y] else "model_b"
-                        for x, y in zip(a[:200], b[:200], strict=True)])
+    flipped = np.array(
+        ["model_a" if strength[x] < strength[y] else "model_b" for x, y in zip(a[:200], b[:200], strict=True)]
+    )
     w = w.copy()
     w[:200] = flipped
     df = frame(model_a=list(a), model_b=list(b), winner=list(w), judge=list(judges))

@@ -278,7 +278,7 @@ def test_unlabelled_rows_refused_where_labels_are_needed(tmp_path):
 
 def test_builtin_data_files_load():
     items = load_items(
-        Path(__file__).parents[1] / "src/assay/safety/data/classifier_examples.json", need_labels=True
+        Path(__file__).parents[2] / "src/assay/safety/data/classifier_examples.json", need_labels=True
     )
     assert len(items) == 10 and sum(i.label for i in items) == 5
     prompts = load_prompts()

@@ -12,7 +12,7 @@ from shared_data import shared_data
 
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).parents[1] / "src/assay/safety/data/classifier_examples.json"
+DATA = Path(__file__).parents[2] / "src/assay/safety/data/classifier_examples.json"
 BIGBENCH = shared_data() / "bigbench"
 MODEL = "smollm2-135m"
 POLICY = "shieldgemma/dangerous_content"

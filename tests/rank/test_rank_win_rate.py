@@ -47,8 +47,10 @@ def test_column_without_direction_is_skipped_not_reversed():
     # y maps to None (no direction), w is omitted: only x counts
     rates = mean_win_rate(table, {"x": True, "y": None})
     assert rates == {"a": 1.0, "b": 0.0}
-    assert mean_win_rate(table, {"w": True}) == {"a": pytest.approx(math.nan, nan_ok=True),
-                                                 "b": pytest.approx(math.nan, nan_ok=True)}
+    assert mean_win_rate(table, {"w": True}) == {
+        "a": pytest.approx(math.nan, nan_ok=True),
+        "b": pytest.approx(math.nan, nan_ok=True),
+    }
 
 
 def test_all_tied_column_gives_one_half():

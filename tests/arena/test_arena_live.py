@@ -1,9 +1,7 @@
 """Live arena vote rules: ownership, hidden names, one vote per battle, votes only after both answers."""
 
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,8 +13,6 @@ from assay.web.app import create_app
 from assay.web.security import SESSION_COOKIE, session_id_of
 
 SECRET = b"test-secret-" * 3
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture
@@ -71,7 +67,7 @@ def test_stream_picks_up_answers_written_by_another_process(client):
     with client.stream("GET", "/api/arena/battles/b4/stream") as stream:
         body = "".join(stream.iter_text())
     writer.join()
-    events = [line for line in body.splitlines() if line.startswith("data: {\"side")]
+    events = [line for line in body.splitlines() if line.startswith('data: {"side')]
     assert sorted(e.split('"side": "')[1][0] for e in events) == ["a", "b"]  # the stream waited for both
     assert "first side" in body and "**second** side" in body
     assert client.get("/api/arena/battles/b4").json()["finished"]
@@ -181,8 +177,9 @@ def test_builtin_model_streams_the_same_text_it_generates():
 
     async def run():
         model = build_model(parse_model("smollm2-135m"))
-        request = GenerateRequest(messages=(Message("user", "Count to five."),),
-                                  params=GenerationParams(max_tokens=24))
+        request = GenerateRequest(
+            messages=(Message("user", "Count to five."),), params=GenerationParams(max_tokens=24)
+        )
         stream = streamer_for(model)
         assert stream is not None
         deltas = [d async for d in stream(model, request)]

@@ -10,19 +10,48 @@ from assay.core.errors import DatasetError
 from assay.rank.arena_io import STYLE_COLUMNS, has_style, read_battles
 
 FASTCHAT = [
-    {"question_id": "q1", "model_a": "m1", "model_b": "m2", "winner": "model_a", "judge": "u1",
-     "anony": True, "language": "English", "turn": 1, "tstamp": 1700000000.5,
-     "conv_metadata": {"sum_assistant_a_tokens": 120, "sum_assistant_b_tokens": 30,
-                       "header_count_a": {"h1": 1, "h2": 2}, "header_count_b": {"h1": 0, "h2": 0},
-                       "list_count_a": {"ordered": 3, "unordered": 1}, "list_count_b": {"ordered": 0,
-                                                                                         "unordered": 0},
-                       "bold_count_a": {"**": 2, "__": 1}, "bold_count_b": {"**": 0, "__": 0}}},
-    {"question_id": "q2", "model_a": "m2", "model_b": "m3", "winner": "tie (bothbad)", "judge": "u2",
-     "anony": False, "language": "Chinese", "turn": 2, "tstamp": 1700000100.0,
-     "conv_metadata": {"sum_assistant_a_tokens": 10, "sum_assistant_b_tokens": 10,
-                       "header_count_a": {"h1": 0}, "header_count_b": {"h1": 0},
-                       "list_count_a": {"ordered": 0}, "list_count_b": {"ordered": 0},
-                       "bold_count_a": {"**": 0}, "bold_count_b": {"**": 5}}},
+    {
+        "question_id": "q1",
+        "model_a": "m1",
+        "model_b": "m2",
+        "winner": "model_a",
+        "judge": "u1",
+        "anony": True,
+        "language": "English",
+        "turn": 1,
+        "tstamp": 1700000000.5,
+        "conv_metadata": {
+            "sum_assistant_a_tokens": 120,
+            "sum_assistant_b_tokens": 30,
+            "header_count_a": {"h1": 1, "h2": 2},
+            "header_count_b": {"h1": 0, "h2": 0},
+            "list_count_a": {"ordered": 3, "unordered": 1},
+            "list_count_b": {"ordered": 0, "unordered": 0},
+            "bold_count_a": {"**": 2, "__": 1},
+            "bold_count_b": {"**": 0, "__": 0},
+        },
+    },
+    {
+        "question_id": "q2",
+        "model_a": "m2",
+        "model_b": "m3",
+        "winner": "tie (bothbad)",
+        "judge": "u2",
+        "anony": False,
+        "language": "Chinese",
+        "turn": 2,
+        "tstamp": 1700000100.0,
+        "conv_metadata": {
+            "sum_assistant_a_tokens": 10,
+            "sum_assistant_b_tokens": 10,
+            "header_count_a": {"h1": 0},
+            "header_count_b": {"h1": 0},
+            "list_count_a": {"ordered": 0},
+            "list_count_b": {"ordered": 0},
+            "bold_count_a": {"**": 0},
+            "bold_count_b": {"**": 5},
+        },
+    },
 ]
 
 
@@ -48,17 +77,19 @@ def test_fastchat_jsonl_without_metadata(tmp_path):
 
 
 def preference_frame():
-    return pd.DataFrame({
-        "id": [10, 11, 12],
-        "model_a": ["m1", "m2", "m3"],
-        "model_b": ["m2", "m3", "m1"],
-        "prompt": ['["hi"]'] * 3,
-        "response_a": ['["# Title\\n- one\\n- two\\n**bold** words here"]', '["short"]', '["a b c"]'],
-        "response_b": ['["plain answer"]', '["1. x\\n2. y"]', '["__u__"]'],
-        "winner_model_a": [1, 0, 0],
-        "winner_model_b": [0, 1, 0],
-        "winner_tie": [0, 0, 1],
-    })
+    return pd.DataFrame(
+        {
+            "id": [10, 11, 12],
+            "model_a": ["m1", "m2", "m3"],
+            "model_b": ["m2", "m3", "m1"],
+            "prompt": ['["hi"]'] * 3,
+            "response_a": ['["# Title\\n- one\\n- two\\n**bold** words here"]', '["short"]', '["a b c"]'],
+            "response_b": ['["plain answer"]', '["1. x\\n2. y"]', '["__u__"]'],
+            "winner_model_a": [1, 0, 0],
+            "winner_model_b": [0, 1, 0],
+            "winner_tie": [0, 0, 1],
+        }
+    )
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
@@ -79,8 +110,14 @@ def test_preference_layout_one_hot_and_text_style(tmp_path, suffix):
 
 def test_bad_rows_name_the_row(tmp_path):
     path = tmp_path / "b.json"
-    path.write_text(json.dumps([{"model_a": "x", "model_b": "y", "winner": "model_a"},
-                                {"model_a": "x", "model_b": "y", "winner": "draw"}]))
+    path.write_text(
+        json.dumps(
+            [
+                {"model_a": "x", "model_b": "y", "winner": "model_a"},
+                {"model_a": "x", "model_b": "y", "winner": "draw"},
+            ]
+        )
+    )
     with pytest.raises(DatasetError, match=r"row 1: unknown winner 'draw'"):
         read_battles(path)
     assert len(read_battles(path, skip_invalid=True)) == 1
@@ -90,8 +127,9 @@ def test_bad_rows_name_the_row(tmp_path):
         read_battles(path)
 
     table = tmp_path / "p.csv"
-    pd.DataFrame({"model_a": ["x"], "model_b": ["y"], "winner_model_a": [1], "winner_model_b": [1],
-                  "winner_tie": [0]}).to_csv(table, index=False)
+    pd.DataFrame(
+        {"model_a": ["x"], "model_b": ["y"], "winner_model_a": [1], "winner_model_b": [1], "winner_tie": [0]}
+    ).to_csv(table, index=False)
     with pytest.raises(DatasetError, match="row 0: exactly one of"):
         read_battles(table)
 

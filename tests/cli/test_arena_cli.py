@@ -12,8 +12,9 @@ from assay.rank.simulate import battles_to_labels, simulate_battles
 
 def assay(*args, db=None):
     extra = ["--db", str(db)] if db is not None else []
-    return subprocess.run([sys.executable, "-m", "assay.cli.main", *args, *extra], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assay.cli.main", *args, *extra], capture_output=True, text=True, timeout=300
+    )
 
 
 def assert_one_line_error(proc, *fragments):
@@ -30,12 +31,25 @@ def battle_file(tmp_path_factory):
     battles = simulate_battles(np.array([1.0, 0.4, -0.2, -1.2]), 2_000, seed=9)
     a, b, w = battles_to_labels(battles)
     rng = np.random.default_rng(1)
-    records = [{"question_id": f"q{i}", "model_a": a[i], "model_b": b[i], "winner": w[i],
-                "judge": f"j{rng.integers(0, 10)}", "anony": bool(i % 4), "language": "English",
-                "turn": 1, "tstamp": 1.7e9 + 300.0 * i,
-                "conv_metadata": {f"{key}_{side}": int(rng.integers(0, 50))
-                                  for key in ("sum_assistant", "header_count", "list_count", "bold_count")
-                                  for side in "ab"}} for i in range(len(a))]
+    records = [
+        {
+            "question_id": f"q{i}",
+            "model_a": a[i],
+            "model_b": b[i],
+            "winner": w[i],
+            "judge": f"j{rng.integers(0, 10)}",
+            "anony": bool(i % 4),
+            "language": "English",
+            "turn": 1,
+            "tstamp": 1.7e9 + 300.0 * i,
+            "conv_metadata": {
+                f"{key}_{side}": int(rng.integers(0, 50))
+                for key in ("sum_assistant", "header_count", "list_count", "bold_count")
+                for side in "ab"
+            },
+        }
+        for i in range(len(a))
+    ]
     for record in records:  # FastChat names the token count sum_assistant_a_tokens
         meta = record["conv_metadata"]
         for side in "ab":
@@ -51,8 +65,13 @@ def test_import_then_rate_with_json_file(battle_file, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "2,000 new battles" in first.stdout
     again = assay("arena", "import", str(battle_file), "--json", db=db)
-    assert json.loads(again.stdout) == {"source": "clean_battle.json", "read": 2000, "added": 0,
-                                        "already_stored": 2000, "skipped_invalid": 0}
+    assert json.loads(again.stdout) == {
+        "source": "clean_battle.json",
+        "read": 2000,
+        "added": 0,
+        "already_stored": 2000,
+        "skipped_invalid": 0,
+    }
 
     out = tmp_path / "ratings.json"
     proc = assay("arena", "ratings", "--rounds", "30", "--matrices", "-o", str(out), db=db)
@@ -74,8 +93,19 @@ def test_import_then_rate_with_json_file(battle_file, tmp_path):
 
 
 def test_filters_style_and_sandwich_from_a_file(battle_file):
-    proc = assay("arena", "ratings", "--file", str(battle_file), "--style", "--ci", "sandwich",
-                 "--anonymous-only", "--anchor", "model-003=800", "--json")
+    proc = assay(
+        "arena",
+        "ratings",
+        "--file",
+        str(battle_file),
+        "--style",
+        "--ci",
+        "sandwich",
+        "--anonymous-only",
+        "--anchor",
+        "model-003=800",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["battles"] == 1500  # every fourth battle is not anonymous
@@ -87,8 +117,7 @@ def test_filters_style_and_sandwich_from_a_file(battle_file):
 
 
 def test_elo_method(battle_file):
-    proc = assay("arena", "ratings", "--file", str(battle_file), "--method", "elo", "--rounds", "5",
-                 "--json")
+    proc = assay("arena", "ratings", "--file", str(battle_file), "--method", "elo", "--rounds", "5", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["method"] == "elo" and data["ratings"][0]["model"] == "model-000"
@@ -96,11 +125,19 @@ def test_elo_method(battle_file):
 
 def test_disconnected_battles_are_refused_or_rated_per_group(tmp_path):
     path = tmp_path / "two.json"
-    rows = [{"model_a": a, "model_b": b, "winner": w} for a, b, w in
-            [("a", "b", "model_a"), ("b", "a", "model_a"), ("c", "d", "model_a"), ("d", "c", "tie")]]
+    rows = [
+        {"model_a": a, "model_b": b, "winner": w}
+        for a, b, w in [
+            ("a", "b", "model_a"),
+            ("b", "a", "model_a"),
+            ("c", "d", "model_a"),
+            ("d", "c", "tie"),
+        ]
+    ]
     path.write_text(json.dumps(rows))
-    assert_one_line_error(assay("arena", "ratings", "--file", str(path)),
-                          "disconnected", "{a, b} | {c, d}", "--by-component")
+    assert_one_line_error(
+        assay("arena", "ratings", "--file", str(path)), "disconnected", "{a, b} | {c, d}", "--by-component"
+    )
     proc = assay("arena", "ratings", "--file", str(path), "--by-component", "--ci", "sandwich", "--json")
     assert proc.returncode == 0, proc.stderr
     groups = json.loads(proc.stdout)["components"]
@@ -110,18 +147,34 @@ def test_disconnected_battles_are_refused_or_rated_per_group(tmp_path):
 def test_user_mistakes_are_one_line_errors(tmp_path, battle_file):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"model_a": "x", "model_b": "y", "winner": "left"}]))
-    assert_one_line_error(assay("arena", "import", str(bad), db=tmp_path / "e.db"),
-                          "row 0: unknown winner 'left'", "--skip-invalid")
+    assert_one_line_error(
+        assay("arena", "import", str(bad), db=tmp_path / "e.db"),
+        "row 0: unknown winner 'left'",
+        "--skip-invalid",
+    )
     assert_one_line_error(assay("arena", "ratings", db=tmp_path / "empty.db"), "no battles in")
-    assert_one_line_error(assay("arena", "ratings", "--file", str(battle_file), "--since", "yesterday"),
-                          "--since expects a date")
-    assert_one_line_error(assay("arena", "ratings", "--file", str(battle_file), "--anchor", "nobody=1"),
-                          "anchor model 'nobody'")
-    assert_one_line_error(assay("arena", "ratings", "--file", str(battle_file), "--method", "elo",
-                                "--ci", "sandwich"), "online Elo has no sandwich")
-    assert_one_line_error(assay("arena", "ratings", "--file", str(battle_file), "--since", "2030-01-01"),
-                          "no battles left to rate")
+    assert_one_line_error(
+        assay("arena", "ratings", "--file", str(battle_file), "--since", "yesterday"),
+        "--since expects a date",
+    )
+    assert_one_line_error(
+        assay("arena", "ratings", "--file", str(battle_file), "--anchor", "nobody=1"), "anchor model 'nobody'"
+    )
+    assert_one_line_error(
+        assay("arena", "ratings", "--file", str(battle_file), "--method", "elo", "--ci", "sandwich"),
+        "online Elo has no sandwich",
+    )
+    assert_one_line_error(
+        assay("arena", "ratings", "--file", str(battle_file), "--since", "2030-01-01"),
+        "no battles left to rate",
+    )
     undefeated = tmp_path / "undefeated.json"
-    undefeated.write_text(json.dumps([{"model_a": "a", "model_b": "b", "winner": "model_a"},
-                                      {"model_a": "b", "model_b": "c", "winner": "tie"}]))
+    undefeated.write_text(
+        json.dumps(
+            [
+                {"model_a": "a", "model_b": "b", "winner": "model_a"},
+                {"model_a": "b", "model_b": "c", "winner": "tie"},
+            ]
+        )
+    )
     assert_one_line_error(assay("arena", "ratings", "--file", str(undefeated)), "model 'a' won every battle")

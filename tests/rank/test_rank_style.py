@@ -23,8 +23,12 @@ def styled_arena(n=40_000, seed=0):
     x = style_covariates(np.column_stack([length_a, other_a]), np.column_stack([length_b, other_b]))
     beta = np.array([0.5, 0.0, 0.2, 0.0])
     a_wins = rng.random(n) < expit(strengths[a] - strengths[b] + x @ beta)
-    battles = BattleArrays(("m0", "m1", "m2", "m3"), a.astype(np.int32), b.astype(np.int32),
-                           np.where(a_wins, 2, 0).astype(np.int8))
+    battles = BattleArrays(
+        ("m0", "m1", "m2", "m3"),
+        a.astype(np.int32),
+        b.astype(np.int32),
+        np.where(a_wins, 2, 0).astype(np.int8),
+    )
     return battles, x, strengths, beta
 
 
@@ -53,8 +57,9 @@ def test_style_bootstrap_agrees_with_sandwich():
 
 
 def test_covariates_are_standardised_normalised_differences():
-    x = style_covariates(np.array([[3.0, 1.0], [1.0, 1.0], [0.0, 1.0]]),
-                         np.array([[0.0, 1.0], [1.0, 1.0], [3.0, 1.0]]))
+    x = style_covariates(
+        np.array([[3.0, 1.0], [1.0, 1.0], [0.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 1.0], [3.0, 1.0]])
+    )
     # (a - b) / (a + b + 1) = 0.75, 0, -0.75 -> standardised; the constant column stays 0
     assert x[:, 0].tolist() == pytest.approx([1.2247449, 0.0, -1.2247449])
     assert x[:, 1].tolist() == [0.0, 0.0, 0.0]

@@ -70,6 +70,7 @@ def test_a_corrected_sample_replaces_the_stored_one_and_its_score(any_store):
 
 def test_the_same_sample_from_another_place_keeps_its_score(any_store):
     """The same task file in another checkout: only the location differs, nothing is re-scored."""
+
     def at(where: str) -> UnitRecord:
         return UnitRecord(**{**unit("k1").__dict__, "sample": {"id": "k1", "metadata": [["where", where]]}})
 

@@ -229,9 +229,9 @@ def test_slow_values_are_rebuilt_in_the_background():
 
 def test_leaderboard_table_follows_the_language(store, client):
     seed_run(store, ["alpha", "beta"], ["t1"], samples=2)
-    assert "<th data-sort=\"text\">Model</th>" in client.get("/").text
+    assert '<th data-sort="text">Model</th>' in client.get("/").text
     client.cookies.set("assay_lang", "zh-Hans")
-    assert "<th data-sort=\"text\">模型</th>" in client.get("/").text
+    assert '<th data-sort="text">模型</th>' in client.get("/").text
 
 
 def test_arena_ratings_by_source(store, client):
@@ -239,11 +239,23 @@ def test_arena_ratings_by_source(store, client):
 
     from assay.store.battles import put_battles
 
-    put_battles(store, pd.DataFrame({"model_a": ["j1", "j2", "j1"], "model_b": ["j2", "j1", "j2"],
-                                     "winner": ["model_a", "model_b", "tie"], "judge": ["gpt-judge"] * 3}),
-                source="judge-verdicts")
-    put_battles(store, pd.DataFrame({"model_a": ["h1", "h2"], "model_b": ["h2", "h1"],
-                                     "winner": ["model_a", "tie"]}), source="humans")
+    put_battles(
+        store,
+        pd.DataFrame(
+            {
+                "model_a": ["j1", "j2", "j1"],
+                "model_b": ["j2", "j1", "j2"],
+                "winner": ["model_a", "model_b", "tie"],
+                "judge": ["gpt-judge"] * 3,
+            }
+        ),
+        source="judge-verdicts",
+    )
+    put_battles(
+        store,
+        pd.DataFrame({"model_a": ["h1", "h2"], "model_b": ["h2", "h1"], "winner": ["model_a", "tie"]}),
+        source="humans",
+    )
     both = client.get("/api/arena/ratings").json()
     assert both["sources"] == {"humans": 2, "judge-verdicts": 3}
     judged = client.get("/api/arena/ratings", params={"source": "judge-verdicts"}).json()

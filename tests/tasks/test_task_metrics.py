@@ -93,8 +93,10 @@ def test_run_level_aggregators_by_group_calibration_and_circular() -> None:
     assert out["acc[stem]"] == 0.5 and out["acc[humanities]"] == 1.0
     assert out["acc_macro"] == 0.75
     assert out["ece"] == pytest.approx((0.1 + 0.8 + 0.4) / 3)  # three bins of one: |acc - conf|
-    circ = [_item(f"{q}@r{r}", acc, 0.5, circular_of=q, rotation=r)
-            for q, r, acc in [("q1", 0, 1), ("q1", 1, 0), ("q2", 0, 1), ("q2", 1, 1)]]
+    circ = [
+        _item(f"{q}@r{r}", acc, 0.5, circular_of=q, rotation=r)
+        for q, r, acc in [("q1", 0, 1), ("q1", 1, 0), ("q2", 0, 1), ("q2", 1, 1)]
+    ]
     out = run_level_metrics(["circular"], circ)
     assert out == {"circular_acc": 0.5, "acc[rotation 0]": 1.0, "acc[rotation 1]": 0.5}
 

@@ -1,8 +1,5 @@
 """The dashboard in a real Chromium: pages, charts under the CSP, sorting, language, XSS, a real battle."""
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -16,7 +13,6 @@ from assay.web.security import SESSION_COOKIE, session_id_of
 
 from .conftest import LiveServer
 
-sys.path.insert(0, str(Path(__file__).parent.parent))
 SECRET = b"browser-test-secret-" * 2
 
 XSS = [

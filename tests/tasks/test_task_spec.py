@@ -20,8 +20,14 @@ from assay.core.types import (
 from assay.tasks.spec import load_task_spec
 
 ROWS = [
-    {"id": f"q{i}", "question": f"What is {i} plus {i}?", "answer": str(2 * i),
-     "options": [str(2 * i), str(2 * i + 1), str(2 * i - 1)], "label": 0, "topic": "even" if i % 2 else "odd"}
+    {
+        "id": f"q{i}",
+        "question": f"What is {i} plus {i}?",
+        "answer": str(2 * i),
+        "options": [str(2 * i), str(2 * i + 1), str(2 * i - 1)],
+        "label": 0,
+        "topic": "even" if i % 2 else "odd",
+    }
     for i in range(1, 9)
 ]
 
@@ -71,8 +77,13 @@ def test_multiple_choice_spec_holds_out_shots_and_builds_shared_context(tmp_path
 def test_multiple_choice_scoring_reports_acc_brier_and_confidence(tmp_path: Path) -> None:
     task = load_task_spec(write(tmp_path, MC))
     sample = next(task.samples())
-    result = LoglikelihoodResult(scores=(ContinuationScore(-0.1, 1, True), ContinuationScore(-2.0, 1, False),
-                                         ContinuationScore(-3.0, 1, False)))
+    result = LoglikelihoodResult(
+        scores=(
+            ContinuationScore(-0.1, 1, True),
+            ContinuationScore(-2.0, 1, False),
+            ContinuationScore(-3.0, 1, False),
+        )
+    )
     score = task.score(sample, result)
     assert next(iter(score.values)) == "acc" and score.values["acc"] == 1.0
     assert 0 < score.values["brier"] < 0.1 and score.values["confidence"] > 0.8
@@ -91,14 +102,16 @@ def test_generation_spec_extracts_numbers_and_chat_mode_uses_turns(tmp_path: Pat
 
 def test_letter_answers_and_regex_extraction(tmp_path: Path) -> None:
     spec = MC.replace("type: multiple_choice", "type: multiple_choice_generate").replace(
-        "fewshot: {num: 2, holdout: 3, seed: 7}", "")
+        "fewshot: {num: 2, holdout: 3, seed: 7}", ""
+    )
     task = load_task_spec(write(tmp_path, spec))
     sample = next(task.samples())
     assert task.score(sample, Generation(text="The answer is (A).")).values["acc"] == 1.0
     wrong = task.score(sample, Generation(text="I am not sure."))
     assert wrong.values == {"acc": 0.0, "invalid": 1.0}
     regex = GEN.replace("extract: number", "extract: regex, regex: 'ANSWER: (\\w+)'").replace(
-        "[exact_match]", "[exact_match, f1]")
+        "[exact_match]", "[exact_match, f1]"
+    )
     task = load_task_spec(write(tmp_path, regex))
     sample = next(task.samples())
     assert task.score(sample, Generation(text="work... ANSWER: 2")).values == {"exact_match": 1.0, "f1": 1.0}
@@ -134,10 +147,11 @@ def test_bad_specs_and_data_name_the_file_row_and_field(
 
 
 def test_toml_spec_and_csv_data(tmp_path: Path) -> None:
-    (tmp_path / "data.csv").write_text("q,a\n\"2+2\",4\n\"3+3\",6\n", encoding="utf-8")
+    (tmp_path / "data.csv").write_text('q,a\n"2+2",4\n"3+3",6\n', encoding="utf-8")
     (tmp_path / "t.toml").write_text(
         'name = "csv_sums"\nprompt = "{{ q }} ="\n[dataset]\npath = "data.csv"\n'
-        '[fields]\ntarget = "a"\n[output]\nextract = "number"\n')
+        '[fields]\ntarget = "a"\n[output]\nextract = "number"\n'
+    )
     task = load_task_spec(tmp_path / "t.toml")
     samples = list(task.samples())
     assert [s.input for s in samples] == ["2+2 =", "3+3 ="]
@@ -145,20 +159,35 @@ def test_toml_spec_and_csv_data(tmp_path: Path) -> None:
     assert task.score(samples[1], Generation(text=" 6")).values["exact_match"] == 1.0
 
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tasks"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "tasks"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assay.cli.main", *args], capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "assay.cli.main", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.mark.slow
 def test_task_files_run_end_to_end_with_run_level_metrics(tmp_path: Path) -> None:
     db, report = tmp_path / "r.db", tmp_path / "r.html"
-    proc = cli("run", "-m", "smollm2-135m", "-t", str(EXAMPLES / "capitals_mc.yaml"),
-               "-t", str(EXAMPLES / "capitals_letter.yaml"), "--task-arg", "spec.circular=true",
-               "--json", "--no-progress", "--db", str(db), "--report", str(report))
+    proc = cli(
+        "run",
+        "-m",
+        "smollm2-135m",
+        "-t",
+        str(EXAMPLES / "capitals_mc.yaml"),
+        "-t",
+        str(EXAMPLES / "capitals_letter.yaml"),
+        "--task-arg",
+        "spec.circular=true",
+        "--json",
+        "--no-progress",
+        "--db",
+        str(db),
+        "--report",
+        str(report),
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert {r["task"] for r in result["rows"]} == {"capitals_mc:circular", "capitals_letter:circular"}

@@ -29,8 +29,9 @@ def test_bootstrap_elo_is_seeded_and_brackets_the_ratings():
     a = rng.choice(["A", "B", "C"], 600)
     b = np.where(a == "A", "B", np.where(a == "B", "C", "A"))
     # A wins every battle it is in (as model_a against B, as model_b against C); B vs C is random
-    winner = np.where(a == "A", "model_a",
-                      np.where(a == "C", "model_b", rng.choice(["model_a", "model_b", "tie"], 600)))
+    winner = np.where(
+        a == "A", "model_a", np.where(a == "C", "model_b", rng.choice(["model_a", "model_b", "tie"], 600))
+    )
     battles = encode_battles(a, b, winner)
     samples, interval = bootstrap_elo(battles, rounds=20, seed=1)
     again, _ = bootstrap_elo(battles, rounds=20, seed=1)

@@ -2,11 +2,11 @@
 
 import httpx
 import pytest
+from browser.conftest import LiveServer
 
 from assay.arena import ArenaConfig
 from assay.store import Store
 from assay.web.app import create_app
-from browser.conftest import LiveServer
 
 
 def votes_allowed(url, forwarded_for):

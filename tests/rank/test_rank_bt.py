@@ -49,8 +49,12 @@ def test_ties_are_half_a_win_each_way():
 def test_three_models_by_hand():
     # A-B: A scores 3/4; B-C: B scores 3/4; A-C never met. The MLE reproduces both shares exactly,
     # so the gaps add up: A - C = 2 * GAP.
-    rows = ([("A", "B", "model_a")] * 3 + [("A", "B", "model_b")]
-            + [("B", "C", "model_a")] * 3 + [("C", "B", "model_a")])
+    rows = (
+        [("A", "B", "model_a")] * 3
+        + [("A", "B", "model_b")]
+        + [("B", "C", "model_a")] * 3
+        + [("C", "B", "model_a")]
+    )
     ratings = fit_bradley_terry(pairs_of(rows)).ratings
     assert ratings.mean() == pytest.approx(1000)
     assert ratings[0] - ratings[1] == pytest.approx(GAP_3_TO_1, abs=1e-6)
@@ -119,8 +123,9 @@ def test_shuffling_battles_changes_nothing():
     order = np.random.default_rng(0).permutation(len(a))
     one, two = pair_counts_from_battles(a, b, w), pair_counts_from_battles(a[order], b[order], w[order])
     np.testing.assert_array_equal(one.counts, two.counts)
-    np.testing.assert_array_equal(bootstrap_bradley_terry(one, rounds=20).samples,
-                                  bootstrap_bradley_terry(two, rounds=20).samples)
+    np.testing.assert_array_equal(
+        bootstrap_bradley_terry(one, rounds=20).samples, bootstrap_bradley_terry(two, rounds=20).samples
+    )
 
 
 def test_swapping_seats_with_flipped_outcomes_changes_nothing():
@@ -129,8 +134,9 @@ def test_swapping_seats_with_flipped_outcomes_changes_nothing():
     one, two = pair_counts_from_battles(a, b, w), pair_counts_from_battles(b, a, flipped)
     fit_one, fit_two = fit_bradley_terry(one), fit_bradley_terry(two)
     np.testing.assert_allclose(fit_one.ratings, fit_two.ratings, atol=1e-9)
-    np.testing.assert_allclose(sandwich_covariance(one, fit_one), sandwich_covariance(two, fit_two),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        sandwich_covariance(one, fit_one), sandwich_covariance(two, fit_two), atol=1e-9
+    )
     np.testing.assert_array_equal(empirical_win_fraction(one), empirical_win_fraction(two))
     # the bootstrap resamples other cells, so its bounds agree only up to Monte Carlo noise
     boot_one, boot_two = bootstrap_bradley_terry(one, rounds=200), bootstrap_bradley_terry(two, rounds=200)
@@ -159,8 +165,7 @@ def test_sandwich_by_hand_for_two_models():
     tied = pairs_of([("A", "B", "model_a")] * 20 + [("A", "B", "tie")] * 20)
     se_tied = (ELO_PER_NATURAL / 2) * math.sqrt(2.5) / 7.5
     interval = sandwich_intervals(tied, fit_bradley_terry(tied))
-    assert (interval.upper - interval.lower).tolist() == pytest.approx([2 * 1.959964 * se_tied] * 2,
-                                                                       rel=1e-5)
+    assert (interval.upper - interval.lower).tolist() == pytest.approx([2 * 1.959964 * se_tied] * 2, rel=1e-5)
 
 
 def test_anchored_model_has_no_width_and_others_measure_against_it():
@@ -202,8 +207,15 @@ def test_table_is_sorted_finite_and_serialisable():
 
 # -- matrices --------------------------------------------------------------------------------------
 def test_matrices_by_hand():
-    pairs = pairs_of([("A", "B", "model_a"), ("B", "A", "model_a"), ("A", "B", "tie"),
-                      ("A", "B", "model_a"), ("B", "C", "tie")])
+    pairs = pairs_of(
+        [
+            ("A", "B", "model_a"),
+            ("B", "A", "model_a"),
+            ("A", "B", "tie"),
+            ("A", "B", "model_a"),
+            ("B", "C", "tie"),
+        ]
+    )
     assert battle_count_matrix(pairs).tolist() == [[0, 4, 0], [4, 0, 1], [0, 1, 0]]
     frac = empirical_win_fraction(pairs)
     # A-B decisive: A won 2 (as model_a), B won 1 (as model_a); ties left out; B-C only a tie
