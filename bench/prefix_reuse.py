@@ -12,7 +12,6 @@ import argparse
 import asyncio
 from pathlib import Path
 
-import assay.tasks  # noqa: F401
 from assay.core.registry import tasks
 from assay.models import build_model, parse_model
 

@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from assay.engine.run import EvalSpec, evaluate, expand_tasks
+from assay.api import build_spec
+from assay.engine.run import evaluate
 from assay.store import Store
 
 
@@ -22,7 +23,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["smollm2-135m"])
     parser.add_argument("--suite", default="quick")
     args = parser.parse_args()
-    spec = EvalSpec(models=tuple(args.models), tasks=expand_tasks([args.suite]))
+    spec = build_spec(models=tuple(args.models), tasks=[args.suite])
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         with Store.open(db) as store:

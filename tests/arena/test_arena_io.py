@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assay.arena.battle_files import STYLE_COLUMNS, has_style, read_battles
 from assay.core.errors import DatasetError
-from assay.rank.arena_io import STYLE_COLUMNS, has_style, read_battles
 
 FASTCHAT = [
     {
@@ -118,28 +118,28 @@ def test_bad_rows_name_the_row(tmp_path):
             ]
         )
     )
-    with pytest.raises(DatasetError, match=r"row 1: unknown winner 'draw'"):
+    with pytest.raises(DatasetError, match=r"b\.json:1:\d+: unknown winner 'draw'"):
         read_battles(path)
     assert len(read_battles(path, skip_invalid=True)) == 1
 
     path.write_text(json.dumps([{"model_a": "x", "model_b": "x", "winner": "tie"}]))
-    with pytest.raises(DatasetError, match="row 0: model 'x' battles itself"):
+    with pytest.raises(DatasetError, match=r"b\.json:1: model 'x' battles itself"):
         read_battles(path)
 
     table = tmp_path / "p.csv"
     pd.DataFrame(
         {"model_a": ["x"], "model_b": ["y"], "winner_model_a": [1], "winner_model_b": [1], "winner_tie": [0]}
     ).to_csv(table, index=False)
-    with pytest.raises(DatasetError, match="row 0: exactly one of"):
+    with pytest.raises(DatasetError, match=r"p\.csv:2: exactly one of"):
         read_battles(table)
 
 
 def test_unreadable_or_incomplete_files(tmp_path):
-    with pytest.raises(DatasetError, match="no battle file"):
+    with pytest.raises(DatasetError, match=r"cannot read battle file .*missing\.json: it does not exist"):
         read_battles(tmp_path / "missing.json")
     broken = tmp_path / "broken.json"
     broken.write_text("[{")
-    with pytest.raises(DatasetError, match="not FastChat battle JSON"):
+    with pytest.raises(DatasetError, match=r"broken\.json:1: not valid JSON"):
         read_battles(broken)
     partial = tmp_path / "partial.csv"
     pd.DataFrame({"model_a": ["x"], "winner": ["tie"]}).to_csv(partial, index=False)

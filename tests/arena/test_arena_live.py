@@ -149,8 +149,7 @@ def test_migration_adds_the_live_table_to_an_older_store(tmp_path):
     from sqlalchemy import create_engine, delete, inspect, text
 
     from assay.store import Store
-    from assay.store.arena_live import v4_arena_live
-    from assay.store.engine import MIGRATIONS, SCHEMA_VERSION
+    from assay.store.migrations import MIGRATIONS, SCHEMA_VERSION, v4_arena_live
     from assay.store.schema import SchemaVersion
 
     path = tmp_path / "old.db"
@@ -166,26 +165,3 @@ def test_migration_adds_the_live_table_to_an_older_store(tmp_path):
         open_battle(store, "b", "s" * 24, ("m1", "m2"), "hi")
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == SCHEMA_VERSION
-
-
-def test_builtin_model_streams_the_same_text_it_generates():
-    import asyncio
-
-    from assay.arena.streaming import streamer_for
-    from assay.core.types import GenerateRequest, GenerationParams, Message
-    from assay.models import build_model, parse_model
-
-    async def run():
-        model = build_model(parse_model("smollm2-135m"))
-        request = GenerateRequest(
-            messages=(Message("user", "Count to five."),), params=GenerationParams(max_tokens=24)
-        )
-        stream = streamer_for(model)
-        assert stream is not None
-        deltas = [d async for d in stream(model, request)]
-        whole = (await model.generate(request)).text
-        await model.aclose()
-        return deltas, whole
-
-    deltas, whole = asyncio.run(run())
-    assert len(deltas) > 3 and "".join(deltas) == whole

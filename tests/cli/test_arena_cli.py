@@ -149,7 +149,7 @@ def test_user_mistakes_are_one_line_errors(tmp_path, battle_file):
     bad.write_text(json.dumps([{"model_a": "x", "model_b": "y", "winner": "left"}]))
     assert_one_line_error(
         assay("arena", "import", str(bad), db=tmp_path / "e.db"),
-        "row 0: unknown winner 'left'",
+        "bad.json:1: unknown winner 'left'",
         "--skip-invalid",
     )
     assert_one_line_error(assay("arena", "ratings", db=tmp_path / "empty.db"), "no battles in")

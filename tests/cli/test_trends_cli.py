@@ -73,10 +73,10 @@ def test_catalogue_search_and_bad_user_file(tmp_path: Path) -> None:
     bad.write_text("name,parameters\nX,many\n", encoding="utf-8")
     result = invoke("catalogue", "--catalogue", str(bad))
     assert isinstance(result.exception, TrendsError)
-    assert "line 2, column 'parameters'" in str(result.exception)
+    assert ":2: column 'parameters'" in str(result.exception)
     result = invoke("catalogue", "X", "--catalogue", str(bad), "--skip-bad-rows", "--json")
     assert result.exit_code == 0
-    assert "skipped: " in result.stderr and "line 2, column 'parameters'" in result.stderr
+    assert "skipped: " in result.stderr and ":2: column 'parameters'" in result.stderr
 
 
 def test_emissions_lag_saturation_and_runs(tmp_path: Path) -> None:
@@ -175,11 +175,11 @@ def test_cli_user_files_reject_impossible_values(capsys: pytest.CaptureFixture[s
     results = tmp_path / "results.csv"
     results.write_text("benchmark,model,score,citation,release_date\nMMLU,X,150,me,2024\n", encoding="utf-8")
     err = cli_error(capsys, "sota", "MMLU", "--results", str(results))
-    assert "line 2, column 'score': a % score must be between 0 and 100" in err
+    assert ":2: column 'score': a % score must be between 0 and 100" in err
     models = tmp_path / "models.csv"
     models.write_text("name,parameters\nX,-7\n", encoding="utf-8")
     err = cli_error(capsys, "catalogue", "--catalogue", str(models))
-    assert "line 2, column 'parameters': must not be negative" in err
+    assert ":2: column 'parameters': must not be negative" in err
     binary = tmp_path / "models.yaml"
     binary.write_bytes(b"\xff\xfe\x00name: x")
     assert "error: " in cli_error(capsys, "catalogue", "--catalogue", str(binary))

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from assay.engine.run import EvalSpec, evaluate
+from assay.api import build_spec
+from assay.engine.run import evaluate
 from assay.store import Store
 
 
@@ -38,7 +39,7 @@ def count(db, table):
 
 
 def test_evaluate_stores_scores_and_rerun_is_served_from_cache(tmp_path):
-    spec = EvalSpec(
+    spec = build_spec(
         models=("smollm2-135m",), tasks=(("gsm8k", {"limit": 2}), ("arithmetic_mc", {"limit": 6}))
     )
     with Store.open(tmp_path / "a.db") as store:
@@ -58,11 +59,13 @@ def test_evaluate_stores_scores_and_rerun_is_served_from_cache(tmp_path):
 
 
 def test_keys_change_with_model_seed_and_prompt_mode(tmp_path):
-    base = EvalSpec(models=("smollm2-135m",), tasks=(("gsm8k", {"limit": 1}),))
+    base = build_spec(models=("smollm2-135m",), tasks=(("gsm8k", {"limit": 1}),))
     with Store.open(tmp_path / "k.db") as store:
         evaluate(base, store)
-        other_mode = evaluate(EvalSpec(models=base.models, tasks=base.tasks, prompt_mode="completion"), store)
-        other_seed = evaluate(EvalSpec(models=base.models, tasks=base.tasks, seed=5), store)
+        other_mode = evaluate(
+            build_spec(models=base.models, tasks=base.tasks, prompt_mode="completion"), store
+        )
+        other_seed = evaluate(build_spec(models=base.models, tasks=base.tasks, seed=5), store)
         assert other_mode.stats.sent == 1 and other_seed.stats.sent == 1
         assert store.counts()["units"] == 3
 

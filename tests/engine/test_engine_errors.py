@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from assay.engine.run import EvalSpec, evaluate
+from assay.api import RunSpec, build_spec
+from assay.engine.run import evaluate
 from assay.store import Store
 from faultproxy import FaultProxy
 
@@ -16,8 +17,8 @@ def proxy(llama_server):
         yield proxy
 
 
-def spec_for(proxy: FaultProxy, limit: int = 3) -> EvalSpec:
-    return EvalSpec(
+def spec_for(proxy: FaultProxy, limit: int = 3) -> RunSpec:
+    return build_spec(
         models=("openai:smollm2",),
         tasks=(("arithmetic_mc", {"limit": limit}),),
         model_args={"base_url": f"http://127.0.0.1:{proxy.port}/v1", "max_concurrency": 1},
@@ -122,7 +123,7 @@ def test_a_scorer_that_raises_keeps_the_scores_already_made(tmp_path):
             return Score(values={"acc": 1.0})
 
     with Store.open(tmp_path / "s.db") as store:
-        run_id = store.create_run({})
+        run_id = store.create_run(RunSpec(models=(), tasks=()))
         ids = ["a", "b", "bad", "c"]
         store.add_units(run_id, [
             UnitRecord(key=i, model="m", model_identity={}, task="t", task_version="1", sample_id=i,

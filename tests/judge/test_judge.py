@@ -212,6 +212,18 @@ def write_inputs(tmp_path):
     return q, a
 
 
+def test_question_files_name_both_rows_of_a_repeated_id(tmp_path):
+    from assay.judge.files import read_questions
+
+    q = tmp_path / "q.json"  # a JSON list, one question per line
+    rows = [{"question_id": i, "turns": ["t"]} for i in ("q1", "q2", "q1")]
+    q.write_text("[\n" + ",\n".join(json.dumps(r) for r in rows) + "\n]\n")
+    with pytest.raises(
+        DatasetError, match=rf"^{re.escape(str(q))}:4: duplicate question id 'q1' \(first at .*q\.json:2\)$"
+    ):
+        read_questions(q)
+
+
 def test_cli_pairwise_stats_and_agreement_with_the_length_judge(tmp_path):
     q, a = write_inputs(tmp_path)
     out, db = tmp_path / "j.jsonl", tmp_path / "s.db"
@@ -390,14 +402,14 @@ def test_cli_unreadable_files_are_one_line_errors(tmp_path, capsys):
     binary.write_bytes(b"\xff\xfe{}")
     length = ["--kind", "length", "--no-store"]
     err = main_error(capsys, "pairwise", "--questions", str(binary), "--answers", str(a), *length)
-    assert "bin.jsonl: not UTF-8 text" in err
+    assert "bin.jsonl: not UTF-8 text (byte 0xff at offset 0, line 1)" in err
     err = main_error(capsys, "pairwise", "--questions", str(q), "--answers", str(binary), *length)
     assert "bin.jsonl: not UTF-8 text" in err
     err = main_error(capsys, "prompts", "--prompts", str(binary))
-    assert "is not UTF-8 text" in err
+    assert "bin.jsonl: not UTF-8 text" in err
     bad_yaml = tmp_path / "p.yaml"
     bad_yaml.write_text("pairwise: [unclosed\n", encoding="utf-8")
-    assert "is not valid YAML at line 2" in main_error(capsys, "prompts", "--prompts", str(bad_yaml))
+    assert "p.yaml:2: not valid YAML" in main_error(capsys, "prompts", "--prompts", str(bad_yaml))
     for command in (["stats"], ["agreement", str(tmp_path / "j.jsonl")]):
         assert "not UTF-8 text" in main_error(capsys, *command[:1], str(binary), *command[1:])
     odd = tmp_path / "odd.jsonl"

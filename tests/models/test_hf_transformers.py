@@ -125,6 +125,18 @@ def test_greedy_generation_is_repeatable_and_respects_max_tokens(tiny, reference
     assert first.text.startswith(short.text) and len(short.text) < len(first.text)
 
 
+def test_stream_is_the_protocols_default_the_whole_answer_once(tiny):
+    """This backend has no stream of its own: the default yields `generate`'s text, once."""
+
+    async def both(request):
+        return [piece async for piece in tiny.stream(request)], await tiny.generate(request)
+
+    for request in (greedy("The capital of France is"), greedy("The capital of France is", max_tokens=0)):
+        pieces, whole = run(both(request))
+        assert pieces == [whole.text]  # an empty answer is one empty piece, never none
+    assert run(both(greedy("The capital of France is")))[0][0]
+
+
 def test_sampling_is_seeded(tiny):
     def sample(seed: int) -> str:
         params = GenerationParams(max_tokens=12, temperature=1.0, top_p=0.95, seed=seed)

@@ -5,6 +5,7 @@ import asyncio
 import numpy as np
 import pytest
 
+from assay.core.errors import ModelRequestError
 from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
 from assay.models import build_model, parse_model
 from assay.models.llamacpp import score_tokens
@@ -112,3 +113,56 @@ def test_chat_log_likelihood_scores_after_the_gguf_chat_template(smol):
         )
     )
     assert plain.scores[0].logprob != pytest.approx(chat.scores[0].logprob)
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+
+async def collect(pieces):
+    return [piece async for piece in pieces]
+
+
+def test_chat_stream_gives_the_text_generate_gives(smol):
+    request = GenerateRequest(
+        messages=(Message("user", "Count to five."),), params=GenerationParams(max_tokens=24)
+    )
+    pieces = asyncio.run(collect(smol.stream(request)))
+    whole = asyncio.run(smol.generate(request)).text
+    assert len(pieces) > 3 and "".join(pieces) == whole
+
+
+def test_completion_stream_honours_stop_strings(smol):
+    request = GenerateRequest(
+        prompt="List three colours:\n1.", params=GenerationParams(max_tokens=40, stop=("3.",))
+    )
+    pieces = asyncio.run(collect(smol.stream(request)))
+    whole = asyncio.run(smol.generate(request))
+    assert "".join(pieces) == whole.text and whole.finish_reason == "stop"
+    assert "2." in whole.text and "3." not in whole.text and len(pieces) > 1
+
+
+def test_a_consumer_that_stops_early_stops_the_decoding(smol):
+    request = GenerateRequest(prompt="Once upon a time", params=GenerationParams(max_tokens=200))
+    whole = asyncio.run(smol.generate(request))
+    assert whole.completion_tokens > 60  # a long answer, so decoding on would show below
+
+    async def first_three():
+        stream = smol.stream(request)
+        pieces = [await anext(stream) for _ in range(3)]
+        await stream.aclose()  # returns once the decoding thread has stopped
+        return pieces
+
+    pieces = asyncio.run(first_three())
+    assert whole.text.startswith("".join(pieces))
+    # Tokens in llama.cpp's context: the prompt and what was decoded before the stop, not 200 more.
+    assert smol._model().n_tokens < whole.prompt_tokens + 10
+    assert asyncio.run(smol.generate(request)) == whole  # the model is free and unharmed
+
+
+def test_a_request_llama_cpp_refuses_is_the_same_error_streamed(smol):
+    too_long = GenerateRequest(prompt="hello " * 5000, params=GenerationParams(max_tokens=2))
+    with pytest.raises(ModelRequestError) as streaming:
+        asyncio.run(collect(smol.stream(too_long)))
+    with pytest.raises(ModelRequestError) as generating:
+        asyncio.run(smol.generate(too_long))
+    assert not streaming.value.retryable and streaming.value.reason == generating.value.reason

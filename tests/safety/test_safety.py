@@ -222,9 +222,12 @@ def test_user_policy_file(tmp_path):
     [
         ("policies:\n  - name: x\n", "'prompt_rule' must be a non-empty string"),
         ("policies:\n  - {name: x, description: d, colour: red}\n", "unknown key(s) colour"),
-        ("policies:\n  - {name: x, description: d}\n  - {name: x, description: e}\n", "defined twice: x"),
+        (
+            "policies:\n  - {name: x, description: d}\n  - {name: x, description: e}\n",
+            "duplicate policy name 'x' (first at",
+        ),
         ("taxonomies:\n  - {name: t, categories: []}\n", "'categories' must be a non-empty list"),
-        ("policies: [\n", "is not valid"),
+        ("policies: [\n", "bad.yaml:2: not valid YAML"),
         ("{}\n", "no policies defined"),
     ],
 )
@@ -251,12 +254,15 @@ def test_labelled_rows_load_from_jsonl_and_csv(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"text": "ok", "label": 0}\n{"text": "   ", "label": 1}\n', "line 2: 'text' is empty"),
-        ('{"text": "ok", "label": 2}\n', "line 1: label must be 0 or 1, got 2"),
+        ('{"text": "ok", "label": 0}\n{"text": "   ", "label": 1}\n', "bad.jsonl:2: 'text' is empty"),
+        ('{"text": "ok", "label": 2}\n', "bad.jsonl:1: label must be 0 or 1, got 2"),
         ('{"text": "ok", "label": "yes"}\n', "label must be 0 or 1, got 'yes'"),
-        ('{"text": "ok"\n', "line 1 is not valid JSON"),
+        ('{"text": "ok"\n', "bad.jsonl:1: not valid JSON"),
         ("\n", "no rows to classify"),
-        ('{"id": 1, "text": "a"}\n{"id": 1, "text": "b"}\n', "duplicate id"),
+        (
+            '{"id": 1, "text": "a"}\n{"id": 1, "text": "b"}\n',
+            r"bad.jsonl:2: duplicate id '1' \(first at .*bad.jsonl:1\)",
+        ),
     ],
 )
 def test_bad_rows_are_clear_dataset_errors(tmp_path, content, message):
@@ -551,7 +557,7 @@ def _main_error(capsys, *args):
         (
             ["eval-classifier", "-p", "llama_guard_3", "--hhh-harmless", "{path}"],
             b"\xff\xfe{}",
-            "is not UTF-8 text",
+            "input.jsonl: not UTF-8 text (byte 0xff at offset 0, line 1)",
         ),
         (
             ["classify", "-p", "llama_guard_3", "--text", "hi", "--threshold", "1.5"],
@@ -567,16 +573,24 @@ def _main_error(capsys, *args):
         (
             ["refusals", "--prompts", "{path}"],
             b'{"id": "a", "prompt": "hi", "harmful": 1}\n{"id": "a", "prompt": "yo", "harmful": 0}\n',
-            "duplicate id(s) a",
+            "input.jsonl:2: duplicate id 'a' (first at",
         ),
-        (["refusals", "--prompts", "{path}"], b"\xff\xfe", "is not UTF-8 text"),
+        (
+            ["refusals", "--prompts", "{path}"],
+            b"\xff\xfe",
+            "input.jsonl: not UTF-8 text (byte 0xff at offset 0",
+        ),
         (["refusals", "--judge", "no-such-judge"], None, "--judge: unknown model 'no-such-judge'"),
         (
             ["eval-classifier", "-p", "llama_guard_3", "-m", "no-such-model", "--data", "{path}"],
             b'{"text": "a", "label": 1}\n',
             "--model: unknown model 'no-such-model'",
         ),
-        (["policies", "--policy-file", "{path}"], b"\xff\xfe", "is not UTF-8 text"),
+        (
+            ["policies", "--policy-file", "{path}"],
+            b"\xff\xfe",
+            "input.jsonl: not UTF-8 text (byte 0xff at offset 0",
+        ),
     ],
 )
 def test_cli_more_bad_input_fails_before_any_model_runs(tmp_path, capsys, args, content, fragment):

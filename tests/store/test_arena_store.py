@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 
 from assay.store import Store
 from assay.store.battles import battle_sources, load_battles, put_battles
-from assay.store.engine import SCHEMA_VERSION
+from assay.store.migrations import SCHEMA_VERSION
 
 
 def battles_frame():

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import event, insert, text
 
 from assay.core.errors import StoreError
+from assay.core.spec import RunSpec, RunSummary
 from assay.store import Store, UnitRecord
-from assay.store.engine import SCHEMA_VERSION
+from assay.store.migrations import SCHEMA_VERSION
 from assay.store.schema import UnitRow
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -39,13 +40,13 @@ def units(prefix: str, n: int, pad: int = 0) -> list[UnitRecord]:
 # -- contracts, on both backends -------------------------------------------------------------------
 def test_add_units_twice_keeps_one_row_each_and_runs_share_units(any_store):
     plan = units("k", 30)
-    run = any_store.create_run({"name": "a"})
+    run = any_store.create_run(RunSpec(models=("a",), tasks=()))
     any_store.add_units(run, plan)
     any_store.add_units(run, plan)
     assert any_store.counts()["units"] == 30
     assert [r.key for r in any_store.results(run)] == [u.key for u in plan]
 
-    other = any_store.create_run({"name": "b"})
+    other = any_store.create_run(RunSpec(models=("b",), tasks=()))
     any_store.add_units(other, plan[:10])
     expected = {"runs": 2, "units": 30, "responses": 0, "scores": 0, "errors": 0, "battles": 0}
     assert any_store.counts() == expected
@@ -54,13 +55,13 @@ def test_add_units_twice_keeps_one_row_each_and_runs_share_units(any_store):
 
 def test_a_corrected_sample_replaces_the_stored_one_and_its_score(any_store):
     first = unit("k1")
-    run1 = any_store.create_run({"n": 1})
+    run1 = any_store.create_run(RunSpec(models=("n1",), tasks=()))
     any_store.add_units(run1, [first, unit("k2")])
     any_store.put_response("k1", {"text": "a"}, latency_s=0.1, attempts=1)
     any_store.put_response("k2", {"text": "b"}, latency_s=0.1, attempts=1)
     any_store.put_scores([("k1", {"acc": 1.0}, "a"), ("k2", {"acc": 0.0}, "b")])
     fixed = UnitRecord(**{**first.__dict__, "sample": {"target": "corrected"}})
-    run2 = any_store.create_run({"n": 2})
+    run2 = any_store.create_run(RunSpec(models=("n2",), tasks=()))
     any_store.add_units(run2, [fixed, unit("k2")])
     rows = {r.key: r for r in any_store.results(run2)}
     assert rows["k1"].sample == {"target": "corrected"} and rows["k1"].scores is None
@@ -75,16 +76,16 @@ def test_the_same_sample_from_another_place_keeps_its_score(any_store):
         return UnitRecord(**{**unit("k1").__dict__, "sample": {"id": "k1", "metadata": [["where", where]]}})
 
     here, there = at("/a/x.jsonl:1"), at("/b/x.jsonl:1")
-    any_store.add_units(any_store.create_run({}), [here])
+    any_store.add_units(any_store.create_run(RunSpec(models=(), tasks=())), [here])
     any_store.put_response("k1", {"text": "a"}, latency_s=0.1, attempts=1)
     any_store.put_scores([("k1", {"acc": 1.0}, "a")])
-    run = any_store.create_run({})
+    run = any_store.create_run(RunSpec(models=(), tasks=()))
     any_store.add_units(run, [there])
     assert any_store.results(run)[0].scores == {"acc": 1.0}
 
 
 def test_put_response_is_insert_once(any_store):
-    run = any_store.create_run({})
+    run = any_store.create_run(RunSpec(models=(), tasks=()))
     any_store.add_units(run, [unit("a")])
     assert any_store.put_response("a", {"text": "first"}, latency_s=0.5, attempts=1) is True
     assert any_store.put_response("a", {"text": "second"}, latency_s=0.1, attempts=2) is False
@@ -93,7 +94,7 @@ def test_put_response_is_insert_once(any_store):
 
 
 def test_an_error_does_not_answer_a_unit(any_store):
-    run = any_store.create_run({})
+    run = any_store.create_run(RunSpec(models=(), tasks=()))
     any_store.add_units(run, units("u", 3))
     any_store.put_error(run, "u0000", "timeout", attempts=3)
     any_store.put_response("u0001", {"text": "ok"}, latency_s=None, attempts=1)
@@ -104,7 +105,7 @@ def test_an_error_does_not_answer_a_unit(any_store):
 def test_results_follow_plan_order_with_response_score_and_last_error(any_store):
     # Plan order is deliberately not key order.
     plan = [unit("z"), unit("a"), unit("m"), unit("b")]
-    run = any_store.create_run({})
+    run = any_store.create_run(RunSpec(models=(), tasks=()))
     any_store.add_units(run, plan)
     any_store.put_error(run, "a", "first failure", attempts=1)
     any_store.put_response("a", {"text": "A"}, latency_s=1.5, attempts=2)  # answered on retry
@@ -112,7 +113,7 @@ def test_results_follow_plan_order_with_response_score_and_last_error(any_store)
     any_store.put_error(run, "m", "last failure", attempts=4)
     any_store.put_response("z", {"text": "Z"}, latency_s=0.2, attempts=1)
     any_store.put_scores([("z", {"acc": 1.0}, "Z"), ("a", {"acc": 0.0}, "A")])
-    other = any_store.create_run({})
+    other = any_store.create_run(RunSpec(models=(), tasks=()))
     any_store.add_units(other, [unit("b")])
     any_store.put_error(other, "b", "another run's failure", attempts=1)
 
@@ -129,7 +130,7 @@ def test_results_follow_plan_order_with_response_score_and_last_error(any_store)
 
 
 def test_put_scores_replaces_earlier_scores(any_store):
-    run = any_store.create_run({})
+    run = any_store.create_run(RunSpec(models=(), tasks=()))
     any_store.add_units(run, units("s", 2))
     any_store.put_scores([("s0000", {"acc": 0.0}, "x"), ("s0001", {"acc": 0.0}, None)])
     any_store.put_scores(
@@ -144,13 +145,13 @@ def test_put_scores_replaces_earlier_scores(any_store):
 def test_get_run_by_id_prefix_and_latest(any_store):
     with pytest.raises(StoreError, match="no run"):
         any_store.get_run("latest")
-    first = any_store.create_run({"n": 1})
-    second = any_store.create_run({"n": 2})
-    any_store.finish_run(second, "done", {"acc": 0.5})
-    assert any_store.get_run(first).spec == {"n": 1}
+    first = any_store.create_run(RunSpec(models=("n1",), tasks=()))
+    second = any_store.create_run(RunSpec(models=("n2",), tasks=()))
+    any_store.finish_run(second, "done", RunSummary(answered=5))
+    assert any_store.get_run(first).spec == RunSpec(models=("n1",), tasks=())
     assert any_store.get_run(first[:-2]).id == first
     latest = any_store.get_run("latest")
-    assert (latest.id, latest.status, latest.summary) == (second, "done", {"acc": 0.5})
+    assert (latest.id, latest.status, latest.summary) == (second, "done", RunSummary(answered=5))
     assert latest.finished_at is not None and any_store.get_run(first).finished_at is None
     assert [r.id for r in any_store.list_runs()] == [second, first]
     for unknown in ["no-such-run", "", first[:4] + "_"]:  # "_" is no LIKE wildcard here
@@ -176,7 +177,7 @@ def test_a_store_from_a_newer_assay_is_refused(any_store):
 def test_sqlite_is_in_wal_mode_and_migration_is_idempotent(tmp_path):
     db = tmp_path / "s.db"
     with Store.open(db) as store:
-        store.add_units(store.create_run({}), units("w", 3))
+        store.add_units(store.create_run(RunSpec(models=(), tasks=())), units("w", 3))
     with Store.open(db) as store:
         assert store.counts()["units"] == 3
     with sqlite3.connect(db) as conn:
@@ -188,7 +189,7 @@ def test_sqlite_is_in_wal_mode_and_migration_is_idempotent(tmp_path):
 def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
     db = tmp_path / "r.db"
     store = Store.open(db)
-    run = store.create_run({})
+    run = store.create_run(RunSpec(models=(), tasks=()))
     store.add_units(run, units("r", 5))
     store.put_response("r0000", {"text": "ok"}, latency_s=None, attempts=1)
 
@@ -215,7 +216,7 @@ def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
 def test_sqlite_full_disk_is_a_one_line_store_error_and_keeps_earlier_rows(tmp_path):
     db = tmp_path / "full.db"
     store = Store.open(db)
-    run = store.create_run({"name": "before"})
+    run = store.create_run(RunSpec(models=("before",), tasks=()))
     store.add_units(run, units("f", 40))
     for u in units("f", 40)[:20]:
         store.put_response(u.key, {"text": u.key}, latency_s=0.1, attempts=1)
@@ -242,7 +243,7 @@ def test_sqlite_full_disk_is_a_one_line_store_error_and_keeps_earlier_rows(tmp_p
         assert [r.key for r in rows] == [u.key for u in units("f", 40)]
         assert [r.response for r in rows[:20]] == [{"text": u.key} for u in units("f", 20)]
         assert reopened.counts()["units"] == 40
-        assert reopened.get_run(run).spec == {"name": "before"}
+        assert reopened.get_run(run).spec.models == ("before",)
 
 
 # -- bad URLs ---------------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def _failed(i: int) -> bool:
 def _write_a_run(barrier, target: str, worker: int) -> None:
     barrier.wait(timeout=60)
     store = Store.open(target)  # on a fresh database this races the other workers' migration
-    run = store.create_run({"worker": worker})
+    run = store.create_run(RunSpec(models=(f"worker{worker}",), tasks=()))
     plan = _plan(worker)
     store.add_units(run, plan)
     for i, u in enumerate(plan):  # one small transaction per answer, as the executor does
@@ -298,7 +299,7 @@ def _write_a_run(barrier, target: str, worker: int) -> None:
                     if not _failed(j)
                 ]
             )
-    store.finish_run(run, "done", {"worker": worker})
+    store.finish_run(run, "done", RunSummary(workers=worker))
     store.close()
 
 
@@ -329,11 +330,11 @@ def _call(barrier, outcomes, job, args) -> None:
 def _check_concurrent_writes(target) -> None:
     with Store.open(target) as store:
         runs = store.list_runs()
-        assert sorted(r.spec["worker"] for r in runs) == list(range(N_WORKERS))
+        assert sorted(r.summary.workers for r in runs) == list(range(N_WORKERS))
         assert {r.status for r in runs} == {"done"}
         answered, scored, errors = set(), set(), 0
         for run in runs:
-            worker = run.spec["worker"]
+            worker = run.summary.workers
             plan = _plan(worker)
             rows = store.results(run.id)
             assert [r.key for r in rows] == [u.key for u in plan]
@@ -396,7 +397,7 @@ def test_processes_open_a_fresh_store_at_once(backend, request, tmp_path):
 @pytest.mark.postgres
 def test_postgres_writers_adding_overlapping_units_do_not_deadlock(pg_url):
     store, other = Store.open(pg_url), Store.open(pg_url)
-    run = store.create_run({})
+    run = store.create_run(RunSpec(models=(), tasks=()))
     outcome: list[BaseException | None] = []
 
     def add_in_plan_order() -> None:

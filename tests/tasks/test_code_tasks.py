@@ -240,15 +240,16 @@ def test_code_scoring_spec_errors_name_the_field(tmp_path: Path) -> None:
 
 
 def test_code_tasks_refuse_to_plan_without_a_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assay.engine.run import EvalSpec, build_task_runs
+    from assay.api import build_spec
+    from assay.engine.tasks import build_task_runs
     from assay.sandbox import runner
 
     monkeypatch.setattr(runner, "_CHECKED", {"bwrap": "bubblewrap (bwrap) is not installed"})
-    spec = EvalSpec(models=("smollm2-135m",), tasks=(("humaneval", {}),))
+    spec = build_spec(models=("smollm2-135m",), tasks=(("humaneval", {}),))
     with pytest.raises(ConfigError, match="--unsafe-no-sandbox"):
         build_task_runs(spec)
     runs = build_task_runs(
-        EvalSpec(models=("smollm2-135m",), tasks=(("humaneval", {}),), unsafe_no_sandbox=True)
+        build_spec(models=("smollm2-135m",), tasks=(("humaneval", {}),), unsafe_no_sandbox=True)
     )
     assert runs[0].task.unsafe_no_sandbox  # type: ignore[attr-defined]
 
@@ -288,7 +289,7 @@ def test_humaneval_end_to_end_with_a_builtin_model(tmp_path: Path) -> None:
     with Store.open(db) as store:
         run = store.list_runs(1)[0]
         rows = list(store.results(run.id))
-        assert run.spec["code_execution"] == {"humaneval": "bubblewrap sandbox"}
+        assert run.plan.code_execution == {"humaneval": "bubblewrap sandbox"}
     assert len(rows) == 2 and all(r.scores is not None for r in rows)
     assert all(r.extracted and r.extracted.split(":")[0] in ("passed", "failed", "timeout") for r in rows)
     assert '"pass@1"' in result.output

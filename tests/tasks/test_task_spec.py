@@ -129,10 +129,10 @@ def test_letter_answers_and_regex_extraction(tmp_path: Path) -> None:
         (MC.replace("num: 2", "num: 5"), None, "fewshot.num: 5 examples asked for but the pool has 3"),
         (MC, [*ROWS[:3], {**ROWS[3], "label": 7}], "data.jsonl:4: fields.answer 7 is out of range for 3"),
         (MC, [*ROWS[:2], {k: v for k, v in ROWS[2].items() if k != "options"}], "data.jsonl:3: the row has"),
-        (MC.replace("path: data.jsonl", "path: nowhere.jsonl"), None, "nowhere.jsonl does not exist"),
+        (MC.replace("path: data.jsonl", "path: nowhere.jsonl"), None, "nowhere.jsonl: it does not exist"),
         (GEN.replace("[exact_match]", "[acc]"), None, "metrics: 'acc' does not apply to output.type"),
         (MC.replace("holdout: 3", "holdout: 30"), None, "fewshot.holdout: 30 rows held out leaves nothing"),
-        (MC.replace("{id: id,", "{id: topic,"), None, "has sample id 'even' more than once"),
+        (MC.replace("{id: id,", "{id: topic,"), None, "duplicate sample id 'even' (first at"),
         ("name: [unclosed", None, "task.yaml:1:"),
     ],
 )

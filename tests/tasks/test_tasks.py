@@ -112,7 +112,7 @@ def test_bigbench_truthful_qa_from_path():
 
 def test_bigbench_bad_task_file(tmp_path):
     (tmp_path / "task.json").write_text(json.dumps({"examples": [{"input": "x", "target_scores": {"a": 1}}]}))
-    with pytest.raises(DatasetError, match=r"examples\[0\]: needs 'target_scores' with at least two"):
+    with pytest.raises(DatasetError, match=r"task\.json:1: needs 'target_scores' with at least two"):
         list(tasks.get("bigbench")(path=str(tmp_path)).samples())
     empty = tmp_path / "empty"
     empty.mkdir()

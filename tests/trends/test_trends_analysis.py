@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assay.core.spec import RunSpec, TaskConfig
 from assay.store import Store, UnitRecord
 from assay.trends import BenchmarkResult, HumanBaseline, ModelEntry, TrendsError, emissions, gap, sota
 from assay.trends.runs import read_own_runs
@@ -168,7 +169,7 @@ def test_run_footprint_per_thousand_queries() -> None:
 
 def test_own_runs_are_read_from_the_store(tmp_path: Path) -> None:
     with Store.open(tmp_path / "store.db") as store:
-        run_id = store.create_run({"models": ["tiny"], "tasks": [["mmlu", {}]]})
+        run_id = store.create_run(RunSpec(models=("tiny",), tasks=(TaskConfig("mmlu"),)))
         units = [UnitRecord(f"k{i}", "tiny", {}, "mmlu", "1", str(i), {}, {}) for i in range(4)]
         store.add_units(run_id, units)
         for i in range(3):  # the fourth request failed: no response, not scored

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.arena.config import ArenaConfig
-from assay.arena.streaming import streamer_for
 from assay.core.errors import AssayError
+from assay.core.protocols import Model
 from assay.core.types import GenerateRequest, GenerationParams, Message
+from assay.models import build_model, parse_model
 from assay.store import Store
 from assay.store.arena_live import VOTE_WINNER, LiveBattle, get_battle, open_battle, put_answer, record_vote
 
@@ -69,7 +70,7 @@ class ArenaService:
     def __init__(self, store: Store, config: ArenaConfig) -> None:
         self.store = store
         self.config = config
-        self._models: dict[str, Any] = {}
+        self._models: dict[str, Model] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._changed: dict[str, asyncio.Event] = {}  # battle id -> set when an answer grows or is stored
         self._partial: dict[str, dict[str, str]] = {}  # battle id -> side -> text streamed so far
@@ -174,19 +175,14 @@ class ArenaService:
             asyncio.get_running_loop().call_later(60, self._changed.pop, battle_id, None)
 
     async def _generate(self, name: str, prompt: str, on_delta: Callable[[str], None]) -> str:
-        from assay.models import build_model, parse_model
-
         model = self._models.get(name)
         if model is None:
             model = build_model(parse_model(name, dict(self.config.model_args.get(name, {}))))
             self._models[name] = model
         params = GenerationParams(max_tokens=self.config.max_tokens)
         request = GenerateRequest(messages=(Message("user", prompt),), params=params)
-        stream = streamer_for(model)
-        if stream is None:
-            return str((await model.generate(request)).text)
         parts = []
-        async for delta in stream(model, request):
+        async for delta in model.stream(request):  # a backend that cannot stream answers in one piece
             parts.append(delta)
             on_delta(delta)
         return "".join(parts)

@@ -243,7 +243,7 @@ def ratings_cmd(
 
 
 def _read(path: Path, fmt: str, skip_invalid: bool) -> pd.DataFrame:
-    from assay.rank.arena_io import read_battles
+    from assay.arena.battle_files import read_battles
 
     if fmt not in ("auto", "fastchat", "preference"):
         raise ConfigError(f"--format must be auto, fastchat or preference, not {fmt!r}")
@@ -382,8 +382,8 @@ def _style_table(
     import numpy as np
     from scipy.special import ndtri
 
+    from assay.arena.battle_files import STYLE_COLUMNS, has_style
     from assay.rank import aggregate_battles, build_table, encode_battles
-    from assay.rank.arena_io import STYLE_COLUMNS, has_style
     from assay.rank.style import (
         STYLE_FEATURES,
         fit_style_controlled,

@@ -7,19 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+import assay
 from assay.cli import output
 from assay.cli.arena import arena_app
 from assay.cli.judge import judge_app
+from assay.cli.options import DbOpt, JsonOpt, ProgressOpt, console, err
 from assay.cli.safety import safety_app
 from assay.cli.serve import serve_app
 from assay.cli.tasks import tasks_app
 from assay.cli.transparency import transparency_app
 from assay.cli.trends import trends_app
 from assay.core.errors import AssayError, ConfigError
-from assay.store import Store
 
 app = typer.Typer(
     add_completion=False,
@@ -27,60 +27,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Evaluate, rank and audit AI foundation models.",
 )
-console = Console()
-err = Console(stderr=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or postgresql:// URL (default: $ASSAY_DB or the user data dir)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-
-
-def _model_args(pairs: list[str], base_url: str | None, api_key_env: str | None) -> dict[str, object]:
-    args: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--model-arg expects KEY=VALUE, got {pair!r}")
-        args[key] = value
-    if base_url:
-        args["base_url"] = base_url
-    if api_key_env:
-        args["api_key_env"] = api_key_env
-    return args
-
-
-def apply_task_args(
-    tasks: tuple[tuple[str, dict[str, object]], ...], pairs: list[str]
-) -> tuple[tuple[str, dict[str, object]], ...]:
-    """`gsm8k.num_fewshot=5` -> options of task gsm8k; numbers become ints or floats."""
-    names = {name for name, _ in tasks}
-    extra: dict[str, dict[str, object]] = {}
-    for pair in pairs:
-        target, sep, value = pair.partition("=")
-        task, dot, key = target.rpartition(".")
-        if not sep or not dot or not key:
-            raise ConfigError(f"--task-arg expects TASK.KEY=VALUE, got {pair!r}")
-        if task not in names:
-            raise ConfigError(f"--task-arg {pair!r}: task {task!r} is not part of this run")
-        extra.setdefault(task, {})[key] = _number_or_text(value)
-    return tuple((name, {**opts, **extra.get(name, {})}) for name, opts in tasks)
-
-
-def _number_or_text(value: str) -> object:
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            continue
-    return value
-
-
-def default_models() -> list[str]:
-    from assay.models.zoo import qwen_available
-
-    return ["smollm2-135m", *(["qwen2.5-coder-0.5b"] if qwen_available() else [])]
 
 
 @app.command()
@@ -133,43 +79,46 @@ def run(
             "where the sandbox cannot work. Not recommended; recorded with the run.",
         ),
     ] = False,
+    executor: Annotated[
+        str, typer.Option(help="Where model calls run: local (this process) or ray (a Ray cluster).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="With --executor ray: auto, or ray://HOST:PORT (default: start a local Ray)."),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: ProgressOpt = True,
 ) -> None:
     """Evaluate models on tasks; results go to the store, a leaderboard to the terminal."""
-    from assay.engine.run import EvalSpec, evaluate, expand_tasks
-
-    if prompt_mode not in ("auto", "chat", "completion"):
-        raise ConfigError(f"--prompt-mode must be auto, chat or completion, not {prompt_mode!r}")
+    if spec_file is not None and (model or task):
+        raise ConfigError("give either --spec or --model/--task, not both")
+    model_args = assay.parse_key_values(model_arg or [], "--model-arg")
+    model_args.update({"base_url": base_url} if base_url else {})
+    model_args.update({"api_key_env": api_key_env} if api_key_env else {})
     if spec_file is not None:
-        if model or task:
-            raise ConfigError("give either --spec or --model/--task, not both")
-        from assay.engine.spec_file import load_spec_file
-
-        spec = load_spec_file(spec_file)
-        if unsafe_no_sandbox:
-            import dataclasses
-
-            spec = dataclasses.replace(spec, unsafe_no_sandbox=True)
+        spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox)
     else:
-        spec = EvalSpec(
-            models=tuple(model or default_models()),
-            tasks=apply_task_args(expand_tasks(task or ["quick"]), task_arg or []),
+        spec = assay.build_spec(
+            model or None,
+            task or None,
+            task_args=task_arg or [],
             limit=limit,
             seed=seed,
-            prompt_mode=prompt_mode,  # type: ignore[arg-type]
-            model_args=_model_args(model_arg or [], base_url, api_key_env),
-            sample_ids=tuple(sample_id) if sample_id else None,
+            prompt_mode=prompt_mode,
+            model_args=model_args,
+            sample_ids=sample_id,
             max_attempts=max_attempts,
             timeout=timeout,
             unsafe_no_sandbox=unsafe_no_sandbox,
+            executor=executor,
+            executor_options={"address": ray_address} if ray_address else {},
         )
-    with Store.open(db) as store:
-        result = evaluate(spec, store, show_progress=progress and not as_json)
-        output.print_run_result(console, store, result, as_json=as_json)
+    with assay.open_store(db) as store:
+        result = assay.evaluate(spec=spec, store=store, progress=progress and not as_json)
+        output.print_run_result(console, result, assay.overview(result, store=store), as_json=as_json)
         if report is not None:
-            path = output.write_report(store, [result.run_id], report)
+            path = assay.report(result, report, store=store)
             if not as_json:
                 console.print(f"report: {path}")
     if result.stats.errors:
@@ -197,18 +146,14 @@ def leaderboard(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
 ) -> None:
     """Models x tasks with the headline metric, ranked by mean win rate."""
-    from assay.report.leaderboard import latest_rows, win_rates
-
-    with Store.open(db) as store:
-        rows = latest_rows(store, run_id)
-    output.print_leaderboard(console, rows, win_rates(rows), as_json=as_json, as_csv=as_csv)
+    board = assay.leaderboard(run_id, store=db)
+    output.print_leaderboard(console, board, as_json=as_json, as_csv=as_csv)
 
 
 @app.command()
 def runs(db: DbOpt = None, limit: int = 20, as_json: JsonOpt = False) -> None:
     """List recent runs."""
-    with Store.open(db) as store:
-        output.print_runs(console, store.list_runs(limit), as_json=as_json)
+    output.print_runs(console, assay.runs(limit, store=db), as_json=as_json)
 
 
 @app.command()
@@ -220,12 +165,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Per-sample view of a run: prompt, response, extracted answer, score."""
-    from assay.report.leaderboard import flat_results
-
-    with Store.open(db) as store:
-        run = store.get_run(run_id)
-        records = flat_results(store, run.id)
-    output.print_samples(console, records, wrong=wrong, limit=limit, as_json=as_json)
+    records = assay.samples(run_id, wrong=wrong, limit=limit, store=db)
+    output.print_samples(console, records, as_json=as_json)
 
 
 @app.command()
@@ -235,9 +176,16 @@ def export(
     db: DbOpt = None,
 ) -> None:
     """Export a run's per-sample results to JSON, CSV or Parquet."""
-    with Store.open(db) as store:
-        path = output.export_run(store, store.get_run(run_id).id, out)
-    console.print(f"wrote {path}")
+    console.print(f"wrote {assay.export(run_id, out, store=db)}")
+
+
+@app.command()
+def rescore(
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix, or 'latest'.")] = "latest",
+    db: DbOpt = None,
+) -> None:
+    """Score a run's stored answers again with the current scorers (no model is asked)."""
+    console.print(f"scored {assay.rescore(run_id, store=db)} units")
 
 
 @app.command("report")
@@ -247,21 +195,29 @@ def report_cmd(
     db: DbOpt = None,
 ) -> None:
     """Write a self-contained HTML report for runs."""
-    with Store.open(db) as store:
-        ids = [store.get_run(r).id for r in (run_id or ["latest"])]
-        path = output.write_report(store, ids, out)
-    console.print(f"report: {path}")
+    console.print(f"report: {assay.report(run_id or ['latest'], out, store=db)}")
 
 
 @app.command()
 def models(as_json: JsonOpt = False) -> None:
     """Built-in models and backends."""
-    from assay.core.registry import model_aliases, model_backends
-    from assay.models import load_backends
-
-    load_backends()
-    data = {"built_in": model_aliases.names(), "backends": model_backends.names()}
+    data = assay.model_names()
     output.emit_json(data) if as_json else output.print_names(console, data)
+
+
+@app.command()
+def plugins(as_json: JsonOpt = False) -> None:
+    """Third-party plugins (the `assay.plugins` entry-point group): which loaded, which failed and why."""
+    status = assay.plugin_status()
+    if as_json:
+        output.emit_json(status)
+        return
+    for p in status["loaded"]:
+        console.print(Text(f"loaded  {p['name']} = {p['target']} ({p['distribution']})"))
+    for f in status["failed"]:
+        console.print(Text(f"failed  {f['name']} = {f['target']}: {f['error']}", style="red"))
+    if not status["loaded"] and not status["failed"]:
+        console.print("no third-party plugins installed")
 
 
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-import os
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from assay.core.errors import AssayError, ConfigError
-from assay.report import LeaderboardRow, write_html_report
-from assay.store import RunRecord, Store
+from assay.api import Leaderboard, RunOverview, RunRecord, RunResult
+from assay.cli.options import emit_json, json_safe
+
+__all__ = ["emit_json", "json_safe"]
 
 
 def _fmt(value: float | None, stderr: float | None = None) -> str:
@@ -31,13 +28,13 @@ def _fmt(value: float | None, stderr: float | None = None) -> str:
 
 def print_leaderboard(
     console: Console,
-    rows: Sequence[LeaderboardRow],
-    rates: Sequence[tuple[str, float]],
+    board: Leaderboard,
     *,
     as_json: bool = False,
     as_csv: bool = False,
     title: str = "leaderboard",
 ) -> None:
+    rows, rates = board.rows, board.mean_win_rate
     if as_json:
         emit_json({"rows": [asdict(r) for r in rows], "mean_win_rate": dict(rates)})
         return
@@ -73,36 +70,8 @@ def print_leaderboard(
     console.print(table)
 
 
-def _json_default(value: Any) -> Any:
-    return str(value)
-
-
-def json_safe(value: Any) -> Any:
-    """NaN and infinities become null: JSON has no spelling for them and parsers reject Python's."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
-
-
-def emit_json(value: Any) -> None:
-    """Machine output: plain, valid JSON on stdout (no colour, no wrapping)."""
-    sys.stdout.write(
-        json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
-        + "\n"
-    )
-
-
-def print_run_result(console: Console, store: Store, result: Any, *, as_json: bool) -> None:
-    from assay.report.leaderboard import run_level, run_rows, win_rates
-
-    results = store.results(result.run_id)
-    rows = run_rows(results)
-    rates = win_rates(rows)
-    details = run_level(store.get_run(result.run_id), results)
+def print_run_result(console: Console, result: RunResult, run: RunOverview, *, as_json: bool) -> None:
+    board = run.leaderboard
     if as_json:
         emit_json(
             {
@@ -111,9 +80,9 @@ def print_run_result(console: Console, store: Store, result: Any, *, as_json: bo
                 "stats": asdict(result.stats),
                 "duration_s": result.duration_s,
                 "prompt_modes": result.prompt_modes,
-                "rows": [asdict(r) for r in rows],
-                "mean_win_rate": dict(rates),
-                "run_level": [asdict(d) for d in details],
+                "rows": [asdict(r) for r in board.rows],
+                "mean_win_rate": dict(board.mean_win_rate),
+                "run_level": [asdict(d) for d in run.run_level],
             }
         )
         return
@@ -122,8 +91,8 @@ def print_run_result(console: Console, store: Store, result: Any, *, as_json: bo
         f"run {result.run_id}: {s.planned} units, {s.cached} from cache, {s.sent} requests sent, "
         f"{s.errors} failed, {result.scored} scored in {result.duration_s:.1f}s"
     )
-    print_leaderboard(console, rows, rates, title=f"run {result.run_id}")
-    print_run_level(console, details)
+    print_leaderboard(console, board, title=f"run {result.run_id}")
+    print_run_level(console, run.run_level)
     if s.errors:
         console.print(
             f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "
@@ -144,37 +113,31 @@ def print_run_level(console: Console, details: Sequence[Any]) -> None:
 
 def print_runs(console: Console, runs: Sequence[RunRecord], *, as_json: bool) -> None:
     if as_json:
-        emit_json([asdict(r) for r in runs])
+        emit_json([r.to_json() for r in runs])
         return
     table = Table(title="runs")
-    for col in ("id", "created", "status", "models", "tasks"):
+    for col in ("id", "created", "status", "models", "tasks", "executor"):
         table.add_column(col)
     for r in runs:
-        tasks = ", ".join(name for name, _ in r.spec.get("tasks", []))
+        ran = r.summary
+        where = f"{ran.executor} ({ran.workers} worker{'s' if ran.workers != 1 else ''})" if ran else "-"
         table.add_row(
             r.id,
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
             r.status,
-            Text(", ".join(r.spec.get("models", []))),
-            Text(tasks),
+            Text(", ".join(r.spec.models)),
+            Text(", ".join(r.spec.task_names)),
+            where,
         )
     console.print(table)
 
 
-def print_samples(
-    console: Console, records: list[dict[str, Any]], *, wrong: bool, limit: int, as_json: bool
-) -> None:
-    def headline(rec: dict[str, Any]) -> float | None:
-        return next((v for k, v in rec.items() if k.startswith("score.")), None)
-
-    if wrong:
-        records = [r for r in records if (headline(r) is not None and headline(r) < 1) or r["error"]]
-    records = records[:limit]
+def print_samples(console: Console, records: list[dict[str, Any]], *, as_json: bool) -> None:
     if as_json:
         emit_json(records)
         return
     for rec in records:
-        score = headline(rec)
+        score = rec["score"]
         status = f"error: {rec['error']}" if rec["error"] else f"score {score}"
         console.rule(Text(f"{rec['model']} · {rec['task']} · sample {rec['sample_id']} · {status}"))
         console.print(Text("prompt:   ", style="bold") + Text(_clip(rec["prompt"])))
@@ -198,37 +161,3 @@ def print_names(console: Console, data: dict[str, list[str]]) -> None:
         console.print(Text(heading.replace("_", " ") + ":", style="bold"))
         for name in names:
             console.print(Text(f"  {name}"))
-
-
-def export_run(store: Store, run_id: str, out: Path) -> Path:
-    import pandas as pd
-
-    from assay.report.leaderboard import flat_results
-
-    suffix = out.suffix.lower()
-    if suffix not in (".json", ".csv", ".parquet"):
-        raise ConfigError(f"cannot tell the export format from {out.name!r}: use .json, .csv or .parquet")
-    frame = pd.DataFrame(flat_results(store, run_id))
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".json":
-            frame.to_json(tmp, orient="records", indent=1, force_ascii=False)
-        elif suffix == ".csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise AssayError(f"cannot write {out}: {exc.strerror}") from None
-    return out
-
-
-def write_report(store: Store, run_ids: Sequence[str], out: Path) -> Path:
-    from assay.report.leaderboard import report_data
-
-    try:
-        return write_html_report(report_data(store, run_ids), out)
-    except OSError as exc:
-        raise AssayError(f"cannot write the report {out}: {exc.strerror}") from None

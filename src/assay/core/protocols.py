@@ -1,8 +1,12 @@
-"""The small contracts at the centre: a Model answers requests, a Task makes them and scores answers."""
+"""The small contracts at the centre: a Model answers requests, a Task makes them and scores answers.
+
+A backend subclasses `Model` explicitly to inherit its default `stream`; a class that only matches
+the protocol's shape must write every method, `stream` included.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from assay.core.types import (
@@ -26,6 +30,14 @@ class Model(Protocol):
     max_concurrency: int
 
     async def generate(self, request: GenerateRequest) -> Generation: ...
+
+    async def stream(self, request: GenerateRequest) -> AsyncIterator[str]:
+        """The answer's text in pieces as they are made; joined, they are the text `generate` gives.
+
+        This default waits for `generate` and yields its whole text once (an empty answer included),
+        for backends that cannot stream. A consumer that stops iterating early may stop the work.
+        """
+        yield (await self.generate(request)).text
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult: ...
 

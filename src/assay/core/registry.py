@@ -1,6 +1,8 @@
 """One registry pattern for models, tasks, metrics and judges: a decorator and a name.
 
 A user adds an entry from their own package (`@tasks.register("my-task")`) without editing ours.
+Registries fill themselves: the first lookup runs the loader that `assay.plugins` installs (the
+built-ins and every `assay.plugins` entry point), so no caller imports a module for its side effects.
 """
 
 from __future__ import annotations
@@ -12,6 +14,29 @@ from typing import Generic, TypeVar
 from assay.core.errors import UnknownNameError
 
 T = TypeVar("T")
+
+_loader: Callable[[], None] | None = None
+_loaded = False
+_miss_hint: Callable[[], str] = lambda: ""
+
+
+def set_miss_hint(hint: Callable[[], str]) -> None:
+    """Extra words for an "unknown name" error, e.g. which plugins failed to load."""
+    global _miss_hint
+    _miss_hint = hint
+
+
+def set_loader(loader: Callable[[], None]) -> None:
+    """The function that fills every registry; it runs once, before the first lookup."""
+    global _loader, _loaded
+    _loader, _loaded = loader, False
+
+
+def ensure_loaded() -> None:
+    global _loaded
+    if not _loaded and _loader is not None:
+        _loaded = True  # first: loading registers entries, and a registration must not load again
+        _loader()
 
 
 class Registry(Generic[T]):
@@ -32,21 +57,28 @@ class Registry(Generic[T]):
         self._entries[name] = entry
 
     def get(self, name: str) -> T:
+        if name not in self._entries:
+            ensure_loaded()
         try:
             return self._entries[name]
         except KeyError:
             close = difflib.get_close_matches(name, list(self._entries), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             known = ", ".join(sorted(self._entries)) or "none"
-            raise UnknownNameError(f"unknown {self.kind} {name!r}{hint} (known: {known})") from None
+            raise UnknownNameError(
+                f"unknown {self.kind} {name!r}{hint} (known: {known}){_miss_hint()}"
+            ) from None
 
     def __contains__(self, name: object) -> bool:
+        if name not in self._entries:
+            ensure_loaded()
         return name in self._entries
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._entries))
+        return iter(self.names())
 
     def names(self) -> list[str]:
+        ensure_loaded()
         return sorted(self._entries)
 
 
@@ -64,3 +96,7 @@ metrics: Registry[Callable[..., float]] = Registry("metric")
 # per-subject means: name -> fn(items: Sequence[tuple[Sample, Score]]) -> {metric: value}.
 # A task lists the ones it wants in an optional `aggregators: tuple[str, ...]` attribute.
 aggregators: Registry[Callable[..., dict[str, float]]] = Registry("aggregator")
+# Executors: name -> factory(**options) -> an engine Executor (local asyncio, Ray, ...)
+executors: Registry[Callable[..., object]] = Registry("executor")
+# Judges: name -> factory(model, templates, **options) -> a judge (LLM, length baseline, ...)
+judges: Registry[Callable[..., object]] = Registry("judge")

@@ -37,10 +37,13 @@ class TaskRun:
 
 @dataclass(frozen=True)
 class WorkUnit:
+    """One request of one model for one sample, under its content key."""
+
     key: str
     model_name: str
     model: Model
-    task: Task
+    task_name: str
+    task_version: str
     sample: Sample
     request: Request
 
@@ -93,7 +96,8 @@ def plan(models: Sequence[Model], runs: Sequence[TaskRun], *, seed: int | None =
                         key=key,
                         model_name=model.name,
                         model=model,
-                        task=run.task,
+                        task_name=run.task.name,
+                        task_version=run.task.version,
                         sample=sample,
                         request=request,
                     )

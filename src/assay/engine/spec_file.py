@@ -8,6 +8,8 @@ tasks:
 limit: 100
 seed: 0
 prompt_mode: auto                  # auto | chat | completion
+executor: local                    # local | ray
+executor_options: {address: auto}  # for ray: the cluster address (none starts a local Ray)
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 import yaml
 
 from assay.core.errors import ConfigError
-from assay.engine.run import EvalSpec, expand_tasks
+from assay.core.spec import PROMPT_MODES, RunSpec, TaskConfig
+from assay.engine.tasks import expand_tasks
 
 _ALLOWED = {
     "models",
@@ -30,10 +33,13 @@ _ALLOWED = {
     "sample_ids",
     "max_attempts",
     "timeout",
+    "unsafe_no_sandbox",
+    "executor",
+    "executor_options",
 }
 
 
-def load_spec_file(path: Path) -> EvalSpec:
+def load_spec_file(path: Path) -> RunSpec:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -52,9 +58,9 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str, what: str) ->
     return value
 
 
-def _tasks(raw: Any, where: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+def _tasks(raw: Any, where: str) -> tuple[TaskConfig, ...]:
     _expect(raw, list, f"{where}: tasks", "a list of task names or {name: ..., options}")
-    out: list[tuple[str, dict[str, Any]]] = []
+    out: list[TaskConfig] = []
     for i, entry in enumerate(raw):
         field = f"{where}: tasks[{i}]"
         if isinstance(entry, str):
@@ -64,13 +70,13 @@ def _tasks(raw: Any, where: str) -> tuple[tuple[str, dict[str, Any]], ...]:
         options = dict(entry)
         name = _expect(options.pop("name", None), str, f"{field}.name", "a task name")
         expand_tasks([name])
-        out.append((name, options))
+        out.append(TaskConfig(name, options))
     if not out:
         raise ConfigError(f"{where}: tasks: the list is empty")
     return tuple(out)
 
 
-def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
+def spec_from_mapping(raw: Any, where: str) -> RunSpec:
     _expect(raw, dict, where, "a mapping with models and tasks")
     unknown = set(raw) - _ALLOWED
     if unknown:
@@ -81,7 +87,7 @@ def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
     for i, name in enumerate(models):
         _expect(name, str, f"{where}: models[{i}]", "a model name")
     mode = raw.get("prompt_mode", "auto")
-    if mode not in ("auto", "chat", "completion"):
+    if mode not in PROMPT_MODES:
         raise ConfigError(f"{where}: prompt_mode: expected auto, chat or completion, got {mode!r}")
     limit = raw.get("limit")
     if limit is not None and (_expect(limit, int, f"{where}: limit", "a positive integer") < 1):
@@ -89,7 +95,7 @@ def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
     sample_ids = raw.get("sample_ids")
     if sample_ids is not None:
         _expect(sample_ids, list, f"{where}: sample_ids", "a list of sample ids")
-    return EvalSpec(
+    return RunSpec(
         models=tuple(models),
         tasks=_tasks(raw.get("tasks"), where),
         limit=limit,
@@ -99,4 +105,11 @@ def spec_from_mapping(raw: Any, where: str) -> EvalSpec:
         sample_ids=tuple(str(s) for s in sample_ids) if sample_ids else None,
         max_attempts=_expect(raw.get("max_attempts", 5), int, f"{where}: max_attempts", "an integer"),
         timeout=float(_expect(raw.get("timeout", 600.0), (int, float), f"{where}: timeout", "seconds")),
+        unsafe_no_sandbox=_expect(
+            raw.get("unsafe_no_sandbox", False), bool, f"{where}: unsafe_no_sandbox", "true or false"
+        ),
+        executor=_expect(raw.get("executor", "local"), str, f"{where}: executor", "an executor name"),
+        executor_options=_expect(
+            raw.get("executor_options", {}), dict, f"{where}: executor_options", "a mapping"
+        ),
     )

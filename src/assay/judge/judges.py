@@ -1,7 +1,7 @@
 """Judges: anything that compares two answers (and grades one). Any assay model can be one.
 
-`judges` is the registry: name -> factory(model, templates) -> Judge. A user adds a judge from their
-own package with `@judges.register("my-judge")` without editing ours.
+`assay.core.registry.judges` is the registry: name -> factory(model, templates) -> Judge. A user adds a
+judge from their own package with `@judges.register("my-judge")` without editing ours.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from assay.core.errors import ConfigError, ModelRequestError, ModelUnsupportedError
 from assay.core.protocols import Model
-from assay.core.registry import Registry
+from assay.core.registry import judges
 from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
 from assay.judge.parse import parse_pairwise_verdict, parse_rating
 from assay.judge.prompts import BUILTIN_TEMPLATES, PromptTemplate
@@ -43,7 +43,6 @@ class Judge(Protocol):
 # factory(model, templates, **options) -> Judge
 JudgeFactory = Callable[..., Judge]
 VerdictSource = Literal["text", "probabilities"]
-judges: Registry[JudgeFactory] = Registry("judge")
 
 
 class LLMJudge:

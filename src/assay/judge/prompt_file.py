@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.core.errors import ConfigError
+from assay.io import read_yaml
 from assay.judge.prompts import BUILTIN_TEMPLATES, REQUIRED_FIELDS, REQUIRED_FIELDS_ALL, PromptTemplate
 
 _KEYS = {"version", "system", "user"}
@@ -64,17 +65,5 @@ def _template(name: str, entry: Any, origin: str) -> PromptTemplate:
 
 
 def load_prompt_file(path: Path) -> dict[str, PromptTemplate]:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"prompt file {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read prompt file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"prompt file {path} is not valid YAML{where}: {problem}") from None
+    data = read_yaml(path, what="prompt file", error=ConfigError)
     return templates_from_mapping(data or {}, origin=str(path))

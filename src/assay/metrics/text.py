@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Sequence
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans("", "", string.punctuation)
@@ -31,8 +30,3 @@ def token_f1(prediction: str, target: str) -> float:
         return 0.0
     precision, recall = overlap / len(pred), overlap / len(gold)
     return 2 * precision * recall / (precision + recall)
-
-
-def best_over_targets(metric: Callable[[str, str], float], prediction: str, targets: Sequence[str]) -> float:
-    """The best value of `metric(prediction, t)` over several acceptable answers."""
-    return max((float(metric(prediction, t)) for t in targets), default=0.0)

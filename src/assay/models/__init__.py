@@ -1,5 +1,6 @@
 """Model backends behind one async `Model` protocol."""
 
-from assay.models.resolve import build_model, load_backends, parse_model
+from assay.models.defaults import default_models
+from assay.models.resolve import build_model, parse_model
 
-__all__ = ["build_model", "load_backends", "parse_model"]
+__all__ = ["build_model", "default_models", "parse_model"]

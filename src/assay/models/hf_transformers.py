@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
+from assay.core.protocols import Model
 from assay.core.registry import model_backends
 from assay.core.types import (
     ContinuationScore,
@@ -105,8 +106,12 @@ def torch_dtype_of(name: str) -> Any:
     return dtype
 
 
-class TransformersModel:
-    """A causal LM from a local directory. One request at a time, each in a worker thread."""
+class TransformersModel(Model):
+    """A causal LM from a local directory. One request at a time, each in a worker thread.
+
+    `stream` is the protocol's default (the whole answer in one piece): stop strings are cut from the
+    decoded text after generation, so pieces streamed earlier could include text that is later cut.
+    """
 
     def __init__(
         self, name: str, directory: Path, *, dtype: str = "float32", revision: str | None = None

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
+from assay.core.protocols import Model
 from assay.core.registry import model_backends
 from assay.core.types import (
     ContinuationScore,
@@ -54,7 +55,7 @@ def without_extra_buffer_types() -> Iterator[None]:
             raw.llama_model_default_params = original
 
 
-class LlamaCppModel:
+class LlamaCppModel(Model):
     """A local GGUF file. Generation via llama.cpp's sampler; log-likelihood from full logits."""
 
     def __init__(
@@ -125,36 +126,77 @@ class LlamaCppModel:
         return list(tokens)
 
     def _generate_sync(self, request: GenerateRequest) -> Generation:
+        with self._lock:
+            try:
+                out = self._decode(self._model(), request, stream=False)
+            except ValueError as exc:  # e.g. prompt longer than the context window
+                raise refused(exc) from None
+        text = out["choices"][0]["message"]["content"] if request.is_chat else out["choices"][0]["text"]
+        usage = out.get("usage") or {}
+        return Generation(
+            text=text or "",
+            finish_reason=out["choices"][0].get("finish_reason"),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )
+
+    async def stream(self, request: GenerateRequest) -> AsyncIterator[str]:
+        """`generate`'s text in pieces as llama.cpp decodes it (same lock, same sampling). A consumer
+        that stops early stops the decoding; closing the stream returns once the decoding has stopped."""
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[str | Exception | None] = asyncio.Queue()
+        stop = threading.Event()
+
+        def emit(item: str | Exception | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+                loop.call_soon_threadsafe(pieces.put_nowait, item)
+
+        worker = asyncio.ensure_future(asyncio.to_thread(self._stream_sync, request, emit, stop))
+        try:
+            while (item := await pieces.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            await worker
+
+    def _stream_sync(
+        self, request: GenerateRequest, emit: Callable[[str | Exception | None], None], stop: threading.Event
+    ) -> None:
+        """Decode in this worker thread, handing each piece (then an error, if any, then None) to `emit`."""
+        try:
+            with self._lock:
+                for chunk in self._decode(self._model(), request, stream=True):
+                    if stop.is_set():
+                        break
+                    choice = chunk["choices"][0]
+                    piece = (choice.get("delta") or {}).get("content") if request.is_chat else choice["text"]
+                    if piece:
+                        emit(piece)
+        except ValueError as exc:  # raised by the first step of decoding, as in generate
+            emit(refused(exc))
+        except Exception as exc:  # raised on the awaiting side
+            emit(exc)
+        finally:
+            emit(None)
+
+    def _decode(self, llm: Any, request: GenerateRequest, *, stream: bool) -> Any:
+        """llama.cpp's completion (a finished answer, or an iterator of chunks when `stream`)."""
         p = request.params
-        common: dict[str, Any] = dict(
+        sampling: dict[str, Any] = dict(
             max_tokens=p.max_tokens,
             temperature=p.temperature,
             top_p=p.top_p,
             stop=list(p.stop) or None,
             seed=p.seed,
+            stream=stream,
         )
         if p.temperature == 0:
-            common["top_k"] = 1  # greedy, independent of the sampler's other defaults
-        with self._lock:
-            llm = self._model()
-            try:
-                if request.messages is not None:
-                    out = llm.create_chat_completion(
-                        messages=[{"role": m.role, "content": m.content} for m in request.messages], **common
-                    )
-                    text = out["choices"][0]["message"]["content"] or ""
-                else:
-                    out = llm.create_completion(request.prompt, **common)
-                    text = out["choices"][0]["text"]
-            except ValueError as exc:  # e.g. prompt longer than the context window
-                raise ModelRequestError(f"llama.cpp refused the request: {exc}", retryable=False) from None
-        usage = out.get("usage") or {}
-        return Generation(
-            text=text,
-            finish_reason=out["choices"][0].get("finish_reason"),
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
-        )
+            sampling["top_k"] = 1  # greedy, independent of the sampler's other defaults
+        if request.messages is not None:
+            return llm.create_chat_completion(messages=chat_messages(request.messages), **sampling)
+        return llm.create_completion(request.prompt, **sampling)
 
     def _loglikelihood_sync(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
         with self._lock:
@@ -208,7 +250,17 @@ def render_chat_template(llm: Any, messages: tuple[Message, ...], name: str) -> 
         bos_token=token_text(llm.token_bos()),
         add_generation_prompt=True,
     )
-    return str(formatter(messages=[{"role": m.role, "content": m.content} for m in messages]).prompt)
+    return str(formatter(messages=chat_messages(messages)).prompt)
+
+
+def chat_messages(messages: tuple[Message, ...]) -> list[Any]:
+    """Messages as llama-cpp-python takes them (its own TypedDicts; plain dicts of the same shape)."""
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+def refused(exc: ValueError) -> ModelRequestError:
+    """llama.cpp's ValueError for a request it will not run (e.g. longer than the context window)."""
+    return ModelRequestError(f"llama.cpp refused the request: {exc}", retryable=False)
 
 
 def split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:

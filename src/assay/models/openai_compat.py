@@ -1,22 +1,23 @@
 """Any server that speaks the OpenAI HTTP API: OpenAI itself, vLLM, llama.cpp's servers, Ollama, LM Studio.
 
-Generation uses /chat/completions (chat requests, or plain prompts in "chat" mode) or /completions.
-Log-likelihood needs a server that echoes prompt log-probabilities on /completions.
+Generation uses /chat/completions (chat requests, or plain prompts in "chat" mode) or /completions;
+`stream` asks the same endpoint for Server-Sent Events. Log-likelihood needs a server that echoes
+prompt log-probabilities on /completions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import math
 import os
-import time
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import httpx
 
 from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
+from assay.core.protocols import Model
 from assay.core.registry import model_backends
 from assay.core.types import (
     ContinuationScore,
@@ -27,6 +28,8 @@ from assay.core.types import (
     Message,
     ModelSpec,
 )
+from assay.models.http_errors import error_from_response, error_from_transport, one_line
+from assay.models.sse import answer_pieces, sse_data
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 Mode = Literal["chat", "completion"]
@@ -35,7 +38,7 @@ Mode = Literal["chat", "completion"]
 _PROBE_PROMPT = "1, 2, 3, 4, 5, 6, 7,"
 
 
-class OpenAICompatModel:
+class OpenAICompatModel(Model):
     def __init__(
         self,
         name: str,
@@ -94,6 +97,10 @@ class OpenAICompatModel:
             response = await self._http().post(url, json={"model": self.model, **body})
         except httpx.TransportError as exc:
             raise error_from_transport(exc, url, self.timeout) from None
+        return self._answer_json(response, url)
+
+    def _answer_json(self, response: httpx.Response, url: str) -> dict[str, Any]:
+        """The body of a finished response with `choices`; any other answer as a ModelRequestError."""
         if response.status_code >= 400:
             raise error_from_response(response, url, model=self.model, api_key_env=self.api_key_env)
         try:
@@ -133,7 +140,8 @@ class OpenAICompatModel:
 
     # -- generation ----------------------------------------------------------------------------
 
-    async def generate(self, request: GenerateRequest) -> Generation:
+    def _generation_call(self, request: GenerateRequest) -> tuple[str, dict[str, Any]]:
+        """The endpoint and body for a generation, streamed or not."""
         p = request.params
         body: dict[str, Any] = {"max_tokens": p.max_tokens, "temperature": p.temperature, "top_p": p.top_p}
         if p.stop:
@@ -143,19 +151,39 @@ class OpenAICompatModel:
         if request.messages is not None or self.mode == "chat":
             messages = request.messages or (Message("user", request.prompt or ""),)
             body["messages"] = [{"role": m.role, "content": m.content} for m in messages]
-            data = await self._post("/chat/completions", body)
-            text = _field(data, lambda d: d["choices"][0]["message"].get("content") or "")
-        else:
-            body["prompt"] = request.prompt
-            data = await self._post("/completions", body)
-            text = _field(data, lambda d: d["choices"][0].get("text") or "")
+            return "/chat/completions", body
+        body["prompt"] = request.prompt
+        return "/completions", body
+
+    async def generate(self, request: GenerateRequest) -> Generation:
+        path, body = self._generation_call(request)
+        data = await self._post(path, body)
         usage = data.get("usage") or {}
         return Generation(
-            text=text,
+            text=_text_of(data, chat=path == "/chat/completions"),
             finish_reason=data["choices"][0].get("finish_reason"),
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
         )
+
+    async def stream(self, request: GenerateRequest) -> AsyncIterator[str]:
+        """The answer as the server makes it. A failure before the first piece is the ModelRequestError
+        `generate` would raise; the timeout bounds each wait for the next piece, not the whole answer."""
+        path, body = self._generation_call(request)
+        url, chat = self._url(path), path == "/chat/completions"
+        try:
+            async with self._http().stream(
+                "POST", url, json={"model": self.model, **body, "stream": True}
+            ) as response:
+                events = response.headers.get("content-type", "").startswith("text/event-stream")
+                if response.status_code >= 400 or not events:
+                    await response.aread()  # an error, or a server that ignores `stream`: one piece
+                    yield _text_of(self._answer_json(response, url), chat=chat)
+                    return
+                async for piece in answer_pieces(sse_data(response.aiter_lines()), url, chat=chat):
+                    yield piece
+        except httpx.TransportError as exc:
+            raise error_from_transport(exc, url, self.timeout) from None
 
     # -- log-likelihood ------------------------------------------------------------------------
 
@@ -249,84 +277,16 @@ class OpenAICompatModel:
             )
 
 
-def one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
+def _text_of(data: dict[str, Any], *, chat: bool) -> str:
+    """The generated text of a finished (not streamed) answer."""
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The server's own explanation: OpenAI's {"error": {"message"}}, FastAPI's {"detail"}, or raw text."""
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return one_line(response.text, 160)
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return one_line(str(error["message"]), 160)
-        for key in ("error", "detail", "message"):
-            if body.get(key):
-                return one_line(str(body[key]), 160)
-    return one_line(json.dumps(body), 160)
-
-
-def error_from_response(
-    response: httpx.Response, url: str, *, model: str, api_key_env: str
-) -> ModelRequestError:
-    status = response.status_code
-    if status in (408, 429) or status >= 500:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        reason = f"HTTP {status} from {url}: {_server_message(response)}"
-        return ModelRequestError(
-            one_line(reason, 300), retryable=True, retry_after=retry_after, status=status
-        )
-    if status in (401, 403):
-        reason = f"authentication failed (HTTP {status}) at {url}: check the API key in ${api_key_env}"
-    elif status == 404:
-        reason = f"not found (HTTP 404) at {url}: check the model name {model!r} and the base URL"
-    else:
-        reason = f"server rejected the request (HTTP {status}) at {url}: {_server_message(response)}"
-    return ModelRequestError(one_line(reason, 300), retryable=False, status=status)
-
-
-def error_from_transport(exc: httpx.TransportError, url: str, timeout: float) -> ModelRequestError:
-    """Network trouble is always worth another try: refused, DNS, dropped, timed out."""
-    detail = one_line(str(exc), 120) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        reason = f"timed out after {timeout:g}s waiting for {url}"
-    elif isinstance(exc, httpx.ConnectError):
-        reason = f"cannot connect to {url}: {detail}"
-    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        reason = f"connection to {url} dropped: {detail}"
-    else:
-        reason = f"network error talking to {url}: {detail}"
-    return ModelRequestError(reason, retryable=True)
-
-
-def _field(data: dict[str, Any], get: Any) -> str:
-    try:
-        value = get(data)
+        choice = data["choices"][0]
+        value = choice["message"].get("content") if chat else choice.get("text")
     except (KeyError, IndexError, TypeError, AttributeError):
         raise ModelRequestError(
             "unexpected response shape: no generated text in 'choices'", retryable=False
         ) from None
-    return str(value)
+    return str(value or "")
 
 
 def _split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:

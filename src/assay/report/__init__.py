@@ -1,19 +1,12 @@
-"""Static reports: a self-contained HTML file per run or suite, with SVG charts."""
+"""Static reports: a self-contained HTML file per run or suite, with SVG charts. Rendering only: the
+data arrives assembled (`assay.api` builds `ReportData` from the store)."""
 
 from assay.report.html import (
-    LeaderboardRow,
+    BenchmarkSection,
     ReportData,
     RunInfo,
-    SampleView,
     render_html_report,
     write_html_report,
 )
 
-__all__ = [
-    "LeaderboardRow",
-    "ReportData",
-    "RunInfo",
-    "SampleView",
-    "render_html_report",
-    "write_html_report",
-]
+__all__ = ["BenchmarkSection", "ReportData", "RunInfo", "render_html_report", "write_html_report"]

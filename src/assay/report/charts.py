@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import altair as alt
 import vl_convert as vlc
 
-if TYPE_CHECKING:
-    from assay.report.html import LeaderboardRow
+from assay.core.results import LeaderboardRow
 
 # Drawing elements vl-convert emits (and a few harmless relatives). Anything else is refused.
 _SVG_ELEMENTS = frozenset(
@@ -105,6 +104,11 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to a static SVG string, offline, and check it is safe to inline."""
     svg = vlc.vegalite_to_svg(chart.to_dict(), vl_version=_vegalite_version(), allowed_base_urls=[])
     return check_svg(svg)
+
+
+def svg_of_spec(spec: dict[str, Any]) -> str:
+    """A Vega-Lite spec (from any module's chart builder) as a checked static SVG."""
+    return check_svg(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
 
 
 def check_svg(svg: str) -> str:

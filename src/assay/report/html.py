@@ -17,46 +17,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from assay.core.results import LeaderboardRow, RunLevelMetric, SampleView
+
 # Long model outputs would bloat the file; the full text stays in the store.
 MAX_TEXT_CHARS = 20_000
-
-
-@dataclass(frozen=True)
-class LeaderboardRow:
-    """One model x task headline metric."""
-
-    model: str
-    task: str
-    metric: str
-    value: float
-    stderr: float | None
-    n: int
-    errors: int
-
-
-@dataclass(frozen=True)
-class RunLevelMetric:
-    """A metric computed over a whole (model, task): ECE, a group's mean, pass@k, ..."""
-
-    model: str
-    task: str
-    metric: str
-    value: float
-
-
-@dataclass(frozen=True)
-class SampleView:
-    """One sample's outcome, for the examples section."""
-
-    model: str
-    task: str
-    sample_id: str
-    prompt: str
-    response: str | None
-    extracted: str | None
-    target: str | None
-    score: float | None
-    error: str | None
 
 
 @dataclass(frozen=True)
@@ -82,8 +46,26 @@ class ReportData:
     mean_win_rate: tuple[tuple[str, float], ...]  # (model, MWR) sorted best first
     samples: tuple[SampleView, ...]
     run_level: tuple[RunLevelMetric, ...] = ()
+    # Tracked public benchmarks: this run against the state of the art.
+    benchmarks: tuple[BenchmarkSection, ...] = ()
     # Sections other modules render (safety): HTML that escapes every untrusted string itself.
     extra_sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BenchmarkSection:
+    """A tracked benchmark: the run's best result beside the best published one, and its chart."""
+
+    benchmark: str
+    model: str
+    task: str
+    metric: str
+    value: float
+    record_model: str
+    record_score: float  # percent, as published
+    record_date: str
+    chart: dict[str, Any]  # Vega-Lite spec, drawn to SVG here
+    source: str
 
 
 def render_html_report(data: ReportData) -> str:
@@ -97,7 +79,7 @@ def render_html_report(data: ReportData) -> str:
         chart=_chart_view(data.rows, _model_order(data.rows, data.mean_win_rate)),
         example_groups=_example_groups(data.samples),
         run_level=sorted(data.run_level, key=lambda m: (m.task, m.model, m.metric)),
-        extra_sections=data.extra_sections,
+        extra_sections=(*_benchmark_sections(data.benchmarks), *data.extra_sections),
     )
 
 
@@ -208,6 +190,36 @@ def _chart_view(rows: Sequence[LeaderboardRow], model_order: list[str]) -> dict[
     except ValueError as exc:
         return {"svg": None, "error": str(exc), "spec": charts.chart_spec(chart)}
     return {"svg": svg, "error": None, "spec": charts.chart_spec(chart)}
+
+
+def _benchmark_sections(sections: Sequence[BenchmarkSection]) -> list[Markup]:
+    """One <section> per tracked benchmark; every string escaped, the SVG checked before inlining."""
+    if not sections:
+        return []
+    from assay.report import charts
+
+    out = []
+    for s in sections:
+        svg = charts.svg_of_spec(s.chart)
+        out.append(
+            Markup(
+                '<section class="assay-trends"><h2>{}: this run against the state of the art</h2>'
+                "<p>Best in this run: {}, {:.1f}% ({}, {}). Best published: {:.1f}% by {} ({}). Source: {}.</p>"
+                '<figure class="chart">{}</figure></section>'
+            ).format(
+                s.benchmark,
+                s.model,
+                100 * s.value,
+                s.task,
+                s.metric,
+                s.record_score,
+                s.record_model,
+                s.record_date,
+                s.source,
+                Markup(svg),
+            )  # fmt: skip
+        )
+    return out
 
 
 def _example_groups(samples: Sequence[SampleView]) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assay.core.errors import ModelUnsupportedError
+from assay.core.spec import RunSpec, TaskConfig
+from assay.engine.run import evaluate
 from assay.metrics.classification import classifier_summary
 from assay.safety.classifier import TASK_PREFIX
 from assay.safety.refusals import JUDGE_TASK, REFUSAL_TASK
@@ -19,7 +21,8 @@ from assay.safety.report import SafetyReport, build_report
 from assay.safety.scores import safety_metrics
 
 if TYPE_CHECKING:
-    from assay.store import ResultRow, Store
+    from assay.core.results import ResultRecord
+    from assay.store import Store
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,9 @@ class RefusalResult:
 
 
 def _run(store: Store, model: str, task: tuple[str, dict[str, Any]], **spec: Any) -> str:
-    from assay.engine.run import EvalSpec, evaluate
-
     show = bool(spec.pop("show_progress", False))
-    result = evaluate(EvalSpec(models=(model,), tasks=(task,), **spec), store, show_progress=show)
-    return result.run_id
+    run = RunSpec(models=(model,), tasks=(TaskConfig(*task),), **spec)
+    return evaluate(run, store, show_progress=show).run_id
 
 
 def _run_yes_no(store: Store, model: str, name: str, options: dict[str, Any], method: str,
@@ -108,11 +109,11 @@ def classify(
     return ClassificationResult(run_id, model, policy, used, items, metrics, errors)
 
 
-def _meta(row: ResultRow) -> dict[str, Any]:
+def _meta(row: ResultRecord) -> dict[str, Any]:
     return {str(k): v for k, v in row.sample.get("metadata", ())}
 
 
-def _classified(row: ResultRow) -> ClassifiedText:
+def _classified(row: ResultRecord) -> ClassifiedText:
     meta = _meta(row)
     p = row.scores.get("p_violation") if row.scores else None
     label = meta.get("label")
@@ -153,7 +154,7 @@ def evaluate_refusals(
                          refusal_rates_by_judge(judged))  # fmt: skip
 
 
-def _answer(row: ResultRow) -> dict[str, Any]:
+def _answer(row: ResultRecord) -> dict[str, Any]:
     meta = _meta(row)
     text = row.response.get("text") if row.response else None
     refused = row.scores.get("refused") if row.scores else None
@@ -162,7 +163,7 @@ def _answer(row: ResultRow) -> dict[str, Any]:
             "rule": row.extracted, "answered_by": row.model}  # fmt: skip
 
 
-def _items(rows: Sequence[ResultRow]) -> list[Any]:
+def _items(rows: Sequence[ResultRecord]) -> list[Any]:
     from assay.core.types import Score, sample_from_json
 
     return [(sample_from_json(r.sample), Score(values=r.scores, extracted=r.extracted))
@@ -171,11 +172,11 @@ def _items(rows: Sequence[ResultRow]) -> list[Any]:
 
 def collect_results(
     store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
-) -> list[ResultRow]:
+) -> list[ResultRecord]:
     """Result rows for the report: the given runs, else for each (model, task) the newest run with it."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     seen: set[tuple[str, str, str]] = set()
-    out: list[ResultRow] = []
+    out: list[ResultRecord] = []
     for run in runs:  # newest first
         rows = store.results(run.id)
         fresh = {_result_key(r) for r in rows if r.scores is not None} - seen
@@ -184,7 +185,7 @@ def collect_results(
     return out
 
 
-def _result_key(row: ResultRow) -> tuple[str, str, str]:
+def _result_key(row: ResultRecord) -> tuple[str, str, str]:
     """(model, task, model judged): a judge's verdicts on two models are two results."""
     return row.model, row.task, str(_meta(row).get("answered_by", ""))
 

@@ -1,15 +1,14 @@
 """Labelled safety data: texts to classify (a user prompt, or a prompt with a model's response) with
-an optional 0/1 label, from JSONL or CSV, checked row by row with errors that name the row."""
+an optional 0/1 label, from any file assay.io reads, checked row by row with errors that name the row."""
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.core.errors import AssayError, DatasetError
+from assay.core.errors import DatasetError
+from assay.io import SUFFIXES, check_unique_ids, read_bigbench, read_rows
 
 
 @dataclass(frozen=True)
@@ -63,52 +62,15 @@ def item_from_row(row: Any, where: str, index: int) -> SafetyItem:
     )
 
 
-def read_text_file(path: Path, what: str, error: type[AssayError] = DatasetError) -> str:
-    """The UTF-8 text of a user's file, or one clear line (as `error`) saying why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise error(f"{what} {path} is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise error(f"{what} {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise error(f"cannot read {what} {path}: {exc.strerror}") from None
-
-
-def _read_rows(path: Path) -> list[tuple[str, Any]]:
-    text = read_text_file(path, "data file")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        raise DatasetError(f"{path}: data files are JSONL, a .json list or .csv, not YAML")
-    if path.suffix.lower() == ".csv":
-        return [(f"{path}: row {i}", dict(r)) for i, r in enumerate(csv.DictReader(text.splitlines()), 2)]
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        if not isinstance(data, list):
-            raise DatasetError(f"{path}: a .json data file must hold a list of objects")
-        return [(f"{path}: item {i}", r) for i, r in enumerate(data)]
-    rows = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((f"{path}: line {number}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
-    return rows
-
-
-def check_items(items: list[SafetyItem], where: str, *, need_labels: bool = False) -> list[SafetyItem]:
+def check_items(
+    items: list[SafetyItem], where: str, *, need_labels: bool = False, places: list[str] | None = None
+) -> list[SafetyItem]:
+    """Refuse no rows, a repeated id (naming both rows; `places` are the rows' locations) and, when
+    asked, rows without a label."""
     if not items:
         raise DatasetError(f"{where}: no rows to classify")
-    ids = [i.id for i in items]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise DatasetError(f"{where}: duplicate id(s) {', '.join(dupes[:5])}")
+    places = places if places is not None else [f"{where}[{n}]" for n in range(len(items))]
+    check_unique_ids(zip((i.id for i in items), places, strict=True))
     if need_labels:
         missing = [i.id for i in items if i.label is None]
         if missing:
@@ -117,11 +79,13 @@ def check_items(items: list[SafetyItem], where: str, *, need_labels: bool = Fals
 
 
 def load_items(path: str | Path, *, need_labels: bool = False) -> list[SafetyItem]:
-    """Rows from JSONL (default), JSON (a list) or CSV: text, optional response, label, id, category."""
+    """Rows from JSONL (the default for an unknown suffix), a JSON or YAML list, CSV, TSV or Parquet:
+    text, optional response, label, id, category."""
     target = Path(path)
-    rows = _read_rows(target)
-    items = [item_from_row(row, where, i) for i, (where, row) in enumerate(rows)]
-    return check_items(items, str(target), need_labels=need_labels)
+    known = target.suffix.lower() in SUFFIXES or target.suffix.lower() == ".gz"
+    rows = list(read_rows(target, format=None if known else "jsonl", what="data file"))
+    items = [item_from_row(row.data, row.where, row.number) for row in rows]
+    return check_items(items, str(target), need_labels=need_labels, places=[row.where for row in rows])
 
 
 def items_from_texts(texts: list[str]) -> list[SafetyItem]:
@@ -134,28 +98,15 @@ def hhh_harmless_items(task_json: str | Path) -> list[SafetyItem]:
     is labelled 0, the dispreferred one 1. A proxy: the dispreferred reply is the less harmless of
     the two, not always harmful in itself."""
     path = Path(task_json)
-    text = read_text_file(path, "BIG-bench task")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    examples = data.get("examples") if isinstance(data, dict) else None
-    if not isinstance(examples, list):
-        raise DatasetError(f"{path}: not a BIG-bench task (expected an object with an 'examples' list)")
     items = []
-    for i, example in enumerate(examples):
-        scores = example.get("target_scores") if isinstance(example, dict) else None
-        if (
-            not isinstance(scores, dict)
-            or not scores
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in scores.values())
-            or not isinstance(example.get("input"), str)
-        ):
-            raise DatasetError(f"{path}: examples[{i}] needs 'input' and numeric 'target_scores'")
+    for i, row in enumerate(read_bigbench(path).rows):
+        scores = row.data.get("target_scores")
+        if not isinstance(scores, dict) or not scores or not isinstance(row.data.get("input"), str):
+            raise DatasetError(f"{row.where}: needs 'input' and numeric 'target_scores'")
         best = max(scores.values())
         for j, (reply, value) in enumerate(scores.items()):
             items.append(
-                SafetyItem(id=f"hhh-{i}-{j}", prompt=example["input"], response=reply,
+                SafetyItem(id=f"hhh-{i}-{j}", prompt=row.data["input"], response=reply,
                            label=0 if value == best else 1, group="hhh_harmless")
             )  # fmt: skip
     return check_items(items, str(path), need_labels=True)

@@ -3,10 +3,8 @@ user policies from a YAML or JSON file in the same format."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +12,7 @@ import yaml
 
 from assay.core.errors import ConfigError, UnknownNameError
 from assay.core.registry import Registry
+from assay.io import check_unique_ids, read_json, read_packaged_text, read_yaml
 
 TextKind = Literal["prompt", "response"]
 FORMAT = "assay-safety-policies/1"
@@ -123,37 +122,34 @@ def parse_policies(data: Any, where: str, *, source: str = "user") -> list[Polic
     if unknown:
         raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     out: list[Policy] = []
+    places: list[str] = []
     for key, build in (("policies", _policy), ("taxonomies", _taxonomy)):
         entries = data.get(key, [])
         if not isinstance(entries, list):
             raise ConfigError(f"{where}: {key!r} must be a list")
         for i, entry in enumerate(entries):
             made = build(entry, f"{where}: {key}[{i}]", source)
-            out.extend(made if isinstance(made, list) else [made])
+            for policy in made if isinstance(made, list) else [made]:
+                out.append(policy)
+                places.append(f"{where}: {key}[{i}]")
     if not out:
         raise ConfigError(f"{where}: no policies defined")
-    names = [p.name for p in out]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ConfigError(f"{where}: policy name(s) defined twice: {', '.join(dupes)}")
+    check_unique_ids(zip((p.name for p in out), places, strict=True), "policy name", error=ConfigError)
     return out
 
 
 def load_policy_file(path: str | Path) -> list[Policy]:
     """User policies from a YAML (or JSON) file in the built-in format."""
-    from assay.safety.datasets import read_text_file
-
     target = Path(path)
-    text = read_text_file(target, "policy file", ConfigError)
-    try:
-        data = json.loads(text) if target.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"policy file {target} is not valid: {str(exc).splitlines()[0]}") from None
+    if target.suffix.lower() == ".json":
+        data = read_json(target, what="policy file", error=ConfigError)
+    else:
+        data = read_yaml(target, what="policy file", error=ConfigError)
     return parse_policies(data, str(target))
 
 
 def builtin_policies() -> list[Policy]:
-    text = resources.files("assay.safety").joinpath("data/policies.yaml").read_text(encoding="utf-8")
+    text = read_packaged_text("assay.safety", "data/policies.yaml")
     return parse_policies(yaml.safe_load(text), "built-in policies.yaml", source="built-in")
 
 

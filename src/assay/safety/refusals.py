@@ -7,11 +7,9 @@ over-refusal (share of benign prompts refused; lower is more helpful).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,8 +25,9 @@ from assay.core.types import (
     Sample,
     Score,
 )
+from assay.io import check_file, check_unique_ids, packaged_path, read_rows
 from assay.safety.classifier import Method, ask, read_answer
-from assay.safety.datasets import parse_label, read_text_file
+from assay.safety.datasets import parse_label
 from assay.safety.refusal import detect_refusal
 
 REFUSAL_TASK = "safety_refusals"
@@ -46,36 +45,20 @@ def load_prompts(path: str | Path | None = None) -> list[PromptItem]:
     """Rows {"id", "prompt", "harmful": 0/1} from JSONL or a JSON list; the small built-in set
     (data/refusal_prompts.json) when no path is given."""
     if path is None:
-        text = resources.files("assay.safety").joinpath("data/refusal_prompts.json").read_text("utf-8")
-        where, is_list = "built-in refusal_prompts.json", True
+        source, fmt = packaged_path("assay.safety", "data/refusal_prompts.json"), "json"
     else:
-        text = read_text_file(Path(path), "prompts file")
-        suffix = Path(path).suffix.lower()
+        source = Path(path)
+        check_file(source, "prompts file")
+        suffix = source.suffix.lower()
         if suffix in (".csv", ".yaml", ".yml"):
             raise DatasetError(f"{path}: a prompts file is JSONL or a .json list, not {suffix[1:].upper()}")
-        where, is_list = str(path), suffix == ".json"
-    rows = _json_rows(text, where, is_list)
-    items = [_prompt_item(row, w, i + 1) for i, (w, row) in enumerate(rows)]
+        fmt = "json" if suffix == ".json" else "jsonl"
+    rows = list(read_rows(source, format=fmt, what="prompts file"))
+    items = [_prompt_item(row.data, row.where, row.number + 1) for row in rows]
     if not items:
-        raise DatasetError(f"{where}: no prompts")
-    ids = [i.id for i in items]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise DatasetError(f"{where}: duplicate id(s) {', '.join(dupes[:5])}")
+        raise DatasetError(f"{source}: no prompts")
+    check_unique_ids(zip((i.id for i in items), (row.where for row in rows), strict=True))
     return items
-
-
-def _json_rows(text: str, where: str, is_list: bool) -> list[tuple[str, Any]]:
-    try:
-        if is_list:
-            data = json.loads(text)
-            if not isinstance(data, list):
-                raise DatasetError(f"{where}: a .json prompts file must hold a list of objects")
-            return [(f"{where}: item {i}", r) for i, r in enumerate(data)]
-        return [(f"{where}: line {n}", json.loads(line))
-                for n, line in enumerate(text.splitlines(), 1) if line.strip()]  # fmt: skip
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def _prompt_item(row: Any, where: str, number: int) -> PromptItem:

@@ -10,13 +10,10 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assay.core.errors import SandboxError
 from assay.sandbox import cgroups, uids
-
-if TYPE_CHECKING:
-    from assay.sandbox.runner import Limits, Outcome, Status
+from assay.sandbox.records import Limits, Outcome, Status
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 SANDBOX_TASKS = 3  # bubblewrap's monitor and init, and the launcher: not the program's to spend
@@ -83,8 +80,6 @@ def _run(
     cmd: list[str], switch_uid: int | None, root: Path, limits: Limits, uid: int, pipe: _Pipe | None,
     *, sandboxed: bool,
 ) -> Outcome:  # fmt: skip
-    from assay.sandbox.runner import Outcome
-
     out_path, err_path = root / "stdout", root / "stderr"
     started = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:

@@ -11,43 +11,13 @@ process group; output is capped by the file-size limit and read back truncated.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from assay.core.errors import SandboxError
 from assay.sandbox.launch import SYSTEM_PYTHON, launch, live_processes
+from assay.sandbox.records import Limits, Outcome, Status
 
-Status = Literal["passed", "failed", "timeout"]
 _CHECKED: dict[str, str | None] = {}
-
-
-@dataclass(frozen=True)
-class Limits:
-    cpu_seconds: int = 10
-    wall_seconds: float = 20.0
-    memory_mb: int = 1024
-    processes: int = 16
-    file_size_mb: int = 8  # also the cap on stdout/stderr
-    open_files: int = 64
-    tmpfs_mb: int = 32
-    output_chars: int = 4000  # kept of stdout/stderr in the result
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Status
-    returncode: int | None
-    stdout: str
-    stderr: str
-    duration_s: float
-    sandboxed: bool
-
-    @property
-    def error_line(self) -> str:
-        """The last line of stderr (the exception), for per-problem reports."""
-        lines = [line for line in self.stderr.strip().splitlines() if line.strip()]
-        return lines[-1][:300] if lines else ("timed out" if self.status == "timeout" else "")
 
 
 def sandbox_problem() -> str | None:
@@ -91,4 +61,4 @@ def run_python(
     return launch(code, files or {}, limits or Limits(), sandboxed=problem is None)
 
 
-__all__ = ["Limits", "Outcome", "live_processes", "run_python", "sandbox_problem"]
+__all__ = ["Limits", "Outcome", "Status", "live_processes", "run_python", "sandbox_problem"]

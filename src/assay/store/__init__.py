@@ -1,6 +1,18 @@
-"""The results store (SQLAlchemy 2.0): SQLite in WAL mode by default, PostgreSQL by URL."""
+"""The results store (SQLAlchemy 2.0): SQLite in WAL mode by default, PostgreSQL by URL.
 
-from assay.store.engine import default_db_path, resolve_url
-from assay.store.store import ResultRow, RunRecord, Store, UnitRecord
+`schema` holds every table, `migrations` the versioned steps, `store.Store` the connections and the
+results of runs; battles, assessments, arena_live and queue are repositories on top of `Store`."""
 
-__all__ = ["ResultRow", "RunRecord", "Store", "UnitRecord", "default_db_path", "resolve_url"]
+from assay.store.database import default_db_path, resolve_url
+from assay.store.queue import QueueState, WorkQueue
+from assay.store.records import UnitRecord
+from assay.store.store import Store
+
+__all__ = [
+    "QueueState",
+    "Store",
+    "UnitRecord",
+    "WorkQueue",
+    "default_db_path",
+    "resolve_url",
+]

@@ -5,41 +5,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Float, String, Table, Text, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import func, select, update
 
-from assay.store.schema import Base, BattleRow
+from assay.store.battles import battle_key
+from assay.store.schema import BattleRow, LiveBattleRow, table_of
 
-if TYPE_CHECKING:  # engine.py imports this module for its migration; Store imports engine
+if TYPE_CHECKING:
     from assay.store.store import Store
 
 LIVE_SOURCE = "arena-live"
 VOTE_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "bothbad": "tie (bothbad)"}
-
-
-class LiveBattleRow(Base):
-    __tablename__ = "arena_live_battles"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # server-issued random id
-    session_id: Mapped[str] = mapped_column(String(64), index=True)
-    model_a: Mapped[str] = mapped_column(String(200))
-    model_b: Mapped[str] = mapped_column(String(200))
-    prompt: Mapped[str] = mapped_column(Text)
-    answer_a: Mapped[str | None] = mapped_column(Text, nullable=True)
-    answer_b: Mapped[str | None] = mapped_column(Text, nullable=True)
-    vote: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    created_at: Mapped[float] = mapped_column(Float)
-    voted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
-
-
-_LIVE = cast(Table, LiveBattleRow.__table__)
-_BATTLES = cast(Table, BattleRow.__table__)
-
-
-def v4_arena_live(conn: Connection) -> None:
-    """Migration: the arena_live_battles table (no existing table changes)."""
-    _LIVE.create(conn, checkfirst=True)
+_LIVE = table_of(LiveBattleRow)
+_BATTLES = table_of(BattleRow)
 
 
 @dataclass(frozen=True)
@@ -59,7 +38,7 @@ class LiveBattle:
 
 
 def open_battle(store: Store, battle_id: str, session_id: str, models: tuple[str, str], prompt: str) -> None:
-    with store._write() as conn:
+    with store.transaction() as conn:
         conn.execute(
             _LIVE.insert().values(
                 id=battle_id,
@@ -73,7 +52,7 @@ def open_battle(store: Store, battle_id: str, session_id: str, models: tuple[str
 
 
 def get_battle(store: Store, battle_id: str) -> LiveBattle | None:
-    with store._read() as conn:
+    with store.reading() as conn:
         row = conn.execute(select(_LIVE).where(_LIVE.c.id == battle_id)).mappings().first()
     if row is None:
         return None
@@ -91,7 +70,7 @@ def get_battle(store: Store, battle_id: str) -> LiveBattle | None:
 
 def put_answer(store: Store, battle_id: str, side: str, text: str) -> None:
     column = {"a": _LIVE.c.answer_a, "b": _LIVE.c.answer_b}[side]
-    with store._write() as conn:
+    with store.transaction() as conn:
         conn.execute(update(_LIVE).where(_LIVE.c.id == battle_id, column.is_(None)).values({column: text}))
 
 
@@ -99,11 +78,9 @@ def record_vote(store: Store, battle_id: str, session_id: str, vote: str) -> boo
     """Close the battle with this vote; False when it was already voted, unfinished or not this
     session's. The conditional update and the battles row share one transaction, so a vote is
     counted exactly once however many requests race."""
-    from assay.store.battles import battle_key
-
     winner = VOTE_WINNER[vote]
     now = time.time()
-    with store._write() as conn:
+    with store.transaction() as conn:
         done = conn.execute(
             update(_LIVE)
             .where(
@@ -151,7 +128,7 @@ def record_vote(store: Store, battle_id: str, session_id: str, vote: str) -> boo
 
 
 def vote_count(store: Store) -> int:
-    with store._read() as conn:
+    with store.reading() as conn:
         return int(
             conn.execute(
                 select(func.count()).select_from(_LIVE).where(_LIVE.c.vote.is_not(None))
@@ -161,6 +138,6 @@ def vote_count(store: Store) -> int:
 
 def delete_live(store: Store) -> int:
     """Admin: remove every live battle and the votes it turned into."""
-    with store._write() as conn:
+    with store.transaction() as conn:
         conn.execute(_BATTLES.delete().where(_BATTLES.c.source == LIVE_SOURCE))
         return int(conn.execute(_LIVE.delete()).rowcount or 0)

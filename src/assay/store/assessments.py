@@ -8,54 +8,17 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Float, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from assay.core.errors import StoreError
-from assay.store.schema import Base
+from assay.store.schema import AssessmentChangeRow, AssessmentRow, AssessmentScoreRow, table_of
 
-if TYPE_CHECKING:  # the store module imports this one (for the migration)
+if TYPE_CHECKING:
     from assay.store.store import Store
 
-
-class AssessmentRow(Base):
-    __tablename__ = "assessments"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    developer: Mapped[str] = mapped_column(String(200), index=True)
-    model: Mapped[str] = mapped_column(String(200))
-    indicator_set: Mapped[str] = mapped_column(String(100))
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[float] = mapped_column(Float)
-
-
-class AssessmentScoreRow(Base):
-    __tablename__ = "assessment_scores"
-    assessment_id: Mapped[str] = mapped_column(String(32), ForeignKey("assessments.id"), primary_key=True)
-    indicator_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    score: Mapped[int] = mapped_column(Integer)
-    evidence_json: Mapped[str] = mapped_column(Text)  # [{"url": ..., "quote": ...}, ...]
-    justification: Mapped[str] = mapped_column(Text)
-    assessor: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[float] = mapped_column(Float)
-
-
-class AssessmentChangeRow(Base):
-    __tablename__ = "assessment_changes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    assessment_id: Mapped[str] = mapped_column(String(32), ForeignKey("assessments.id"), index=True)
-    indicator_id: Mapped[str] = mapped_column(String(200))
-    old_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    new_score: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # score | rebuttal | import
-    by: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[float] = mapped_column(Float)
-
-
-def v3_assessments(conn: Connection) -> None:
-    """Migration: the three assessment tables (no existing table changes)."""
-    for table in (AssessmentRow, AssessmentScoreRow, AssessmentChangeRow):
-        table.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+_HEADS = table_of(AssessmentRow)
+_SCORES = table_of(AssessmentScoreRow)
+_CHANGES = table_of(AssessmentChangeRow)
 
 
 def create_assessment(
@@ -69,11 +32,11 @@ def create_assessment(
     created_at: float | None = None,
 ) -> str:
     new_id = assessment_id or uuid.uuid4().hex
-    with store._write() as conn:
+    with store.transaction() as conn:
         if conn.execute(select(AssessmentRow.id).where(AssessmentRow.id == new_id)).first():
             raise StoreError(f"assessment {new_id} already exists")
         conn.execute(
-            AssessmentRow.__table__.insert().values(  # type: ignore[attr-defined]
+            _HEADS.insert().values(
                 id=new_id,
                 developer=developer,
                 model=model,
@@ -100,8 +63,8 @@ def put_score(
 ) -> int | None:
     """Write one indicator's score (insert or replace) and append the change; returns the old score."""
     now = at if at is not None else time.time()
-    table = AssessmentScoreRow.__table__  # type: ignore[attr-defined]
-    with store._write() as conn:
+    table = _SCORES
+    with store.transaction() as conn:
         old = conn.execute(
             select(AssessmentScoreRow.score).where(
                 AssessmentScoreRow.assessment_id == assessment_id,
@@ -126,7 +89,7 @@ def put_score(
                 .values(**values)
             )
         conn.execute(
-            AssessmentChangeRow.__table__.insert().values(  # type: ignore[attr-defined]
+            _CHANGES.insert().values(
                 assessment_id=assessment_id,
                 indicator_id=indicator_id,
                 old_score=old,
@@ -142,7 +105,7 @@ def put_score(
 
 def read_assessment(store: Store, assessment_id: str) -> dict[str, Any]:
     """The assessment, its scores (by indicator id) and its history, oldest change first."""
-    with store._read() as conn:
+    with store.reading() as conn:
         head = conn.execute(select(AssessmentRow).where(AssessmentRow.id == assessment_id)).first()
         if head is None:
             raise StoreError(f"no assessment {assessment_id!r} in the store")
@@ -189,29 +152,13 @@ def read_assessment(store: Store, assessment_id: str) -> dict[str, Any]:
     }
 
 
-def list_assessments(store: Store) -> list[dict[str, Any]]:
-    with store._read() as conn:
-        rows = conn.execute(select(AssessmentRow).order_by(AssessmentRow.created_at)).all()
-    return [
-        {
-            "id": r.id,
-            "developer": r.developer,
-            "model": r.model,
-            "indicator_set": r.indicator_set,
-            "created_by": r.created_by,
-            "created_at": r.created_at,
-        }
-        for r in rows
-    ]
-
-
 def restore_assessment(store: Store, data: dict[str, Any]) -> str:
     """Insert an exported assessment verbatim (its id, scores, evidence and history), in one transaction."""
-    with store._write() as conn:
+    with store.transaction() as conn:
         if conn.execute(select(AssessmentRow.id).where(AssessmentRow.id == data["id"])).first():
             raise StoreError(f"assessment {data['id']} already exists in this store")
         conn.execute(
-            AssessmentRow.__table__.insert().values(  # type: ignore[attr-defined]
+            _HEADS.insert().values(
                 id=data["id"],
                 developer=data["developer"],
                 model=data["model"],
@@ -222,7 +169,7 @@ def restore_assessment(store: Store, data: dict[str, Any]) -> str:
         )
         for indicator_id, s in data["scores"].items():
             conn.execute(
-                AssessmentScoreRow.__table__.insert().values(  # type: ignore[attr-defined]
+                _SCORES.insert().values(
                     assessment_id=data["id"],
                     indicator_id=indicator_id,
                     score=s["score"],
@@ -234,7 +181,7 @@ def restore_assessment(store: Store, data: dict[str, Any]) -> str:
             )
         for h in data["history"]:
             conn.execute(
-                AssessmentChangeRow.__table__.insert().values(  # type: ignore[attr-defined]
+                _CHANGES.insert().values(
                     assessment_id=data["id"],
                     indicator_id=h["indicator_id"],
                     old_score=h["old_score"],

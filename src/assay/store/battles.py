@@ -6,15 +6,17 @@ import hashlib
 import json
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import func, select
 
-from assay.store.schema import BattleRow
-from assay.store.store import Store
+from assay.store.schema import BattleRow, table_of
 
-_TABLE = BattleRow.__table__
+if TYPE_CHECKING:
+    from assay.store.store import Store
+
+_TABLE = table_of(BattleRow)
 _STYLE_PREFIXES = ("length_", "headers_", "lists_", "bold_")
 BATTLE_FIELDS = (
     "model_a",
@@ -62,8 +64,8 @@ def put_battles(store: Store, battles: pd.DataFrame, *, source: str) -> int:
             style_json=json.dumps(style) if style else None,
             created_at=now,
         )
-    with store._write() as conn:  # the store's own transaction and error handling
-        return store._insert_ignore(conn, _TABLE, list(rows.values()))
+    with store.transaction() as conn:
+        return store.insert_new(conn, _TABLE, list(rows.values()))
 
 
 def load_battles(store: Store, *, source: str | None = None) -> pd.DataFrame:
@@ -71,7 +73,7 @@ def load_battles(store: Store, *, source: str | None = None) -> pd.DataFrame:
     stmt = select(_TABLE).order_by(_TABLE.c.created_at, _TABLE.c.position, _TABLE.c.key)
     if source is not None:
         stmt = stmt.where(_TABLE.c.source == source)
-    with store._read() as conn:
+    with store.reading() as conn:
         rows = conn.execute(stmt).mappings().all()
     # object columns keep None as None (pandas would otherwise infer strings with NaN)
     column = {f: "source_id" if f == "question_id" else f for f in BATTLE_FIELDS}
@@ -88,7 +90,7 @@ def load_battles(store: Store, *, source: str | None = None) -> pd.DataFrame:
 def battle_sources(store: Store) -> dict[str, int]:
     """Battle count per source."""
     stmt = select(_TABLE.c.source, func.count()).group_by(_TABLE.c.source).order_by(_TABLE.c.source)
-    with store._read() as conn:
+    with store.reading() as conn:
         return {source: count for source, count in conn.execute(stmt)}
 
 

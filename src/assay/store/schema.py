@@ -1,13 +1,20 @@
-"""Tables. Content-keyed units are shared across runs; a run only points at the units it planned."""
+"""Every table of the store, in one place (migrations.py creates them, version by version).
+
+Content-keyed units are shared across runs; a run only points at the units it planned."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Connection, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(row_class: type[Base]) -> Table:
+    """The Core table of a row class, typed as a Table (`__table__` is typed as any FROM clause)."""
+    return Base.metadata.tables[row_class.__tablename__]
 
 
 class SchemaVersion(Base):
@@ -103,6 +110,78 @@ class BattleRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
 
 
-def v2_battles(conn: Connection) -> None:
-    """Migration v1 -> v2: the battles table (no existing table changes)."""
-    BattleRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+class LiveBattleRow(Base):
+    """A live arena battle: two hidden models answer one prompt; one vote closes it."""
+
+    __tablename__ = "arena_live_battles"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # server-issued random id
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    model_a: Mapped[str] = mapped_column(String(200))
+    model_b: Mapped[str] = mapped_column(String(200))
+    prompt: Mapped[str] = mapped_column(Text)
+    answer_a: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_b: Mapped[str | None] = mapped_column(Text, nullable=True)
+    vote: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    voted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AssessmentRow(Base):
+    """A transparency assessment of one developer against one indicator set."""
+
+    __tablename__ = "assessments"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    developer: Mapped[str] = mapped_column(String(200), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    indicator_set: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AssessmentScoreRow(Base):
+    """An indicator's current score in an assessment, with its evidence."""
+
+    __tablename__ = "assessment_scores"
+    assessment_id: Mapped[str] = mapped_column(String(32), ForeignKey("assessments.id"), primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    evidence_json: Mapped[str] = mapped_column(Text)  # [{"url": ..., "quote": ...}, ...]
+    justification: Mapped[str] = mapped_column(Text)
+    assessor: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class AssessmentChangeRow(Base):
+    """Append-only history of an assessment: initial scores, edits, developer rebuttals."""
+
+    __tablename__ = "assessment_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[str] = mapped_column(String(32), ForeignKey("assessments.id"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    old_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_score: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # score | rebuttal | import
+    by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class WorkQueueRow(Base):
+    """A unit of a run waiting for, leased to, or done by a worker (store/queue.py).
+
+    A lease is (owner, expires_at); an expired lease is free for the next claimer. `done` means the
+    unit needs no more work (answered or given up), whoever finished it."""
+
+    __tablename__ = "work_queue"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # claim order
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    claims: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # how often leased: a unit that kills workers shows
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+Index("ix_work_queue_claim", WorkQueueRow.run_id, WorkQueueRow.done, WorkQueueRow.position)

@@ -1,4 +1,7 @@
-"""The results store: every stage writes here and the next stage reads from here."""
+"""The results store: every stage writes here and the next stage reads from here.
+
+`Store` owns the connections: `transaction()` for writing, `reading()` for reading, `insert_new` and
+`upsert` for keyed rows; the repositories (battles, assessments, arena_live, queue) use only these."""
 
 from __future__ import annotations
 
@@ -8,61 +11,33 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from assay.core.errors import StoreError
-from assay.store.engine import READ_ONLY, first_line, open_engine, resolve_url, safe_url
-from assay.store.schema import BattleRow, ErrorRow, ResponseRow, RunRow, RunUnitRow, ScoreRow, UnitRow
+from assay.core.results import ResultRecord, RunRecord, record_json
+from assay.core.spec import RunPlan, RunSpec, RunSummary
+from assay.store import bulk
+from assay.store.database import READ_ONLY, first_line, open_engine, resolve_url, safe_url
+from assay.store.migrations import migrate
+from assay.store.records import UnitRecord
+from assay.store.schema import (
+    Base,
+    BattleRow,
+    ErrorRow,
+    ResponseRow,
+    RunRow,
+    RunUnitRow,
+    ScoreRow,
+    UnitRow,
+    table_of,
+)
 
-_RUNS = RunRow.__table__
-_CHUNK = 500  # rows per statement: keeps SQLite under its bound-parameter limit
+__all__ = ["ResultRecord", "RunRecord", "Store", "UnitRecord"]
 
-
-@dataclass(frozen=True)
-class UnitRecord:
-    key: str
-    model: str
-    model_identity: dict[str, Any]
-    task: str
-    task_version: str
-    sample_id: str
-    request: dict[str, Any]
-    sample: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    id: str
-    created_at: float
-    finished_at: float | None
-    status: str
-    spec: dict[str, Any]
-    summary: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    """One planned unit of a run with whatever later stages wrote for it."""
-
-    run_id: str
-    position: int
-    key: str
-    model: str
-    task: str
-    task_version: str
-    sample_id: str
-    request: dict[str, Any]
-    sample: dict[str, Any]
-    response: dict[str, Any] | None
-    latency_s: float | None
-    scores: dict[str, float] | None
-    extracted: str | None
-    error: str | None
+_RUNS = table_of(RunRow)
 
 
 def _meaning(sample_json: str) -> Any:
@@ -73,12 +48,9 @@ def _meaning(sample_json: str) -> Any:
     return data
 
 
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
-
-
 class Store:
+    """An open results store (SQLite file or PostgreSQL database), migrated to the current schema."""
+
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
@@ -86,7 +58,7 @@ class Store:
     @classmethod
     def open(cls, target: str | os.PathLike[str] | None = None) -> Store:
         url = resolve_url(target)
-        return cls(open_engine(url), url)
+        return cls(open_engine(url, migrate), url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -101,10 +73,11 @@ class Store:
     def display_url(self) -> str:
         return safe_url(self.url)
 
-    # -- writes --------------------------------------------------------------------------------
+    # -- transactions --------------------------------------------------------------------------
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """A write transaction; storage failures become one-line StoreErrors (committed rows stay)."""
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back when it raises. Storage
+        failures become one-line StoreErrors (rows committed by earlier transactions stay)."""
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -120,56 +93,60 @@ class Store:
             msg = first_line(exc)
             raise StoreError(f"cannot write to the results store {self.display_url}: {msg}") from None
 
-    def _insert_ignore(
-        self, conn: Connection, table: Any, rows: list[dict[str, Any]], *, replace: bool = False
-    ) -> int:
-        """Insert rows, skipping (or with `replace`, overwriting) those whose key exists."""
-        if not rows:
-            return 0
-        dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-        keys = [c.name for c in table.primary_key.columns]
-        # One lock order for everyone: two PostgreSQL writers inserting overlapping keys in
-        # different orders would otherwise deadlock.
-        rows = sorted(rows, key=lambda r: tuple(r[k] for k in keys))
-        inserted = 0
-        for chunk in _chunks(rows):
-            stmt = dialect.insert(table).values(list(chunk))
-            if replace:
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=keys,
-                    set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
-                )
-            else:
-                stmt = stmt.on_conflict_do_nothing()
-            # Without preserve_rowcount psycopg reports -1 for an INSERT that returns no rows.
-            inserted += max(conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount, 0)
-        return inserted
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection (on SQLite it never waits for a writer); failures, connecting or
+        mid-query, become one-line StoreErrors."""
+        try:
+            with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the results store {self.display_url}: {first_line(exc)}") from None
 
-    def create_run(self, spec: dict[str, Any]) -> str:
+    @staticmethod
+    def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+        """In a transaction: insert the rows whose key is new, leave the others; how many were new."""
+        return bulk.insert_new(conn, table, rows)
+
+    @staticmethod
+    def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+        """In a transaction: insert the rows, replacing those whose key is stored (a key once in rows)."""
+        return bulk.upsert(conn, table, rows)
+
+    def fingerprint(self, *tables: str) -> tuple[tuple[Any, ...], ...]:
+        """A cheap value that changes when rows of these tables are added, removed or re-stamped
+        (per table: the row count and the latest of each time column), for caches of derived views."""
+        with self.reading() as conn:
+            return tuple(tuple(conn.execute(_marker(name)).one()) for name in tables)
+
+    # -- runs, units, responses, errors, scores ------------------------------------------------
+    def create_run(self, spec: RunSpec, plan: RunPlan | None = None) -> str:
+        """A new run in state "running"; its spec and plan are recorded with it."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-        with self._write() as conn:
+        recorded = record_json(spec, plan or RunPlan())
+        with self.transaction() as conn:
             conn.execute(
-                insert(RunRow).values(
-                    id=run_id, created_at=time.time(), status="running", spec_json=json.dumps(spec)
-                )
+                insert(RunRow).values(id=run_id, created_at=time.time(), status="running", spec_json=recorded)
             )
         return run_id
 
-    def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
-        with self._write() as conn:
+    def finish_run(self, run_id: str, status: str, summary: RunSummary | None = None) -> None:
+        with self.transaction() as conn:
             conn.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id)
                 .values(
                     status=status,
                     finished_at=time.time(),
-                    summary_json=json.dumps(summary) if summary is not None else None,
+                    summary_json=json.dumps(summary.to_json()) if summary is not None else None,
                 )
             )
 
-    def add_units(self, run_id: str, units: Sequence[UnitRecord]) -> None:
+    def add_units(self, run_id: str, units: Sequence[UnitRecord], *, first_position: int = 0) -> None:
+        """Units (write-once by key) linked to the run at positions first_position, +1, ...; a unit
+        planned again with a corrected sample takes the new sample and loses its score."""
         now = time.time()
-        unit_rows = [
+        unit_rows: list[dict[str, Any]] = [
             dict(
                 key=u.key,
                 model=u.model,
@@ -183,11 +160,11 @@ class Store:
             )
             for u in units
         ]
-        links = [dict(run_id=run_id, unit_key=u.key, position=i) for i, u in enumerate(units)]
-        with self._write() as conn:
-            self._insert_ignore(conn, UnitRow.__table__, unit_rows)
+        links = [dict(run_id=run_id, unit_key=u.key, position=i) for i, u in enumerate(units, first_position)]
+        with self.transaction() as conn:
+            bulk.insert_new(conn, table_of(UnitRow), unit_rows)
             self._refresh_samples(conn, {r["key"]: r["sample_json"] for r in unit_rows})
-            self._insert_ignore(conn, RunUnitRow.__table__, links)
+            bulk.insert_new(conn, table_of(RunUnitRow), links)
 
     def _refresh_samples(self, conn: Connection, wanted: dict[str, str]) -> None:
         """A unit planned again with a corrected sample (a fixed label, a new target) keeps its stored
@@ -196,13 +173,13 @@ class Store:
         data file lives is not part of the sample's meaning: the same task from another checkout
         changes nothing."""
         changed = []
-        for chunk in _chunks(list(wanted)):
+        for chunk in bulk.chunks(list(wanted)):
             rows = conn.execute(select(UnitRow.key, UnitRow.sample_json).where(UnitRow.key.in_(chunk)))
             changed += [k for k, old in rows if old != wanted[k] and _meaning(old) != _meaning(wanted[k])]
         changed.sort()  # the same lock order as every other writer
         stmt = (update(UnitRow).where(UnitRow.key == bindparam("b_key"))
                 .values(sample_json=bindparam("b_sample")))  # fmt: skip
-        for chunk in _chunks(changed):
+        for chunk in bulk.chunks(changed):
             conn.execute(stmt, [{"b_key": k, "b_sample": wanted[k]} for k in chunk])
             conn.execute(delete(ScoreRow).where(ScoreRow.unit_key.in_(chunk)))
 
@@ -217,11 +194,11 @@ class Store:
             attempts=attempts,
             created_at=time.time(),
         )
-        with self._write() as conn:
-            return self._insert_ignore(conn, ResponseRow.__table__, [row]) > 0
+        with self.transaction() as conn:
+            return bulk.insert_new(conn, table_of(ResponseRow), [row]) > 0
 
     def put_error(self, run_id: str, key: str, reason: str, *, attempts: int) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 insert(ErrorRow).values(
                     run_id=run_id, unit_key=key, reason=reason, attempts=attempts, created_at=time.time()
@@ -235,24 +212,15 @@ class Store:
         rows = {
             k: dict(unit_key=k, values_json=json.dumps(v), extracted=e, created_at=now) for k, v, e in scores
         }
-        with self._write() as conn:
-            self._insert_ignore(conn, ScoreRow.__table__, list(rows.values()), replace=True)
+        with self.transaction() as conn:
+            bulk.upsert(conn, table_of(ScoreRow), list(rows.values()))
 
     # -- reads ---------------------------------------------------------------------------------
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """A read-only connection; failures (connecting or mid-query) become one-line StoreErrors."""
-        try:
-            with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the results store {self.display_url}: {first_line(exc)}") from None
-
     def answered_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
         found: set[str] = set()
-        with self._read() as conn:
-            for chunk in _chunks(keys):
+        with self.reading() as conn:
+            for chunk in bulk.chunks(keys):
                 found.update(
                     conn.execute(
                         select(ResponseRow.unit_key).where(ResponseRow.unit_key.in_(chunk))
@@ -263,8 +231,8 @@ class Store:
     def responses(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         keys = list(keys)
         out: dict[str, dict[str, Any]] = {}
-        with self._read() as conn:
-            for chunk in _chunks(keys):
+        with self.reading() as conn:
+            for chunk in bulk.chunks(keys):
                 rows = conn.execute(
                     select(ResponseRow.unit_key, ResponseRow.response_json).where(
                         ResponseRow.unit_key.in_(chunk)
@@ -275,7 +243,7 @@ class Store:
 
     def get_run(self, run_id: str) -> RunRecord:
         """Exact id, a unique prefix, or "latest"."""
-        with self._read() as conn:
+        with self.reading() as conn:
             if run_id == "latest":
                 row = conn.execute(select(_RUNS).order_by(_RUNS.c.created_at.desc()).limit(1)).first()
             else:
@@ -292,81 +260,17 @@ class Store:
             return _run_record(row)
 
     def list_runs(self, limit: int = 20) -> list[RunRecord]:
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(_RUNS).order_by(_RUNS.c.created_at.desc()).limit(limit))
             return [_run_record(r) for r in rows]
 
-    def results(self, run_id: str) -> list[ResultRow]:
+    def results(self, run_id: str) -> list[ResultRecord]:
         """Every planned unit of a run, in plan order, joined with its response, score and last error."""
-        last_error = (
-            select(ErrorRow.unit_key, func.max(ErrorRow.id).label("eid"))
-            .where(ErrorRow.run_id == run_id)
-            .group_by(ErrorRow.unit_key)
-            .subquery()
-        )
-        stmt = (
-            select(
-                RunUnitRow.position,
-                UnitRow.key,
-                UnitRow.model,
-                UnitRow.task,
-                UnitRow.task_version,
-                UnitRow.sample_id,
-                UnitRow.request_json,
-                UnitRow.sample_json,
-                ResponseRow.response_json,
-                ResponseRow.latency_s,
-                ScoreRow.values_json,
-                ScoreRow.extracted,
-                ErrorRow.reason,
-            )
-            .join(UnitRow, UnitRow.key == RunUnitRow.unit_key)
-            .outerjoin(ResponseRow, ResponseRow.unit_key == RunUnitRow.unit_key)
-            .outerjoin(ScoreRow, ScoreRow.unit_key == RunUnitRow.unit_key)
-            .outerjoin(last_error, last_error.c.unit_key == RunUnitRow.unit_key)
-            .outerjoin(ErrorRow, ErrorRow.id == last_error.c.eid)
-            .where(RunUnitRow.run_id == run_id)
-            .order_by(RunUnitRow.position)
-        )
-        with self._read() as conn:
-            out = []
-            for (
-                pos,
-                key,
-                model,
-                task,
-                version,
-                sid,
-                req,
-                sample,
-                resp,
-                lat,
-                vals,
-                extracted,
-                err,
-            ) in conn.execute(stmt):
-                out.append(
-                    ResultRow(
-                        run_id=run_id,
-                        position=pos,
-                        key=key,
-                        model=model,
-                        task=task,
-                        task_version=version,
-                        sample_id=sid,
-                        request=json.loads(req),
-                        sample=json.loads(sample),
-                        response=json.loads(resp) if resp else None,
-                        latency_s=lat,
-                        scores=json.loads(vals) if vals else None,
-                        extracted=extracted,
-                        error=None if resp else err,
-                    )
-                )
-            return out
+        with self.reading() as conn:
+            return [_result_row(run_id, row) for row in conn.execute(_results_query(run_id))]
 
     def counts(self) -> dict[str, int]:
-        with self._read() as conn:
+        with self.reading() as conn:
             return {
                 name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for name, table in [
@@ -389,12 +293,72 @@ def _is_full(exc: OperationalError) -> bool:
     return code in (_SQLITE_FULL, _PG_DISK_FULL) or "disk is full" in msg or "No space left" in msg
 
 
+def _results_query(run_id: str) -> Select[*tuple[Any, ...]]:
+    last_error = (
+        select(ErrorRow.unit_key, func.max(ErrorRow.id).label("eid"))
+        .where(ErrorRow.run_id == run_id)
+        .group_by(ErrorRow.unit_key)
+        .subquery()
+    )
+    return (
+        select(
+            RunUnitRow.position,
+            UnitRow.key,
+            UnitRow.model,
+            UnitRow.task,
+            UnitRow.task_version,
+            UnitRow.sample_id,
+            UnitRow.request_json,
+            UnitRow.sample_json,
+            ResponseRow.response_json,
+            ResponseRow.latency_s,
+            ScoreRow.values_json,
+            ScoreRow.extracted,
+            ErrorRow.reason,
+        )
+        .join(UnitRow, UnitRow.key == RunUnitRow.unit_key)
+        .outerjoin(ResponseRow, ResponseRow.unit_key == RunUnitRow.unit_key)
+        .outerjoin(ScoreRow, ScoreRow.unit_key == RunUnitRow.unit_key)
+        .outerjoin(last_error, last_error.c.unit_key == RunUnitRow.unit_key)
+        .outerjoin(ErrorRow, ErrorRow.id == last_error.c.eid)
+        .where(RunUnitRow.run_id == run_id)
+        .order_by(RunUnitRow.position)
+    )
+
+
+def _result_row(run_id: str, row: Any) -> ResultRecord:
+    return ResultRecord(
+        run_id=run_id,
+        position=row.position,
+        key=row.key,
+        model=row.model,
+        task=row.task,
+        task_version=row.task_version,
+        sample_id=row.sample_id,
+        request=json.loads(row.request_json),
+        sample=json.loads(row.sample_json),
+        response=json.loads(row.response_json) if row.response_json else None,
+        latency_s=row.latency_s,
+        scores=json.loads(row.values_json) if row.values_json else None,
+        extracted=row.extracted,
+        error=None if row.response_json else row.reason,
+    )
+
+
+def _marker(name: str) -> Select[*tuple[Any, ...]]:
+    table = Base.metadata.tables.get(name)
+    if table is None:
+        raise ValueError(f"no table {name!r} in the store's schema")
+    stamps = [func.max(c) for c in table.columns if c.name == "at" or c.name.endswith("_at")]
+    return select(func.count(), *stamps).select_from(table)
+
+
 def _run_record(row: Any) -> RunRecord:
-    return RunRecord(
+    return RunRecord.from_stored(
         id=row.id,
         created_at=row.created_at,
         finished_at=row.finished_at,
         status=row.status,
-        spec=json.loads(row.spec_json),
-        summary=json.loads(row.summary_json) if row.summary_json else None,
+        spec_json=row.spec_json,
+        summary_json=row.summary_json,
     )

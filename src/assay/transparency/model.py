@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from assay.core.errors import AssayError
+from assay.io import read_json, read_packaged_json
 
 DOMAINS = ("Upstream", "Model", "Downstream")
 
@@ -80,7 +79,7 @@ def slug(text: str) -> str:
 
 
 def _data_file(name: str) -> Any:
-    return json.loads(resources.files("assay.transparency").joinpath("data", name).read_text("utf-8"))
+    return read_packaged_json("assay.transparency", f"data/{name}")
 
 
 INDICATOR_SETS = {"fmti-v1": "indicators_fmti_v1.json", "fmti-2025": "indicators_fmti_2025.json"}
@@ -110,17 +109,7 @@ def load_edition(name: str | Path) -> Edition:
         return edition_from_json(_data_file(EDITIONS[str(name)]))
     path = Path(name)
     if path.suffix.lower() == ".json":
-        if not path.is_file():
-            what = "is a directory" if path.is_dir() else "does not exist"
-            raise TransparencyError(f"edition file {path} {what}")
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except UnicodeDecodeError:
-            raise TransparencyError(f"{path}: not UTF-8 text") from None
-        except OSError as exc:
-            raise TransparencyError(f"cannot read {path}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise TransparencyError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        data = read_json(path, what="edition file", error=TransparencyError)
         if not isinstance(data, dict):
             raise TransparencyError(f"{path}: not an edition file (expected a JSON object)")
         try:

@@ -5,9 +5,9 @@ differently from the indicator file, so rows are joined by position and the coun
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from assay.io import check_unique_ids, csv_records
 from assay.transparency.model import (
     DeveloperScores,
     Edition,
@@ -35,14 +35,10 @@ DIMENSIONS_2023 = {
 }
 
 
-def _rows(path: Path) -> list[list[str]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
-    except OSError as exc:
-        raise TransparencyError(f"cannot read {path}: {exc.strerror}") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise TransparencyError(f"{path}: not a readable CSV file ({exc})") from None
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line, cells) of every record with some text in it (the index's files end in empty rows)."""
+    records = csv_records(path, what="CSV file", error=TransparencyError)
+    return [(line, row) for line, row in records if any(cell.strip() for cell in row)]
 
 
 def describe(name: str, subdomain: str) -> str:
@@ -52,10 +48,12 @@ def describe(name: str, subdomain: str) -> str:
 
 def read_indicator_file(path: Path, set_name: str, title: str) -> IndicatorSet:
     rows = _rows(path)
-    if not rows or [c.strip() for c in rows[0][:3]] != ["Domain", "Subdomain", "Indicator"]:
-        raise TransparencyError(f"{path}:1: expected the columns Domain, Subdomain, Indicator first")
+    if not rows or [c.strip() for c in rows[0][1][:3]] != ["Domain", "Subdomain", "Indicator"]:
+        where = f"{path}:{rows[0][0]}" if rows else str(path)
+        raise TransparencyError(f"{where}: expected the columns Domain, Subdomain, Indicator first")
     indicators = []
-    for line, row in enumerate(rows[1:], start=2):
+    places = []
+    for line, row in rows[1:]:
         if len(row) < 3 or not all(c.strip() for c in row[:3]):
             raise TransparencyError(f"{path}:{line}: needs a domain, a subdomain and an indicator name")
         domain, subdomain, name = (c.strip() for c in row[:3])
@@ -69,11 +67,10 @@ def read_indicator_file(path: Path, set_name: str, title: str) -> IndicatorSet:
                 dimension=DIMENSIONS_2023.get(subdomain) if set_name == "fmti-v1" else None,
             )
         )
-    ids = [i.id for i in indicators]
-    if len(set(ids)) != len(ids):
-        raise TransparencyError(
-            f"{path}: two indicators share the name {next(i for i in ids if ids.count(i) > 1)!r}"
-        )
+        places.append(f"{path}:{line}")
+    check_unique_ids(
+        zip((i.id for i in indicators), places, strict=True), "indicator", error=TransparencyError
+    )
     return IndicatorSet(name=set_name, title=title, indicators=tuple(indicators))
 
 
@@ -82,6 +79,22 @@ def _score(cell: str, where: str, developer: str) -> int:
     if value not in ("0", "1"):
         raise TransparencyError(f"{where}: score for {developer} must be 0 or 1, got {cell!r}")
     return int(value)
+
+
+def _totals(
+    where: str, cells: list[str], developers: list[str], scores: dict[str, dict[str, int]]
+) -> dict[str, int | None]:
+    """The printed Total row, which must equal the sums of the scores above it."""
+    totals: dict[str, int | None] = {}
+    for dev, cell in zip(developers, cells, strict=False):
+        printed = cell.strip()
+        totals[dev] = int(printed) if printed.isdigit() else None
+        added = sum(scores[dev].values())
+        if totals[dev] is not None and totals[dev] != added:
+            raise TransparencyError(
+                f"{where}: the Total for {dev} is {printed} but its scores add up to {added}"
+            )
+    return totals
 
 
 def read_score_file(
@@ -97,39 +110,28 @@ def read_score_file(
     """A scores CSV: optional Domain/Subdomain columns, then Indicator, then one column per developer;
     an optional final Total row, which must equal our sums."""
     rows = _rows(path)
-    header = [c.strip() for c in rows[0]] if rows else []
+    header_line, header = (rows[0][0], [c.strip() for c in rows[0][1]]) if rows else (1, [])
     if "Indicator" not in header:
-        raise TransparencyError(f"{path}:1: no Indicator column in the header")
+        raise TransparencyError(f"{path}:{header_line}: no Indicator column in the header")
     first = header.index("Indicator") + 1
     developers = [d for d in header[first:] if d and d.lower() != "total"]
     if not developers:
-        raise TransparencyError(f"{path}:1: no developer columns after Indicator")
+        raise TransparencyError(f"{path}:{header_line}: no developer columns after Indicator")
     body = rows[1:]
-    total_row = body[-1] if body and body[-1][first - 1].strip().lower() == "total" else None
-    if total_row is not None:
-        body = body[:-1]
+    total = body.pop() if body and body[-1][1][first - 1].strip().lower() == "total" else None
     if len(body) != len(indicators.indicators):
         raise TransparencyError(
             f"{path}: {len(body)} indicator rows, but the set {indicators.name} has "
             f"{len(indicators.indicators)} (rows are joined by position)"
         )
     scores: dict[str, dict[str, int]] = {d: {} for d in developers}
-    for offset, (row, indicator) in enumerate(zip(body, indicators.indicators, strict=True)):
-        where = f"{path}:{offset + 2}"
+    for (line, row), indicator in zip(body, indicators.indicators, strict=True):
+        where = f"{path}:{line}"
         if len(row) < first + len(developers):
             raise TransparencyError(f"{where}: expected {first + len(developers)} cells, got {len(row)}")
         for j, dev in enumerate(developers):
             scores[dev][indicator.id] = _score(row[first + j], where, dev)
-    totals = {}
-    if total_row is not None:
-        for j, dev in enumerate(developers):
-            printed = total_row[first + j].strip()
-            totals[dev] = int(printed) if printed.isdigit() else None
-            if totals[dev] is not None and totals[dev] != sum(scores[dev].values()):
-                raise TransparencyError(
-                    f"{path}:{len(rows)}: the Total for {dev} is {printed} but its scores "
-                    f"add up to {sum(scores[dev].values())}"
-                )
+    totals = _totals(f"{path}:{total[0]}", total[1][first:], developers, scores) if total else {}
     flags = open_weights or {}
     return Edition(
         name=name,

@@ -9,6 +9,7 @@ from typing import Any
 
 import altair as alt
 
+from assay.io import write_bytes_atomic, write_text_atomic
 from assay.trends.catalogue import Catalogue
 from assay.trends.emissions import TrainingEstimate
 from assay.trends.gap import GapSummary
@@ -226,21 +227,11 @@ def save_chart(spec: dict[str, Any], out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in (".json", ".html", ".svg", ".png"):
         raise TrendsError(f"the chart file must end in .json, .html, .svg or .png, not {out.name}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".json":
-            out.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-            return out
-        import vl_convert as vlc
+    if suffix == ".json":
+        return write_text_atomic(out, json.dumps(spec, indent=1), error=TrendsError)
+    import vl_convert as vlc
 
-        if suffix == ".svg":
-            out.write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
-        elif suffix == ".png":
-            out.write_bytes(vlc.vegalite_to_png(spec, scale=2))
-        else:
-            out.write_text(vlc.vegalite_to_html(spec, bundle=True), encoding="utf-8")
-    except FileExistsError:
-        raise TrendsError(f"cannot write {out}: a file stands where its folder should be") from None
-    except OSError as exc:
-        raise TrendsError(f"cannot write {out}: {exc.strerror}") from None
-    return out
+    if suffix == ".png":
+        return write_bytes_atomic(out, vlc.vegalite_to_png(spec, scale=2), error=TrendsError)
+    text = vlc.vegalite_to_svg(spec) if suffix == ".svg" else vlc.vegalite_to_html(spec, bundle=True)
+    return write_text_atomic(out, text, error=TrendsError)

@@ -7,10 +7,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assay.io import read_packaged_json, write_text_atomic
 from assay.trends import epoch, userfiles
 from assay.trends.catalogue import Catalogue
 from assay.trends.records import (
@@ -161,14 +161,13 @@ def write_default_files(epoch_root: Path, out_dir: Path) -> tuple[int, int]:
         (RESULTS_FILE, results, _RESULT_FIELDS),
     ):
         body = {"attribution": ATTRIBUTION, **_table(records, names)}
-        (out_dir / name).write_text(
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
+        write_text_atomic(out_dir / name, text, error=TrendsError)
     return len(models), len(results)
 
 
 def _data_file(name: str) -> Any:
-    return json.loads(resources.files("assay.trends").joinpath("data", name).read_text("utf-8"))
+    return read_packaged_json("assay.trends", f"data/{name}")
 
 
 def load_default() -> TrendsData:

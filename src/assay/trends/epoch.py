@@ -93,7 +93,7 @@ class ModelVersion:
 def read_all_systems(path: Path, *, skip_bad_rows: bool = False) -> Loaded[ModelEntry]:
     """Epoch's "All ML Systems - full view.csv": one catalogue entry per row."""
 
-    def build(row: parse.Row) -> ModelEntry | None:
+    def build(row: parse.Cells) -> ModelEntry | None:
         return ModelEntry(
             name=parse.require_text(row, "Model"),
             developer=parse.text(row, "Organization"),
@@ -112,17 +112,17 @@ def read_all_systems(path: Path, *, skip_bad_rows: bool = False) -> Loaded[Model
             source=f"{EPOCH_SOURCE}, {ALL_SYSTEMS_FILE}",
         )
 
-    rows = parse.read_csv(path, required=("Model", "Organization", "Publication date"))
+    rows = parse.file_rows(path, format="csv", columns=("Model", "Organization", "Publication date"))
     return parse.collect(path, rows, build, skip_bad_rows=skip_bad_rows)
 
 
 def read_model_versions(path: Path, *, skip_bad_rows: bool = False) -> Loaded[ModelVersion]:
-    def build(row: parse.Row) -> ModelVersion:
+    def build(row: parse.Cells) -> ModelVersion:
         return ModelVersion(
             parse.require_text(row, "id"), parse.text(row, "Model"), parse.day(row, "Version release date")
         )
 
-    rows = parse.read_csv(path, required=("id", "Model", "Version release date"))
+    rows = parse.file_rows(path, format="csv", columns=("id", "Model", "Version release date"))
     return parse.collect(path, rows, build, skip_bad_rows=skip_bad_rows)
 
 
@@ -148,7 +148,7 @@ def read_benchmark_file(
     Rows with an empty score are not results and are left out."""
     layout = layout or layout_for(path)
 
-    def build(row: parse.Row) -> BenchmarkResult | None:
+    def build(row: parse.Cells) -> BenchmarkResult | None:
         value = parse.score(row, layout.score_column, fraction=layout.fraction)
         version_id = parse.text(row, "Model version")
         name = version_id or parse.text(row, "Name")
@@ -165,7 +165,7 @@ def read_benchmark_file(
             source_url=parse.text(row, "Source link"),
         )
 
-    rows = parse.read_csv(path, required=(layout.score_column, "Model version"))
+    rows = parse.file_rows(path, format="csv", columns=(layout.score_column, "Model version"))
     return parse.collect(path, rows, build, skip_bad_rows=skip_bad_rows)
 
 
@@ -174,7 +174,7 @@ def read_open_model_trends(
 ) -> tuple[Loaded[ModelEntry], Loaded[BenchmarkResult]]:
     """open-model-trends' table: a catalogue entry per model and its BBH, GPQA, MMLU and Elo results."""
 
-    def build(row: parse.Row) -> tuple[ModelEntry, list[BenchmarkResult]] | None:
+    def build(row: parse.Cells) -> tuple[ModelEntry, list[BenchmarkResult]] | None:
         name = parse.require_text(row, "System")
         flag = (parse.text(row, "Open/Closed") or "").lower()
         access: Access = flag if flag in ("open", "closed") else "unknown"  # type: ignore[assignment]
@@ -204,7 +204,7 @@ def read_open_model_trends(
                 )
         return entry, results
 
-    rows = parse.read_csv(path, required=("System", "Date", "Open/Closed"))
+    rows = parse.file_rows(path, format="csv", columns=("System", "Date", "Open/Closed"))
     loaded = parse.collect(path, rows, build, skip_bad_rows=skip_bad_rows)
     entries = Loaded(tuple(e for e, _ in loaded.items), loaded.skipped)
     results = Loaded(tuple(r for _, rs in loaded.items for r in rs), loaded.skipped)

@@ -1,9 +1,9 @@
-"""Reading cells and rows: numbers, percentages and dates with the file, line and column named when
-one cannot be read. A bad row stops the import unless the caller allows skipping it."""
+"""Reading cells of a trends file's rows (read by assay.io): numbers, percentages and dates, with the
+file, line and column named when one cannot be read. A bad row stops the import unless the caller
+allows skipping it."""
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -11,10 +11,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assay.io import Row, read_rows
 from assay.trends.records import Loaded, RowProblem, TrendsError
 
 T = TypeVar("T")
-Row = Mapping[str, Any]
+Cells = Mapping[str, Any]  # one row: column -> cell
 
 
 class CellError(ValueError):
@@ -27,17 +28,17 @@ class CellError(ValueError):
         self.reason = reason
 
 
-def _text(row: Row, column: str) -> Any:
+def _text(row: Cells, column: str) -> Any:
     value = row.get(column)
     return value.strip() if isinstance(value, str) else value
 
 
-def text(row: Row, column: str) -> str | None:
+def text(row: Cells, column: str) -> str | None:
     value = _text(row, column)
     return None if value in (None, "") else str(value)
 
 
-def require_text(row: Row, column: str) -> str:
+def require_text(row: Cells, column: str) -> str:
     value = text(row, column)
     if value is None:
         raise CellError(column, "", "this column must not be empty")
@@ -47,7 +48,7 @@ def require_text(row: Row, column: str) -> str:
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def number(row: Row, column: str, *, required: bool = False) -> float | None:
+def number(row: Cells, column: str, *, required: bool = False) -> float | None:
     """`1,000`, `4.12E+23`, `$1.21`; empty -> None (or an error when required)."""
     value = _text(row, column)
     if value in (None, ""):
@@ -68,7 +69,7 @@ def number(row: Row, column: str, *, required: bool = False) -> float | None:
     return result
 
 
-def score(row: Row, column: str, *, fraction: bool = False, required: bool = False) -> float | None:
+def score(row: Cells, column: str, *, fraction: bool = False, required: bool = False) -> float | None:
     """A score in points: `77.0%` -> 77.0; a bare number is taken as points, or as a 0-1 fraction
     (times 100) when the layout says its file stores fractions."""
     value = _text(row, column)
@@ -102,54 +103,36 @@ def parse_date(value: object, column: str = "date") -> date | None:
     raise CellError(column, value, "not a date (write YYYY-MM-DD, YYYY-MM or YYYY)")
 
 
-def day(row: Row, column: str, *, required: bool = False) -> date | None:
+def day(row: Cells, column: str, *, required: bool = False) -> date | None:
     result = parse_date(_text(row, column), column)
     if result is None and required:
         raise CellError(column, "", "a date is required here")
     return result
 
 
-def read_csv(path: Path, required: Iterable[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line where the row starts, row) for each data row; a UTF-8 BOM is ignored."""
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise TrendsError(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        try:
-            header = reader.fieldnames or []
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise TrendsError(
-                    f"{path}: no column {', '.join(repr(m) for m in missing)} "
-                    f"(columns: {', '.join(header) or 'none'})"
-                )
-            start = reader.line_num + 1
-            for row in reader:
-                yield start, row
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise TrendsError(f"{path}, line {reader.line_num}: not valid CSV ({exc})") from None
-        except UnicodeDecodeError:
-            raise TrendsError(f"{path}: not UTF-8 text") from None
+def file_rows(
+    path: Path, *, format: str | None = None, columns: Iterable[str] = (), key: str | None = None
+) -> Iterator[Row]:
+    """A trends file's rows through assay.io (CSV rows keep the line where they start); its problems
+    are TrendsErrors. `key` is where a YAML mapping keeps its list of entries."""
+    return read_rows(path, format=format, field=key, columns=columns, what="file", error=TrendsError)
 
 
 def collect(
     path: Path | str,
-    rows: Iterable[tuple[int, Row]],
-    build: Callable[[Row], T | None],
+    rows: Iterable[Row],
+    build: Callable[[Cells], T | None],
     *,
     skip_bad_rows: bool = False,
 ) -> Loaded[T]:
     """Build a record from each row; `build` returns None for a row it ignores on purpose."""
     items: list[T] = []
     skipped: list[RowProblem] = []
-    for line, row in rows:
+    for row in rows:
         try:
-            item = build(row)
+            item = build(row.data)
         except CellError as exc:
-            problem = RowProblem(str(path), line, exc.column, exc.value, exc.reason)
+            problem = RowProblem(str(path), row.line or 0, exc.column, exc.value, exc.reason)
             if not skip_bad_rows:
                 raise TrendsError(
                     f"{problem}; fix the row, or allow skipping bad rows (--skip-bad-rows)"

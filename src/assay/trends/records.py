@@ -75,7 +75,7 @@ class RowProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}, line {self.line}, column {self.column!r}: {self.reason} (got {self.value!r})"
+        return f"{self.path}:{self.line}: column {self.column!r}: {self.reason} (got {self.value!r})"
 
 
 T = TypeVar("T")

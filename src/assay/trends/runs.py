@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assay.store import ResultRow, Store
+from assay.core.results import ResultRecord
+from assay.store import Store
 from assay.trends.records import BenchmarkResult
 
 
@@ -33,10 +34,10 @@ def response_tokens(response: dict[str, object] | None) -> int:
     return sum(v for k in keys if isinstance(v := response.get(k), int))
 
 
-def summarize_run(run_id: str, rows: Sequence[ResultRow]) -> OwnRuns:
+def summarize_run(run_id: str, rows: Sequence[ResultRecord]) -> OwnRuns:
     """Pure: one result per (model, task) from the headline metric (the first the scorer wrote), in
     points of 100 when the metric is a 0-1 rate, and one usage row per model."""
-    groups: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
     for row in rows:
         groups[(row.model, row.task)].append(row)
     results = []

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
+from typing import TypeVar
 
 from assay.trends import parse
 from assay.trends.epoch import access_from_label
@@ -34,7 +32,7 @@ CATALOGUE_NUMBERS = (
 )
 
 
-def _access(row: parse.Row, column: str = "access") -> Access:
+def _access(row: parse.Cells, column: str = "access") -> Access:
     raw = parse.text(row, column)
     if raw is None:
         return "unknown"
@@ -46,14 +44,14 @@ def _access(row: parse.Row, column: str = "access") -> Access:
     return access
 
 
-def _not_negative(row: parse.Row, column: str) -> float | None:
+def _not_negative(row: parse.Cells, column: str) -> float | None:
     value = parse.number(row, column)
     if value is not None and value < 0:
         raise parse.CellError(column, row.get(column), "must not be negative")
     return value
 
 
-def catalogue_row(row: parse.Row) -> ModelEntry:
+def catalogue_row(row: parse.Cells) -> ModelEntry:
     numbers = {name: _not_negative(row, name) for name in CATALOGUE_NUMBERS}
     aliases = parse.text(row, "aliases")
     return ModelEntry(
@@ -69,7 +67,7 @@ def catalogue_row(row: parse.Row) -> ModelEntry:
     )
 
 
-def result_row(row: parse.Row) -> BenchmarkResult:
+def result_row(row: parse.Cells) -> BenchmarkResult:
     unit = parse.text(row, "unit") or "%"
     value = parse.score(row, "score", required=True)
     assert value is not None
@@ -88,7 +86,7 @@ def result_row(row: parse.Row) -> BenchmarkResult:
     )
 
 
-def baseline_row(row: parse.Row) -> HumanBaseline:
+def baseline_row(row: parse.Cells) -> HumanBaseline:
     value = parse.score(row, "score", required=True)
     assert value is not None
     return HumanBaseline(
@@ -99,38 +97,16 @@ def baseline_row(row: parse.Row) -> HumanBaseline:
     )
 
 
-def _yaml_rows(path: Path, key: str) -> Iterator[tuple[int, parse.Row]]:
-    try:
-        content = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(content)
-        node = yaml.compose(content)
-    except OSError as exc:
-        raise TrendsError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TrendsError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        raise TrendsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if isinstance(data, dict):
-        data = data.get(key)
-        node = next((v for k, v in node.value if k.value == key), None) if node else None
-    if not isinstance(data, list) or node is None:
-        raise TrendsError(f"{path}: expected a list of entries, or a mapping with a {key!r} list")
-    for item, item_node in zip(data, node.value, strict=True):
-        line = item_node.start_mark.line + 1
-        if not isinstance(item, dict):
-            raise TrendsError(f"{path}, line {line}: an entry must be a mapping of column: value")
-        yield line, item
-
-
 def _read(
-    path: Path, key: str, required: tuple[str, ...], build: Callable[[parse.Row], T], skip_bad_rows: bool
+    path: Path, key: str, required: tuple[str, ...], build: Callable[[parse.Cells], T], skip_bad_rows: bool
 ) -> Loaded[T]:
+    """A CSV file, or YAML: a list of entries or a mapping with a `key` list."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows: Iterator[tuple[int, Any]] = parse.read_csv(path, required=required)
+        rows = parse.file_rows(path, format="csv", columns=required)
     elif suffix in (".yaml", ".yml"):
-        rows = _yaml_rows(path, key)
+        rows = parse.file_rows(path, format="yaml", key=key)
     else:
         raise TrendsError(f"{path.name}: give a .csv, .yaml or .yml file")
     return parse.collect(path, rows, build, skip_bad_rows=skip_bad_rows)

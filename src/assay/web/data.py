@@ -11,10 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-
 from assay.store import Store
-from assay.store.schema import BattleRow, RunRow, ScoreRow
 
 T = TypeVar("T")
 Z95 = 1.959963984540054
@@ -125,21 +122,11 @@ class Cached:
 
 
 def runs_fingerprint(store: Store) -> tuple[Any, ...]:
-    runs, scores = RunRow.__table__, ScoreRow.__table__
-    with store._read() as conn:
-        head = conn.execute(
-            select(func.count(), func.max(runs.c.created_at), func.max(runs.c.finished_at)).select_from(runs)
-        ).one()
-        scored = conn.execute(select(func.count(), func.max(scores.c.created_at)).select_from(scores)).one()
-    return (*head, *scored)
+    return store.fingerprint("runs", "scores")
 
 
 def battles_fingerprint(store: Store) -> tuple[Any, ...]:
-    table = BattleRow.__table__
-    with store._read() as conn:
-        return tuple(
-            conn.execute(select(func.count(), func.max(table.c.created_at)).select_from(table)).one()
-        )
+    return store.fingerprint("battles")
 
 
 def eval_board(store: Store) -> EvalBoard:

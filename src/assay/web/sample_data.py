@@ -8,8 +8,9 @@ import random
 import time
 from collections.abc import Sequence
 
+from assay.core.spec import RunPlan, RunSpec, RunSummary, TaskConfig
 from assay.store import Store, UnitRecord
-from assay.store.schema import ResponseRow
+from assay.store.schema import ResponseRow, table_of
 
 
 def seed_run(
@@ -25,7 +26,10 @@ def seed_run(
 
     `answers` (cycled) replaces the generated responses, e.g. to show hostile text in the explorer."""
     rng = random.Random(seed)
-    run_id = store.create_run({"models": list(models), "tasks": list(tasks), "synthetic": True})
+    spec = RunSpec(models=tuple(models), tasks=tuple(TaskConfig(t) for t in tasks))
+    run_id = store.create_run(
+        spec, RunPlan(task_metrics={t: ("exact_match",) for t in tasks}, kind="synthetic")
+    )
     units, responses, scores = [], [], []
     now = time.time()
     for m_index, model in enumerate(models):
@@ -69,8 +73,8 @@ def seed_run(
                     )
                 )
     store.add_units(run_id, units)
-    with store._write() as conn:
-        store._insert_ignore(conn, ResponseRow.__table__, responses)
+    with store.transaction() as conn:
+        store.insert_new(conn, table_of(ResponseRow), responses)
     store.put_scores(scores)
-    store.finish_run(run_id, "done", {"sent": len(units), "cached": 0})
+    store.finish_run(run_id, "done", RunSummary(planned=len(units), sent=len(units), answered=len(units)))
     return run_id

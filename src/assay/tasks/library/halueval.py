@@ -11,8 +11,8 @@ from typing import Any
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import Sample
+from assay.io import read_rows
 from assay.tasks.library.base import ChoiceTask
-from assay.tasks.sources import read_rows
 
 CITATION = (
     "Li et al., 2023, HaluEval: A Large-Scale Hallucination Evaluation Benchmark for Large Language "
@@ -36,7 +36,8 @@ def _text(row: dict[str, Any], key: str, where: str) -> str:
 def load(path: str, kind: str) -> list[Sample]:
     shown, right, wrong, judged = LAYOUTS[kind]
     out = []
-    for i, (where, row) in enumerate(read_rows(Path(path), fmt="jsonl")):
+    for i, record in enumerate(read_rows(Path(path), format="jsonl", what="dataset")):
+        where, row = record.where, record.data
         context = "\n".join(
             f"{key.replace('_', ' ').capitalize()}: {_text(row, key, where)}" for key in shown
         )

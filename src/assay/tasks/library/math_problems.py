@@ -17,8 +17,7 @@ from typing import Any, Literal
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import GenerateRequest, GenerationParams, Message, Request, Response, Sample, Score
-from assay.tasks.base import read_json
-from assay.tasks.sources import read_rows
+from assay.io import read_json, read_rows
 
 CITATION = (
     "Hendrycks et al., 2021, Measuring Mathematical Problem Solving With the MATH Dataset, "
@@ -86,15 +85,16 @@ def normalize_math_answer(answer: str) -> str:
     return text
 
 
-def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _rows(path: Path) -> Iterator[tuple[str, Any]]:
+    """(where, problem): one JSON file per problem in the original folders, or a rows file."""
     if path.is_dir():
         files = sorted(path.rglob("*.json"))
         if not files:
             raise DatasetError(f"MATH: no problem files (*.json) under {path}")
         for file in files:
-            yield str(file), read_json(file)
+            yield str(file), read_json(file, what="MATH problem")
     else:
-        yield from read_rows(path)
+        yield from ((row.where, row.data) for row in read_rows(path, what="dataset"))
 
 
 @dataclass
@@ -111,6 +111,8 @@ class MathTask:
     def samples(self) -> Iterator[Sample]:
         if not self._samples:
             for i, (where, row) in enumerate(_rows(self.path)):
+                if not isinstance(row, dict):
+                    raise DatasetError(f"{where}: expected a JSON object, got {type(row).__name__}")
                 problem, solution = row.get("problem"), row.get("solution")
                 if not isinstance(problem, str) or not isinstance(solution, str):
                     raise DatasetError(f"{where}: needs 'problem' and 'solution' strings")

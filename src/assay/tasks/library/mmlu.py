@@ -7,14 +7,13 @@ no header: question, A, B, C, D, answer letter), or `cais/mmlu` from the Hugging
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import Sample
+from assay.io import csv_records, read_hf
 from assay.tasks.library.base import LETTERS, ChoiceTask, check_answer, lettered, meta
-from assay.tasks.sources import read_hf
 
 CITATION = "Hendrycks et al., 2021, Measuring Massive Multitask Language Understanding, ICLR"
 _STEM = (
@@ -68,17 +67,15 @@ def _subject_sample(
 
 
 def _read_csv(path: Path, subject: str) -> list[Sample]:
+    """A subject file of the original layout: no header, six cells a question."""
     out = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line, row in enumerate(csv.reader(handle), start=1):
-            where = f"{path}:{line}"
-            if len(row) != 6:
-                raise DatasetError(
-                    f"{where}: expected 6 columns (question, A, B, C, D, answer), got {len(row)}"
-                )
-            letter = row[5].strip().upper()
-            answer = LETTERS.index(letter) if len(letter) == 1 and letter in LETTERS[:4] else None
-            out.append(_subject_sample(subject, line - 1, where, row[0], row[1:5], answer))
+    for index, (line, row) in enumerate(csv_records(path, what="dataset")):
+        where = f"{path}:{line}"
+        if len(row) != 6:
+            raise DatasetError(f"{where}: expected 6 columns (question, A, B, C, D, answer), got {len(row)}")
+        letter = row[5].strip().upper()
+        answer = LETTERS.index(letter) if len(letter) == 1 and letter in LETTERS[:4] else None
+        out.append(_subject_sample(subject, index, where, row[0], row[1:5], answer))
     return out
 
 
@@ -97,7 +94,8 @@ def _local(root: Path, split: str, subjects: list[str] | None) -> list[Sample]:
 
 def _hub(split: str, subjects: list[str] | None) -> list[Sample]:
     out = []
-    for i, (where, row) in enumerate(read_hf("cais/mmlu", "all", split)):
+    for i, record in enumerate(read_hf("cais/mmlu", "all", split)):
+        where, row = record.where, record.data
         subject = str(row.get("subject", ""))
         if subjects is None or subject in subjects:
             out.append(

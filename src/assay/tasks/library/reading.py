@@ -13,14 +13,12 @@ from typing import Any
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import Sample
+from assay.io import Row, read_hf, read_rows
 from assay.tasks.library.base import LETTERS, ChoiceTask, check_answer
-from assay.tasks.sources import read_hf, read_rows
-
-Rows = Iterator[tuple[str, dict[str, Any]]]
 
 
-def _rows(path: str | None, hub: tuple[str, str | None, str]) -> Rows:
-    return read_rows(path) if path else read_hf(*hub)
+def _rows(path: str | None, hub: tuple[str, str | None, str]) -> Iterator[Row]:
+    return read_rows(path, what="dataset") if path else read_hf(*hub)
 
 
 def _field(row: dict[str, Any], key: str, where: str) -> Any:
@@ -50,7 +48,7 @@ def arc_sample(where: str, row: dict[str, Any]) -> Sample:
 
 def _arc(name: str, config: str, path: str | None) -> ChoiceTask:
     def load() -> tuple[list[Sample], list[Sample]]:
-        return [arc_sample(w, r) for w, r in _rows(path, ("allenai/ai2_arc", config, "test"))], []
+        return [arc_sample(r.where, r.data) for r in _rows(path, ("allenai/ai2_arc", config, "test"))], []
 
     return ChoiceTask(
         name=name,
@@ -96,7 +94,9 @@ def hellaswag(path: str | None = None) -> ChoiceTask:
     """HellaSwag validation split (its JSONL layout, or Rowan/hellaswag); acc_norm is the usual metric."""
 
     def load() -> tuple[list[Sample], list[Sample]]:
-        return [hellaswag_sample(w, r) for w, r in _rows(path, ("Rowan/hellaswag", None, "validation"))], []
+        return [
+            hellaswag_sample(r.where, r.data) for r in _rows(path, ("Rowan/hellaswag", None, "validation"))
+        ], []
 
     return ChoiceTask(
         name="hellaswag",
@@ -123,7 +123,7 @@ def boolq(path: str | None = None) -> ChoiceTask:
     """BoolQ validation split (JSONL with question, passage, answer) or google/boolq."""
 
     def load() -> tuple[list[Sample], list[Sample]]:
-        return [boolq_sample(w, r) for w, r in _rows(path, ("google/boolq", None, "validation"))], []
+        return [boolq_sample(r.where, r.data) for r in _rows(path, ("google/boolq", None, "validation"))], []
 
     return ChoiceTask(
         name="boolq",

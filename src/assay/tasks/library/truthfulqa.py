@@ -16,9 +16,8 @@ from typing import Any
 from assay.core.errors import DatasetError
 from assay.core.registry import tasks
 from assay.core.types import LoglikelihoodResult, Response, Sample, Score
-from assay.tasks.base import read_json
+from assay.io import Row, read_hf, read_rows
 from assay.tasks.library.base import ChoiceTask
-from assay.tasks.sources import read_hf
 
 CITATION = "Lin et al., 2022, TruthfulQA: Measuring How Models Mimic Human Falsehoods, ACL"
 
@@ -31,20 +30,17 @@ def _targets(value: Any, where: str) -> tuple[list[str], list[int]]:
     raise DatasetError(f"{where}: expected mc1_targets / mc2_targets")
 
 
-def _rows(path: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+def _rows(path: str | None) -> Iterator[Row]:
+    """The mc_task.json list of questions, or the hub's multiple_choice validation split."""
     if path is None:
-        yield from read_hf("truthful_qa", "multiple_choice", "validation")
-        return
-    data = read_json(Path(path))
-    if not isinstance(data, list):
-        raise DatasetError(f"{path}: expected the mc_task.json list of questions")
-    for i, row in enumerate(data):
-        yield f"{path}: [{i}]", row
+        return read_hf("truthful_qa", "multiple_choice", "validation")
+    return read_rows(Path(path), format="json", what="dataset")
 
 
 def load(path: str | None, key: str) -> list[Sample]:
     out = []
-    for i, (where, row) in enumerate(_rows(path)):
+    for i, record in enumerate(_rows(path)):
+        where, row = record.where, record.data
         choices, labels = _targets(row.get(key), where)
         if sum(labels) < 1 or len(choices) < 2:
             raise DatasetError(f"{where}: {key} needs two or more options and at least one true one")

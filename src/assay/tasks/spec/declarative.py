@@ -24,6 +24,7 @@ from assay.core.types import (
     Sample,
     Score,
 )
+from assay.io import check_unique_ids
 from assay.metrics.text import exact_match, token_f1
 from assay.sandbox import Limits
 from assay.tasks.answers import extract_choice_letter, extract_final_number, normalize_number
@@ -85,23 +86,14 @@ class DeclarativeTask:
         shot_text = self.spec.fewshot.answer or default_shot_answer(self.spec)
         shot_answer = compile_template(self.spec, "fewshot.answer", shot_text)
         out: list[Sample] = []
-        for index, (where, row) in enumerate(dataset_rows(self.spec, dataset)):
+        for index, row in enumerate(dataset_rows(dataset)):
             if index == 0:
-                check_template_fields(self.spec, "prompt", self.spec.prompt, where, row)
-                check_template_fields(self.spec, "fewshot.answer", shot_text, where, row)
-            out.append(row_sample(self.spec, index, where, row, prompt, shot_answer))
+                check_template_fields(self.spec, "prompt", self.spec.prompt, row.where, row.data)
+                check_template_fields(self.spec, "fewshot.answer", shot_text, row.where, row.data)
+            out.append(row_sample(self.spec, index, row.where, row.data, prompt, shot_answer))
         if not out:
             raise DatasetError(f"{self.spec.source}: the {what} has no rows")
-        seen: set[str] = set()
-        for sample in out:
-            if sample.id not in seen:
-                seen.add(sample.id)
-                continue
-            dup = sample.id
-            raise DatasetError(
-                f"{self.spec.source}: the {what} has sample id {dup!r} more than once "
-                "(fields.id must be unique)"
-            )
+        check_unique_ids(((s.id, str(dict(s.metadata)["where"])) for s in out), "sample id")
         return out
 
     def _load(self) -> None:

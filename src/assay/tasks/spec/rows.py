@@ -15,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from assay.core.errors import ConfigError, DatasetError
 from assay.core.types import Sample
-from assay.tasks.sources import read_hf, read_rows
+from assay.io import Row, read_hf, read_rows
 from assay.tasks.spec.schema import DatasetSpec, TaskSpec
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -47,30 +47,14 @@ def check_template_fields(spec: TaskSpec, field: str, text: str, where: str, row
         )
 
 
-def dataset_rows(spec: TaskSpec, dataset: DatasetSpec) -> Iterator[tuple[str, dict[str, Any]]]:
+def dataset_rows(dataset: DatasetSpec) -> Iterator[Row]:
+    """The rows a dataset spec names: a hub dataset, a BIG-bench task or a local file."""
     if dataset.hf_name is not None:
-        yield from read_hf(dataset.hf_name, dataset.hf_config, dataset.hf_split)
-    elif dataset.bigbench is not None:
-        yield from _bigbench_rows(dataset)
-    else:
-        assert dataset.path is not None
-        yield from read_rows(dataset.path, fmt=dataset.format, field=dataset.field)
-
-
-def _bigbench_rows(dataset: DatasetSpec) -> Iterator[tuple[str, dict[str, Any]]]:
-    """BIG-bench examples as rows: input, choices + answer from target_scores, target."""
-    assert dataset.bigbench is not None
-    for where, example in read_rows(dataset.bigbench, fmt="json", field="examples"):
-        row = dict(example)
-        scores = example.get("target_scores")
-        if isinstance(scores, dict) and scores:
-            row["choices"] = list(scores)
-            values = list(scores.values())
-            row["answer"] = max(range(len(values)), key=values.__getitem__)
-        target = example.get("target")
-        if target is not None:
-            row["target"] = target
-        yield where, row
+        return read_hf(dataset.hf_name, dataset.hf_config, dataset.hf_split)
+    if dataset.bigbench is not None:
+        return read_rows(dataset.bigbench, format="bigbench", what="dataset")
+    assert dataset.path is not None
+    return read_rows(dataset.path, format=dataset.format, field=dataset.field, what="dataset")
 
 
 def _value(row: dict[str, Any], name: str, where: str, spec_field: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from assay.core.errors import ConfigError
+from assay.io import FORMATS, read_text
 
 OUTPUT_TYPES = ("generate", "multiple_choice", "multiple_choice_generate")
 EXTRACTORS = ("text", "first_line", "number", "regex")
@@ -185,10 +186,7 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 
 def read_spec_file(path: Path) -> TaskSpec:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read task spec {path}: {exc.strerror}") from None
+    text = read_text(path, what="task spec", error=ConfigError)
     try:
         raw = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
     except tomllib.TOMLDecodeError as exc:
@@ -273,8 +271,8 @@ def _dataset(source: Path, raw: Any) -> DatasetSpec:
             hf_split=hf_check.get("split", str, "test"),
         )
     fmt = check.get("format", str)
-    if fmt is not None and fmt not in ("jsonl", "json", "csv", "tsv", "parquet"):
-        raise check.error("format", f"{fmt!r} is not one of jsonl, json, csv, tsv, parquet")
+    if fmt is not None and fmt not in FORMATS:
+        raise check.error("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     return DatasetSpec(
         path=check.path("path"), format=fmt, field=check.get("field", str), bigbench=check.path("bigbench")
     )

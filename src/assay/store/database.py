@@ -1,4 +1,5 @@
-"""Opening the database: SQLite (WAL, immediate transactions) by default, PostgreSQL by URL; migrations."""
+"""Opening the database: where it is (a path, $ASSAY_DB or a URL), SQLAlchemy engines with SQLite tuned for
+WAL and immediate transactions, PostgreSQL by URL, and URLs and driver messages without passwords."""
 
 from __future__ import annotations
 
@@ -12,13 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, make_url, select
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from assay.core.errors import StoreError
-from assay.store.arena_live import v4_arena_live
-from assay.store.assessments import v3_assessments
-from assay.store.schema import Base, SchemaVersion, v2_battles
 
 DEFAULT_DB_ENV = "ASSAY_DB"
 
@@ -87,7 +85,8 @@ def _enable_wal(cur: sqlite3.Cursor) -> None:
             time.sleep(0.02)
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, prepare: Callable[[Engine], object]) -> Engine:
+    """An engine for the URL once `prepare` (the migrations) ran on it; failures: one-line StoreErrors."""
     _check_url(url)
     engine: Engine | None = None
     try:
@@ -96,7 +95,7 @@ def open_engine(url: str) -> Engine:
             _tune_sqlite(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True, connect_args=_pg_connect_args(url))
-        migrate(engine)
+        prepare(engine)
     except StoreError:
         _dispose(engine)
         raise
@@ -161,60 +160,6 @@ def redact(message: str, url: str) -> str:
 
 
 def first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only: what a user needs, without SQLAlchemy's trailer."""
     orig = getattr(exc, "orig", None) or exc
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-
-
-# Each migration moves an existing store from version i to i+1. Append only; never edit a released
-# step (when schema.py changes, freeze v1 as the tables it made then). A fresh store gets the
-# current schema at once and is stamped with every version.
-def _v1_initial(conn: Connection) -> None:
-    Base.metadata.create_all(conn)
-
-
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, v2_battles, v3_assessments, v4_arena_live]
-SCHEMA_VERSION = len(MIGRATIONS)
-_PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL
-
-
-def current_version(conn: Connection) -> int:
-    if not inspect(conn).has_table(SchemaVersion.__tablename__):
-        return 0
-    versions = conn.execute(select(SchemaVersion.version)).scalars().all()
-    return max(versions, default=0)
-
-
-def _refuse_newer(version: int) -> None:
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"the store was written by a newer assay (schema v{version}, this one knows "
-            f"v{SCHEMA_VERSION}); upgrade assay to use it"
-        )
-
-
-def migrate(engine: Engine) -> int:
-    """Bring the schema up to date; safe to call from several processes at once."""
-    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-        version = current_version(conn)  # the common case: up to date, no lock needed
-    _refuse_newer(version)
-    if version == SCHEMA_VERSION:
-        return version
-    with engine.begin() as conn:
-        # One migrator at a time: SQLite's BEGIN IMMEDIATE already holds the write lock;
-        # PostgreSQL would race on CREATE TABLE, so take a lock that lasts until commit.
-        if conn.dialect.name == "postgresql":
-            conn.execute(select(func.pg_advisory_xact_lock(_PG_MIGRATE_LOCK)))
-        version = current_version(conn)  # another process may have finished meanwhile
-        _refuse_newer(version)
-        fresh = version == 0 and not inspect(conn).get_table_names()
-        steps = [_fresh_schema] if fresh else MIGRATIONS[version:]
-        for step in steps:
-            step(conn)
-        Base.metadata.tables[SchemaVersion.__tablename__].create(conn, checkfirst=True)
-        for v in range(version + 1, SCHEMA_VERSION + 1):
-            conn.execute(insert(SchemaVersion).values(version=v, applied_at=time.time()))
-    return SCHEMA_VERSION
-
-
-def _fresh_schema(conn: Connection) -> None:
-    Base.metadata.create_all(conn)

@@ -1,43 +1,46 @@
-"""From stored runs to leaderboard rows, report data and flat exports."""
+"""From stored runs to what people read: leaderboard rows, run-level metrics, sample views, flat records.
+
+The headline metric of a task is the first metric it declares (recorded with the run when it was
+planned), never whichever key a scorer happened to write first.
+"""
 
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from assay.core.registry import aggregators
+from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics, summarize
 from assay.rank import mean_win_rate
-from assay.report.html import LeaderboardRow, ReportData, RunInfo, RunLevelMetric, SampleView
-from assay.report.trends_section import trends_sections
-from assay.store import ResultRow, RunRecord, Store
+from assay.store import Store
 
 # Metrics where lower is better; everything else is higher-is-better.
 LOWER_IS_BETTER: frozenset[str] = frozenset({"brier", "ece", "latency_s"})
 
 
-def headline_metric(rows: Sequence[ResultRow]) -> str | None:
-    """The first metric the scorer wrote: tasks list their headline metric first."""
-    for row in rows:
-        if row.scores:
-            return next(iter(row.scores))
-    return None
+def headline_metric(run: RunRecord | None, task: str, rows: Sequence[ResultRecord]) -> str | None:
+    """The task's declared headline; runs recorded before tasks declared one fall back to the
+    first metric its scorer wrote (the order tasks used to list it in)."""
+    declared = run.plan.headline(task) if run is not None else None
+    if declared is not None:
+        return declared
+    return next((next(iter(r.scores)) for r in rows if r.scores), None)
 
 
-def run_rows(results: Sequence[ResultRow]) -> list[LeaderboardRow]:
-    groups: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
+def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> list[LeaderboardRow]:
+    """One row per (model, task) of a run: the headline metric's mean, standard error, n and errors."""
+    groups: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
     for row in results:
         groups[(row.model, row.task)].append(row)
     out = []
     for (model, task), rows in groups.items():
-        metric = headline_metric(rows)
+        metric = headline_metric(run, task, rows)
         values = [r.scores[metric] for r in rows if r.scores and metric in r.scores] if metric else []
         summary = summarize(values)
-        errors = sum(1 for r in rows if r.response is None)
         out.append(
             LeaderboardRow(
                 model=model,
@@ -46,17 +49,15 @@ def run_rows(results: Sequence[ResultRow]) -> list[LeaderboardRow]:
                 value=summary.mean,
                 stderr=summary.stderr,
                 n=summary.n,
-                errors=errors,
+                errors=sum(1 for r in rows if r.response is None),
             )
         )
     return out
 
 
-def run_level(run: RunRecord, results: Sequence[ResultRow]) -> list[RunLevelMetric]:
+def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelMetric]:
     """The run-level metrics (ECE, per-group means, pass@k, ...) its tasks asked for, per model."""
-    import assay.tasks  # noqa: F401  (tasks register their own aggregators)
-
-    wanted: dict[str, list[str]] = run.spec.get("task_aggregators", {})
+    wanted = run.plan.task_aggregators
     groups: dict[tuple[str, str], list[tuple[Sample, Score]]] = defaultdict(list)
     for row in results:
         if row.scores is not None and wanted.get(row.task):
@@ -78,13 +79,14 @@ def latest_rows(
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
     for run in runs:
-        for row in run_rows(store.results(run.id)):
+        for row in run_rows(store.results(run.id), run):
             if row.n > 0:
                 chosen.setdefault((row.model, row.task), row)
     return sorted(chosen.values(), key=lambda r: (r.task, r.model))
 
 
 def win_rates(rows: Sequence[LeaderboardRow]) -> list[tuple[str, float]]:
+    """HELM's mean win rate per model over the rows' tasks, best first."""
     table: dict[str, dict[str, float]] = defaultdict(dict)
     for row in rows:
         table[row.model][row.task] = row.value
@@ -102,7 +104,7 @@ def prompt_text(request: dict[str, Any]) -> str:
     return str(request.get("prompt", ""))
 
 
-def response_text(row: ResultRow) -> str | None:
+def response_text(row: ResultRecord) -> str | None:
     if row.response is None:
         return None
     if row.response.get("kind") == "loglikelihood":
@@ -110,12 +112,12 @@ def response_text(row: ResultRow) -> str | None:
     return str(row.response.get("text", ""))
 
 
-def sample_view(row: ResultRow) -> SampleView:
+def sample_view(row: ResultRecord, run: RunRecord | None = None) -> SampleView:
     sample = row.sample
     target = sample.get("target")
     if target is None and sample.get("choices") is not None and sample.get("answer_index") is not None:
         target = sample["choices"][sample["answer_index"]]
-    headline = next(iter(row.scores.values())) if row.scores else None
+    metric = headline_metric(run, row.task, [row])
     return SampleView(
         model=row.model,
         task=row.task,
@@ -124,76 +126,19 @@ def sample_view(row: ResultRow) -> SampleView:
         response=response_text(row),
         extracted=row.extracted,
         target=target,
-        score=headline,
+        score=row.scores.get(metric) if row.scores and metric else None,
         error=row.error,
     )
 
 
-def run_info(run: RunRecord, results: Sequence[ResultRow]) -> RunInfo:
-    summary = run.summary or {}
-    return RunInfo(
-        run_id=run.id,
-        created_at=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)),
-        status=run.status,
-        models=tuple(dict.fromkeys(r.model for r in results)),
-        tasks=tuple(dict.fromkeys(r.task for r in results)),
-        prompt_modes=tuple(sorted(run.spec.get("prompt_modes", {}).items())),
-        duration_s=(run.finished_at - run.created_at) if run.finished_at else None,
-        requests_sent=int(summary.get("sent", 0)),
-        cached=int(summary.get("cached", 0)),
-        errors=sum(1 for r in results if r.response is None),
-    )
-
-
-def report_data(
-    store: Store,
-    run_ids: Sequence[str],
-    *,
-    examples_per_group: int = 3,
-    title: str = "assay evaluation report",
-) -> ReportData:
-    runs = [store.get_run(r) for r in run_ids]
-    infos, rows, samples, details = [], [], [], []
-    for run in runs:
-        results = store.results(run.id)
-        infos.append(run_info(run, results))
-        rows.extend(run_rows(results))
-        details.extend(run_level(run, results))
-        shown: dict[tuple[str, str], int] = defaultdict(int)
-        for row in results:
-            group = (row.model, row.task)
-            if shown[group] < examples_per_group:
-                shown[group] += 1
-                samples.append(sample_view(row))
-    return ReportData(
-        title=title,
-        generated_at=time.strftime("%Y-%m-%d %H:%M:%S"),
-        runs=tuple(infos),
-        rows=tuple(rows),
-        mean_win_rate=tuple(win_rates(rows)),
-        samples=tuple(samples),
-        run_level=tuple(details),
-        extra_sections=(*_safety_section(store, run_ids), *trends_sections(rows)),
-    )
-
-
-def _safety_section(store: Store, run_ids: Sequence[str]) -> tuple[str, ...]:
-    """The safety table and bars, when these runs hold safety evaluations (refusals, classifiers,
-    HHH-harmless, BBQ, TruthfulQA); nothing otherwise."""
-    from assay.safety.api import safety_report
-    from assay.safety.report import render_html_section
-
-    report = safety_report(store, list(run_ids))
-    return (render_html_section(report),) if report.models else ()
-
-
-def flat_results(store: Store, run_id: str) -> list[dict[str, Any]]:
-    """One flat record per unit, for JSON/CSV/Parquet export and DataFrames."""
+def flat_records(run: RunRecord, results: Sequence[ResultRecord]) -> list[dict[str, Any]]:
+    """One flat record per unit (for JSON/CSV/Parquet export and DataFrames): the sample view, the
+    headline `score`, and every metric as `score.NAME`."""
     out = []
-    for row in store.results(run_id):
-        view = sample_view(row)
+    for row in results:
+        view = sample_view(row, run)
         record: dict[str, Any] = {
-            "run_id": run_id,
+            "run_id": run.id,
             "model": row.model,
             "task": row.task,
             "task_version": row.task_version,
@@ -202,6 +147,7 @@ def flat_results(store: Store, run_id: str) -> list[dict[str, Any]]:
             "response": view.response,
             "extracted": row.extracted,
             "target": view.target,
+            "score": view.score,
             "error": row.error,
             "latency_s": row.latency_s,
             "unit_key": row.key,

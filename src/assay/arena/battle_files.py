@@ -1,15 +1,16 @@
-"""Reading arena battles: FastChat cleaned-battle JSON and the arena-human-preference table layout.
+"""Arena battle files: FastChat cleaned-battle JSON/JSON lines and the arena-human-preference table
+layout (Parquet or CSV). assay.io reads the rows; this module maps them to battles.
 
-Both become one DataFrame with the columns of BATTLE_COLUMNS (missing facts as None/NaN) plus, when
-the file carries them, per-side style counts STYLE_COLUMNS. File reading lives here rather than in
-the pure rating modules; everything after it works on the DataFrame.
+Both layouts become one DataFrame with the columns of BATTLE_COLUMNS (missing facts as None/NaN) plus,
+when the file carries them, per-side style counts STYLE_COLUMNS. A bad row is named by its place in the
+file (`battles.jsonl:12`, `battles.parquet:row 3`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from assay.core.errors import DatasetError
+from assay.io import read_rows
 from assay.rank.battles import WINNER_CODES
 from assay.rank.style import STYLE_FEATURES
 
@@ -54,16 +56,17 @@ def read_battles(path: str | Path, fmt: FileFormat = "auto", *, skip_invalid: bo
     is left out (`df.attrs["skipped"]` counts them).
     """
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"no battle file at {path}")
     kind = fmt if fmt != "auto" else _guess_format(path)
-    if kind == "fastchat":
-        raw = _read_json_records(path)
-    elif kind == "preference":
-        raw = _read_table(path)
-    else:
+    if kind not in ("fastchat", "preference"):
         raise DatasetError(f"unknown battle file format {fmt!r} (auto, fastchat or preference)")
-    return normalise_battles(raw, where=str(path), skip_invalid=skip_invalid)
+    rows = list(read_rows(path, format=_row_format(path, kind), what="battle file"))
+    table = kind == "preference" and path.suffix.lower() != ".parquet"
+    # CSV cells are text; an empty one is a missing fact, as pandas would read it.
+    records = [{k: None if table and v == "" else v for k, v in r.data.items()} for r in rows]
+    raw = pd.DataFrame.from_records(records)
+    return normalise_battles(
+        raw, where=str(path), skip_invalid=skip_invalid, locations=[r.where for r in rows]
+    )
 
 
 def _guess_format(path: Path) -> str:
@@ -78,36 +81,26 @@ def _guess_format(path: Path) -> str:
     )
 
 
-def _read_json_records(path: Path) -> pd.DataFrame:
-    try:
-        text = path.read_text(encoding="utf-8")
-        stripped = text.lstrip()
-        if stripped.startswith("["):
-            records = json.loads(text)
-        else:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DatasetError(
-            f"{path}: not FastChat battle JSON (a list of objects or JSON lines): {str(exc).splitlines()[0]}"
-        ) from None
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise DatasetError(f"{path}: expected a JSON list of battle objects")
-    return pd.DataFrame.from_records(records)
+def _row_format(path: Path, kind: str) -> str:
+    suffix = path.suffix.lower()
+    if kind == "fastchat":
+        return "json" if suffix == ".json" else "jsonl"
+    return "csv" if suffix == ".csv" else "parquet"
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
-        return pd.read_parquet(path)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise DatasetError(f"{path}: cannot read the table: {str(exc).splitlines()[0]}") from None
+def _place(where: str, locations: Sequence[str] | None, row: int) -> str:
+    return locations[row] if locations else f"{where}: row {row}"
 
 
 def normalise_battles(
-    raw: pd.DataFrame, *, where: str = "battles", skip_invalid: bool = False
+    raw: pd.DataFrame,
+    *,
+    where: str = "battles",
+    skip_invalid: bool = False,
+    locations: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Any supported layout -> BATTLE_COLUMNS (+ STYLE_COLUMNS when available), validated."""
+    """Any supported layout -> BATTLE_COLUMNS (+ STYLE_COLUMNS when available), validated. `locations`
+    name each row of `raw` in its file; without them a row is `<where>: row N`."""
     missing = [c for c in ("model_a", "model_b") if c not in raw.columns]
     if "winner" not in raw.columns and not all(c in raw.columns for c in ONE_HOT):
         missing.append("winner (or winner_model_a, winner_model_b, winner_tie)")
@@ -119,7 +112,7 @@ def normalise_battles(
             "model_b": raw["model_b"].astype(str).to_numpy(dtype=object),
         }
     )
-    out["winner"] = _winner_labels(raw, where, skip_invalid)
+    out["winner"] = _winner_labels(raw, where, skip_invalid, locations)
     out["judge"] = _text_column(raw, "judge")
     out["language"] = _text_column(raw, "language")
     out["turn"] = pd.to_numeric(raw["turn"], errors="coerce") if "turn" in raw else np.nan
@@ -133,13 +126,16 @@ def normalise_battles(
             out[name] = style[name]
     bad = _bad_rows(out)
     if bad.any() and not skip_invalid:
-        raise DatasetError(f"{where}: {_describe(out, int(np.flatnonzero(bad)[0]))}")
+        row = int(np.flatnonzero(bad)[0])
+        raise DatasetError(f"{_place(where, locations, row)}: {_describe(out, row)}")
     out = out[~bad].reset_index(drop=True)
     out.attrs["skipped"] = int(bad.sum())
     return out
 
 
-def _winner_labels(raw: pd.DataFrame, where: str, skip_invalid: bool) -> np.ndarray:
+def _winner_labels(
+    raw: pd.DataFrame, where: str, skip_invalid: bool, locations: Sequence[str] | None
+) -> np.ndarray:
     if "winner" in raw.columns:
         return raw["winner"].to_numpy(dtype=object)
     flags = raw[list(ONE_HOT)].apply(pd.to_numeric, errors="coerce").fillna(-1).to_numpy()
@@ -151,7 +147,8 @@ def _winner_labels(raw: pd.DataFrame, where: str, skip_invalid: bool) -> np.ndar
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
         raise DatasetError(
-            f"{where}: row {row}: exactly one of {', '.join(ONE_HOT)} must be 1, got {flags[row].tolist()}"
+            f"{_place(where, locations, row)}: exactly one of {', '.join(ONE_HOT)} must be 1, "
+            f"got {flags[row].tolist()}"
         )
     return np.array(["model_a", "model_b", "tie"], dtype=object)[flags.argmax(axis=1)]
 
@@ -165,8 +162,8 @@ def _describe(out: pd.DataFrame, row: int) -> str:
     winner = out["winner"].iloc[row]
     if winner not in WINNER_CODES:
         allowed = ", ".join(repr(k) for k in WINNER_CODES)
-        return f"row {row}: unknown winner {winner!r} (expected one of {allowed})"
-    return f"row {row}: model {out['model_a'].iloc[row]!r} battles itself"
+        return f"unknown winner {winner!r} (expected one of {allowed})"
+    return f"model {out['model_a'].iloc[row]!r} battles itself"
 
 
 def _text_column(raw: pd.DataFrame, name: str) -> np.ndarray | None:

@@ -1,0 +1,58 @@
+"""The default executor: this process, asyncio, each model's own concurrency limit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from assay.core.errors import ConfigError
+from assay.core.registry import executors
+from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit
+from assay.engine.plan import WorkUnit
+from assay.engine.progress import RunProgress
+from assay.engine.retry import RetryPolicy
+from assay.store import Store
+
+
+class LocalExecutor:
+    """Answer every unit not already in the store, in this process. A unit that fails after retries
+    is recorded as an error (with its reason) and left unanswered, so the next run tries it again."""
+
+    name = "local"
+    workers = 1
+
+    async def execute(
+        self,
+        units: Sequence[WorkUnit],
+        store: Store,
+        run_id: str,
+        *,
+        policy: RetryPolicy,
+        progress: RunProgress,
+    ) -> ExecutionStats:
+        stats = ExecutionStats(planned=len(units))
+        answered = store.answered_keys(u.key for u in units)
+        stats.cached = len(answered)
+        progress.advance(cached=stats.cached, steps=stats.cached)
+        todo = [u for u in units if u.key not in answered]
+        gates = {id(u.model): asyncio.Semaphore(max(1, u.model.max_concurrency)) for u in todo}
+
+        async def run_one(unit: WorkUnit) -> None:
+            outcome = await answer_unit(unit, store, run_id, policy, stats, gate=gates[id(unit.model)])
+            progress.advance(error=isinstance(outcome, UnitFailure))
+
+        pending = [asyncio.ensure_future(run_one(u)) for u in todo]
+        try:
+            await asyncio.gather(*pending)
+        finally:
+            for job in pending:
+                job.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        return stats
+
+
+@executors.register("local")
+def local_executor(**options: object) -> LocalExecutor:
+    if options:
+        raise ConfigError(f"the local executor takes no option {sorted(options)[0]!r}")
+    return LocalExecutor()

@@ -1,0 +1,90 @@
+"""Reading a streamed OpenAI-style answer: Server-Sent Events in, pieces of text out.
+
+The wire format is `data: {json}` lines, events separated by a blank line, `data: [DONE]` last; each
+event carries one chunk whose first choice holds the new text (`delta.content` for chat completions,
+`text` for plain completions). A server may also send an `{"error": ...}` event instead of a chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
+
+from assay.core.errors import ModelRequestError
+from assay.models.http_errors import one_line, retryable_status
+
+DONE = "[DONE]"
+
+
+async def sse_data(lines: AsyncIterable[str]) -> AsyncIterator[str]:
+    """The data of each event in order; several `data:` lines of one event are joined by newlines.
+
+    Comments (lines starting with `:`, used as keep-alives) and the other fields (event, id, retry)
+    carry no text here and are skipped.
+    """
+    data: list[str] = []
+    async for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+                data = []
+            continue
+        field, _, value = line.partition(":")
+        if field == "data":
+            data.append(value.removeprefix(" "))
+    if data:  # a last event without its blank line
+        yield "\n".join(data)
+
+
+async def answer_pieces(events: AsyncIterable[str], url: str, *, chat: bool) -> AsyncIterator[str]:
+    """The non-empty text pieces of a streamed answer.
+
+    The stream must end with `[DONE]` or a chunk that names a finish reason; one that just stops has
+    lost the rest of the answer (a dropped connection, or a server that failed after its headers), and
+    that is a retryable ModelRequestError like any dropped connection.
+    """
+    finished = False
+    async for payload in events:
+        if payload.strip() == DONE:
+            return
+        choice = _first_choice(payload, url)
+        if choice is None:
+            continue  # e.g. a usage-only chunk
+        finished = finished or bool(choice.get("finish_reason"))
+        text = (choice.get("delta") or {}).get("content") if chat else choice.get("text")
+        if text:
+            yield str(text)
+    if not finished:
+        raise ModelRequestError(f"the stream from {url} ended before the answer did", retryable=True)
+
+
+def _first_choice(payload: str, url: str) -> dict[str, Any] | None:
+    try:
+        chunk = json.loads(payload)
+    except json.JSONDecodeError:
+        raise ModelRequestError(
+            f"malformed event in the stream from {url}: {one_line(payload, 80)!r}", retryable=False
+        ) from None
+    if not isinstance(chunk, dict):
+        raise ModelRequestError(f"unexpected event in the stream from {url}: not an object", retryable=False)
+    if chunk.get("error"):
+        raise stream_error(chunk["error"], url)
+    choices = chunk.get("choices")
+    if not choices:
+        return None
+    if not isinstance(choices, list) or not isinstance(choices[0], dict):
+        raise ModelRequestError(f"unexpected chunk shape in the stream from {url}", retryable=False)
+    return choices[0]
+
+
+def stream_error(error: Any, url: str) -> ModelRequestError:
+    """An error event in a stream whose headers said 200: its `code`, when an HTTP status, decides."""
+    detail = error if isinstance(error, dict) else {"message": error}
+    code = detail.get("code")
+    status = int(code) if isinstance(code, int) or (isinstance(code, str) and code.isdigit()) else None
+    retryable = (status is not None and retryable_status(status)) or detail.get("type") == "server_error"
+    message = one_line(str(detail.get("message") or detail), 160)
+    return ModelRequestError(
+        one_line(f"the server failed mid-stream at {url}: {message}", 300), retryable=retryable, status=status
+    )

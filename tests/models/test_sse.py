@@ -1,0 +1,96 @@
+"""Reading streamed answers: Server-Sent Events framing and OpenAI-style chunks, as servers send them."""
+
+import asyncio
+import json
+
+import pytest
+
+from assay.core.errors import ModelRequestError
+from assay.models.sse import answer_pieces, sse_data
+
+URL = "http://127.0.0.1:1/v1/chat/completions"
+
+
+async def lines_of(text: str):
+    for line in text.split("\n"):
+        yield line
+
+
+def events(text: str) -> list[str]:
+    async def collect():
+        return [event async for event in sse_data(lines_of(text))]
+
+    return asyncio.run(collect())
+
+
+def pieces(payloads: list[str], *, chat: bool = True) -> list[str]:
+    async def feed():
+        for payload in payloads:
+            yield payload
+
+    async def collect():
+        return [piece async for piece in answer_pieces(feed(), URL, chat=chat)]
+
+    return asyncio.run(collect())
+
+
+def chat_chunk(content: str | None = None, finish: str | None = None, role: str | None = None) -> str:
+    delta = {k: v for k, v in (("role", role), ("content", content)) if v is not None}
+    return json.dumps({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+
+def test_events_are_split_by_blank_lines_and_keep_their_data_only():
+    text = (
+        ": keep-alive\n\nevent: message\nid: 7\ndata: first\n\ndata:second\n\ndata: a\ndata: b\n\nretry: 10\n"
+    )
+    assert events(text) == ["first", "second", "a\nb"]
+    assert events("data: last without its blank line") == ["last without its blank line"]
+    assert events("data:  two spaces\n\n") == [" two spaces"]  # only one space belongs to the framing
+
+
+def test_chat_deltas_become_pieces_and_done_ends_the_answer():
+    got = pieces(
+        [chat_chunk(role="assistant"), chat_chunk("Hel"), chat_chunk("lo"), chat_chunk(finish="stop")]
+    )
+    assert got == ["Hel", "lo"]
+    assert pieces([chat_chunk("a"), "[DONE]", chat_chunk("after done")]) == ["a"]
+
+
+def test_completion_chunks_carry_text():
+    chunk = json.dumps({"choices": [{"text": " Red", "finish_reason": None}]})
+    last = json.dumps({"choices": [{"text": "", "finish_reason": "length"}]})
+    usage_only = json.dumps({"choices": [], "usage": {"completion_tokens": 1}})
+    assert pieces([chunk, last, usage_only, "[DONE]"], chat=False) == [" Red"]
+
+
+def test_a_stream_that_stops_before_the_answer_ends_is_a_retryable_error():
+    with pytest.raises(ModelRequestError) as info:
+        pieces([chat_chunk("partial")])
+    assert info.value.retryable and "ended before the answer did" in info.value.reason
+    with pytest.raises(ModelRequestError):
+        pieces([])  # nothing at all is no empty answer either
+    assert pieces([chat_chunk("whole", finish="stop")]) == ["whole"]  # a finish reason ends it too
+
+
+@pytest.mark.parametrize(
+    "error,retryable,status",
+    [
+        ({"message": "overloaded", "code": 503}, True, 503),
+        ({"message": "bad stop", "code": "400", "type": "invalid_request_error"}, False, 400),
+        ({"message": "The server had an error", "type": "server_error"}, True, None),
+        ("plain text error", False, None),
+    ],
+)
+def test_an_error_event_is_a_model_request_error(error, retryable, status):
+    with pytest.raises(ModelRequestError) as info:
+        pieces([chat_chunk("so far"), json.dumps({"error": error})])
+    err = info.value
+    assert err.retryable is retryable and err.status == status
+    assert err.reason.startswith(f"the server failed mid-stream at {URL}: ") and "\n" not in err.reason
+
+
+def test_malformed_events_are_not_retried():
+    for payload in ("<html>", "[1, 2]", json.dumps({"choices": ["text"]})):
+        with pytest.raises(ModelRequestError) as info:
+            pieces([payload])
+        assert not info.value.retryable
