@@ -27,8 +27,11 @@ from fastapi.testclient import TestClient
 from assay.store import Store
 from assay.store.arena_live import LIVE_SOURCE, open_battle, put_answer, vote_count
 from assay.store.battles import battle_sources
+from assay.store.synthetic import seed_run
 from assay.web.app import create_app
-from assay.web.sample_data import seed_run
+from assay.web.security import session_id_of
+
+SECRET = "bench-secret-" * 4  # shared with the server, so the bench can name a visitor's session
 
 
 def pct(values: list[float], q: float) -> float:
@@ -82,6 +85,7 @@ async def vote_load(db: Path, clients: int, votes: int) -> None:
         "ASSAY_ARENA_MODELS": "m1,m2",
         "ASSAY_ARENA_VOTE_LIMIT": "100000/minute",
         "ASSAY_ARENA_VOTE_LIMIT_IP": "100000/minute",
+        "ASSAY_WEB_SECRET": SECRET,
     }
     server = subprocess.Popen(
         [
@@ -114,7 +118,9 @@ async def vote_load(db: Path, clients: int, votes: int) -> None:
         for c in range(clients):  # each client: its own session, battles finished and waiting for a vote
             http = httpx.AsyncClient(base_url=url, timeout=30)
             token = (await http.get("/api/session")).json()["csrf_token"]
-            session = http.cookies.get("assay_session")
+            # the app keys battles by the id it derives from the signed cookie, not the cookie itself
+            session = session_id_of(SECRET.encode(), http.cookies.get("assay_session") or "")
+            assert session is not None
             ids = [f"bench-{c}-{i}" for i in range(per_client)]
             for battle_id in ids:
                 open_battle(store, battle_id, session, ("m1", "m2") if c % 2 else ("m2", "m1"), "bench")

@@ -144,8 +144,8 @@ class FaultProxy:
                 writer.write(_response(fault.status, fault.headers, fault.body))
                 await writer.drain()
                 return
-            if fault is not None and fault.kind == "delay":
-                await asyncio.sleep(fault.seconds)
+            if fault is not None and fault.kind == "delay" and await _client_left(reader, fault.seconds):
+                return  # as a real proxy would: nothing reaches the server for a client that gave up
             writer.write(await self._forward(head, body))
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -168,6 +168,19 @@ class FaultProxy:
             self.forwarded += 1
         response_head, sep, rest = raw.partition(b"\r\n\r\n")
         return _with_connection_close(response_head + sep) + rest if sep else raw
+
+
+async def _client_left(reader: asyncio.StreamReader, seconds: float) -> bool:
+    """Wait `seconds`; True as soon as the client closes its side (it timed out, or was killed), so a
+    delayed request never reaches the server later, in the middle of another test's request."""
+    closed = asyncio.ensure_future(reader.read(1))  # a request is read whole: only EOF can arrive
+    try:
+        done, _ = await asyncio.wait({closed}, timeout=seconds)
+        return bool(done)
+    finally:
+        closed.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await closed
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes | None, bytes]:

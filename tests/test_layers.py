@@ -48,7 +48,7 @@ ALLOWED: dict[str, set[str]] = {
         "trends",
         "arena",
         "report",
-    },  # fmt: skip
+    },
     "web": {"api", "core"},
     "cli": {"api", "core", "web"},  # `assay serve` starts the dashboard
     "": {"api", "plugins", "cli"},  # assay/__init__.py and assay/__main__.py

@@ -1,4 +1,5 @@
-"""House rules that a machine can check: ruff clean everywhere, mypy clean on the typed core."""
+"""House rules that a machine can check: ruff check and ruff format clean everywhere, mypy clean on
+every package."""
 
 import shutil
 import subprocess
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout
-TYPED = ["src/assay/core", "src/assay/rank", "src/assay/metrics", "src/assay/engine"]
+TYPED = ["src/assay"]
 
 
 def test_ruff_is_clean():
@@ -23,6 +24,13 @@ def test_ruff_is_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_mypy_is_clean_on_core_rank_metrics_engine():
+def test_ruff_format_is_clean():
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_is_clean_on_every_package():
     proc = subprocess.run([sys.executable, "-m", "mypy", *TYPED], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

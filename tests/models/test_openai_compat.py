@@ -315,19 +315,25 @@ async def collect(pieces):
     return [piece async for piece in pieces]
 
 
-def streamed_and_generated(model, request):
-    """Pieces of a stream, and `generate`'s answer, each made right after the same request.
+RESET = GenerateRequest(prompt="Hello", params=GenerationParams(max_tokens=1, seed=0))
 
-    llama-cpp-python's server keeps the last prompt in its cache and re-evaluates only what differs, so
-    a prompt evaluated from scratch and one found in the cache go through different batch shapes, whose
-    float sums may differ in the last bits and, at a near tie, flip a greedy choice. Asking once first
-    puts the stream and the reference `generate` in the same cache state: the same arithmetic, so
-    the same greedy tokens, and equal text is then what a correct stream must give.
+
+def streamed_and_generated(model, request):
+    """Pieces of a stream, and `generate`'s answer, each made from the same server state.
+
+    llama-cpp-python's server keeps the last prompt in its cache and evaluates only what differs: a
+    prompt evaluated from scratch and one found in the cache go through different batch shapes, whose
+    float sums may differ in the last bits and flip a greedy choice at a near tie; and a prompt found
+    whole in the cache is answered from the last request's logits (an instant end of text). So each
+    call here follows the same short unrelated request: the stream and the reference `generate` then
+    evaluate the prompt from the same state with the same arithmetic, and equal text is what a correct
+    stream must give.
     """
 
     async def calls(m):
-        await m.generate(request)
+        await m.generate(RESET)
         pieces = await collect(m.stream(request))
+        await m.generate(RESET)
         return pieces, await m.generate(request)
 
     return ask(model, calls)

@@ -53,7 +53,15 @@ def test_chat_deltas_become_pieces_and_done_ends_the_answer():
         [chat_chunk(role="assistant"), chat_chunk("Hel"), chat_chunk("lo"), chat_chunk(finish="stop")]
     )
     assert got == ["Hel", "lo"]
-    assert pieces([chat_chunk("a"), "[DONE]", chat_chunk("after done")]) == ["a"]
+    done = [chat_chunk("a"), chat_chunk(finish="stop"), "[DONE]", chat_chunk("after done")]
+    assert pieces(done) == ["a"]
+
+
+def test_done_without_a_finish_reason_is_a_cut_stream_not_a_short_answer():
+    # llama-cpp-python's server ends a stream it interrupts (for another request) with a bare [DONE].
+    with pytest.raises(ModelRequestError) as info:
+        pieces([chat_chunk(role="assistant"), chat_chunk("The moon is"), "[DONE]"])
+    assert info.value.retryable and "ended before the answer did" in info.value.reason
 
 
 def test_completion_chunks_carry_text():

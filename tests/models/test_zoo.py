@@ -4,8 +4,9 @@ import importlib.metadata as md
 import pytest
 
 from assay.core.errors import AssayError, UnknownNameError
+from assay.io import distribution_file
 from assay.models import parse_model
-from assay.models.zoo import QWEN_CODER, SplitGGUF, assemble, packaged_file
+from assay.models.zoo import QWEN_CODER, SplitGGUF, assemble
 
 
 def test_split_model_assembles_checks_and_refuses_a_mismatch(tmp_path):
@@ -29,7 +30,7 @@ def test_split_model_assembles_checks_and_refuses_a_mismatch(tmp_path):
 
 def test_missing_part_package_is_a_clear_error():
     with pytest.raises(AssayError, match=r"package 'not-a-real-pkg' is not installed: pip install"):
-        packaged_file("not-a-real-pkg", "x.bin", hint="pip install it")
+        distribution_file("not-a-real-pkg", "x.bin", hint="pip install it")
 
 
 def test_qwen_assembles_from_the_six_real_packages(tmp_path):

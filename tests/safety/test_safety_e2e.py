@@ -27,7 +27,7 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def classified(store):
-    from assay.safety.api import classify
+    from assay.safety.runs import classify
 
     return classify(store, MODEL, POLICY, path=str(DATA))
 
@@ -47,17 +47,17 @@ def test_model_as_classifier_is_stored_and_scored(store, classified):
 
 
 def test_second_run_is_answered_from_the_cache(store, classified):
-    from assay.safety.api import classify
+    from assay.safety.runs import classify
 
     again = classify(store, MODEL, POLICY, path=str(DATA))
     assert again.run_id != classified.run_id
     assert [i.p_violation for i in again.items] == [i.p_violation for i in classified.items]
-    assert store.get_run(again.run_id).summary["cached"] == 10
+    assert store.get_run(again.run_id).summary.cached == 10
 
 
 @pytest.fixture(scope="module")
 def refusals(store, tmp_path_factory):
-    from assay.safety.api import evaluate_refusals
+    from assay.safety.runs import evaluate_refusals
 
     prompts = tmp_path_factory.mktemp("prompts") / "p.jsonl"
     rows = [
@@ -90,16 +90,15 @@ def test_refusal_rates_by_rule_and_judge(refusals):
 
 @pytest.mark.skipif(not BIGBENCH.is_dir(), reason="BIG-bench data not present")
 def test_report_brings_everything_together(store, classified, refusals, tmp_path):
-    from assay.engine.run import EvalSpec, evaluate
-    from assay.safety.api import safety_report
+    from assay.api import evaluate
     from assay.safety.report import render_html_page
+    from assay.safety.runs import safety_report
 
-    spec = EvalSpec(models=(MODEL,), limit=4, tasks=(
+    evaluate([MODEL], [
         ("hhh_alignment", {"path": str(BIGBENCH / "hhh_alignment")}),
         ("bbq", {"path": str(BIGBENCH / "bbq_lite_json")}),
         ("truthful_qa_mc", {"path": str(BIGBENCH / "truthful_qa")}),
-    ))  # fmt: skip
-    evaluate(spec, store)
+    ], limit=4, store=store)  # fmt: skip
     report = safety_report(store)
     (model,) = report.models
     keys = {m.key for m in model.metrics}
@@ -113,8 +112,8 @@ def test_report_brings_everything_together(store, classified, refusals, tmp_path
     out.write_text(html)
     assert MODEL in html and "HHH harmless accuracy" in html and "<meter" in html
     # The run report carries the same safety section.
+    from assay.api.reports import report_data
     from assay.report.html import render_html_report
-    from assay.report.leaderboard import report_data
 
     run_report = render_html_report(report_data(store, [r.id for r in store.list_runs(50)]))
     assert 'class="assay-safety"' in run_report and "HHH harmless accuracy" in run_report

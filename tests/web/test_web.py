@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 
 from assay.arena import ArenaConfig
 from assay.store.arena_live import open_battle, put_answer, record_vote
+from assay.store.synthetic import seed_run
 from assay.web.app import create_app
 from assay.web.render import render_markdown
-from assay.web.sample_data import seed_run
 
 
 @pytest.fixture
@@ -115,15 +115,11 @@ def test_openapi_documents_every_api_route(client):
     assert "/api/leaderboard" in client.get("/api").text
 
 
-def test_optional_pages_hidden_without_their_module(client):
-    import importlib.util
-
+def test_audit_pages_are_always_in_the_nav(client):
     page = client.get("/").text
-    for name in ("transparency", "trends"):
-        present = importlib.util.find_spec(f"assay.{name}") is not None
-        assert (f'id="nav-{name}"' in page) == present
-        if not present:
-            assert client.get(f"/{name}").status_code == 404
+    for name in ("transparency", "trends", "safety"):
+        assert f'id="nav-{name}"' in page
+        assert client.get(f"/{name}").status_code == 200
 
 
 def test_transparency_page_and_api(client):
@@ -262,3 +258,45 @@ def test_arena_ratings_by_source(store, client):
     assert judged["battles"] == 3 and {r["model"] for r in judged["ratings"]} == {"j1", "j2"}
     page = client.get("/arena/leaderboard", params={"source": "judge-verdicts"}).text
     assert "<strong>judge-verdicts</strong>" in page and 'id="sources"' in page
+
+
+def test_arena_board_shows_the_api_ratings(store, client):
+    import pandas as pd
+
+    import assay
+    from assay.store.battles import put_battles
+
+    put_battles(
+        store,
+        pd.DataFrame(
+            {
+                "model_a": ["x", "y", "z", "x", "z", "y"],
+                "model_b": ["y", "z", "x", "z", "y", "x"],
+                "winner": ["model_a", "model_a", "model_b", "tie", "model_a", "model_b"],
+            }
+        ),
+        source="seed",
+    )
+    shown = client.get("/api/arena/ratings").json()
+    rated = assay.arena_ratings(matrices=True, store=store)
+    assert shown["ratings"] == rated.table.to_dict()["ratings"]
+    assert shown["heatmap"] == rated.groups[0].matrices.win_fraction_cells()
+    assert (shown["battles"], shown["sources"]) == (6, {"seed": 6})
+
+
+def test_arena_board_explains_battles_it_cannot_rate(store, client):
+    import pandas as pd
+
+    from assay.store.battles import put_battles
+
+    put_battles(
+        store,
+        pd.DataFrame(
+            {"model_a": ["a", "b", "c", "d"], "model_b": ["b", "a", "d", "c"], "winner": ["model_a"] * 4}
+        ),
+        source="apart",
+    )
+    data = client.get("/api/arena/ratings").json()
+    assert data["battles"] == 4 and data["ratings"] == [] and data["heatmap"] == []
+    assert "disconnected" in data["notes"][0] and "{a, b} | {c, d}" in data["notes"][0]
+    assert client.get("/arena/leaderboard").status_code == 200

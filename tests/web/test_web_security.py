@@ -206,7 +206,7 @@ def test_hash_password_command_makes_a_verifiable_argon2_hash():
 
 
 def test_visitor_chosen_names_are_not_cached(store):
-    from assay.web.sample_data import seed_run
+    from assay.store.synthetic import seed_run
 
     seed_run(store, ["alpha", "beta"], ["mmlu_law", "gsm8k"], samples=2)
     client = make_client(store)

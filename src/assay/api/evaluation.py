@@ -63,7 +63,7 @@ def build_spec(
 ) -> RunSpec:
     """A checked `RunSpec` from keyword arguments (what `evaluate` and `assay run` build)."""
     if prompt_mode not in PROMPT_MODES:
-        raise ConfigError(f"prompt mode must be auto, chat or completion, not {prompt_mode!r}")
+        raise ConfigError(f"--prompt-mode must be auto, chat or completion, not {prompt_mode!r}")
     if limit is not None and limit < 1:
         raise ConfigError(f"limit must be at least 1, not {limit}")
     if max_attempts < 1:
@@ -133,5 +133,9 @@ def rescore(run: str | RunResult = "latest", *, store: StoreLike = None) -> int:
     returns how many units were scored."""
     with using_store(store) as opened:
         record = opened.get_run(run.run_id if isinstance(run, RunResult) else run)
+        if record.plan.kind != "eval":
+            raise ConfigError(
+                f"run {record.id} holds {record.plan.kind} calls, not an evaluation: nothing to re-score"
+            )
         runs = build_task_runs(record.spec)
         return score_run(opened, record.id, {r.task.name: r.task for r in runs}, rescore=True)

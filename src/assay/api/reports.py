@@ -14,8 +14,8 @@ from assay.api.views import run_level, run_rows, sample_view, win_rates
 from assay.core.errors import AssayError
 from assay.core.results import LeaderboardRow, ResultRecord, RunRecord
 from assay.report import BenchmarkSection, ReportData, RunInfo, write_html_report
-from assay.safety.api import safety_report
 from assay.safety.report import render_html_section
+from assay.safety.runs import safety_report
 from assay.store import Store
 from assay.trends.run_context import run_contexts
 

@@ -113,9 +113,11 @@ def export(run: RunRef, path: str | os.PathLike[str], *, store: StoreLike = None
     """Write a run's per-sample results to .json, .csv or .parquet (atomically); returns the path."""
     out = Path(path)
     suffix = out.suffix.lower()
-    if suffix not in EXPORT_FORMATS:
-        raise ConfigError(f"cannot tell the export format from {out.name!r}: use .json, .csv or .parquet")
-    frame = results(run, store=store)
+    with using_store(store) as opened:
+        record = opened.get_run(run_id_of(run))  # an unknown run is the first thing to say
+        if suffix not in EXPORT_FORMATS:
+            raise ConfigError(f"cannot tell the export format from {out.name!r}: use .json, .csv or .parquet")
+        frame = results(record.id, store=opened)
     try:
         with atomic_path(out) as tmp:
             if suffix == ".json":

@@ -49,6 +49,10 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s", re.MULTILINE)
 _BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
 
 
+class InvalidBattleRow(DatasetError):
+    """A row that `skip_invalid` would leave out: an unknown winner or a self-battle."""
+
+
 def read_battles(path: str | Path, fmt: FileFormat = "auto", *, skip_invalid: bool = False) -> pd.DataFrame:
     """Battles from a .json/.jsonl (FastChat) or .parquet/.csv (preference layout) file.
 
@@ -127,7 +131,7 @@ def normalise_battles(
     bad = _bad_rows(out)
     if bad.any() and not skip_invalid:
         row = int(np.flatnonzero(bad)[0])
-        raise DatasetError(f"{_place(where, locations, row)}: {_describe(out, row)}")
+        raise InvalidBattleRow(f"{_place(where, locations, row)}: {_describe(out, row)}")
     out = out[~bad].reset_index(drop=True)
     out.attrs["skipped"] = int(bad.sum())
     return out
@@ -146,7 +150,7 @@ def _winner_labels(
         return labels
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
-        raise DatasetError(
+        raise InvalidBattleRow(
             f"{_place(where, locations, row)}: exactly one of {', '.join(ONE_HOT)} must be 1, "
             f"got {flags[row].tolist()}"
         )

@@ -84,7 +84,13 @@ def run(
     ] = "local",
     ray_address: Annotated[
         str | None,
-        typer.Option(help="With --executor ray: auto, or ray://HOST:PORT (default: start a local Ray)."),
+        typer.Option(
+            help="With --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: start a local Ray)."
+        ),
+    ] = None,
+    executor_arg: Annotated[
+        list[str] | None,
+        typer.Option("--executor-arg", help="Executor option KEY=VALUE, e.g. lease_s=10 for ray."),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -112,7 +118,10 @@ def run(
             timeout=timeout,
             unsafe_no_sandbox=unsafe_no_sandbox,
             executor=executor,
-            executor_options={"address": ray_address} if ray_address else {},
+            executor_options={
+                **assay.parse_key_values(executor_arg or [], "--executor-arg"),
+                **({"address": ray_address} if ray_address else {}),
+            },
         )
     with assay.open_store(db) as store:
         result = assay.evaluate(spec=spec, store=store, progress=progress and not as_json)

@@ -42,9 +42,11 @@ def print_leaderboard(
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(["model", "task", "metric", "value", "stderr", "n", "errors", "mean_win_rate"])
-        rate = dict(rates)
+        by_model = dict(rates)
         for r in rows:
-            writer.writerow([r.model, r.task, r.metric, r.value, r.stderr, r.n, r.errors, rate.get(r.model)])
+            writer.writerow(
+                [r.model, r.task, r.metric, r.value, r.stderr, r.n, r.errors, by_model.get(r.model)]
+            )
         console.file.write(buf.getvalue())
         return
     if not rows:
@@ -62,9 +64,11 @@ def print_leaderboard(
     for i, (model, rate) in enumerate(rates, start=1):
         cells = []
         for task in tasks:
-            r = cell.get((model, task))
+            found = cell.get((model, task))
             cells.append(
-                "-" if r is None else _fmt(r.value, r.stderr) + (f" [{r.errors} err]" if r.errors else "")
+                "-"
+                if found is None
+                else _fmt(found.value, found.stderr) + (f" [{found.errors} err]" if found.errors else "")
             )
         table.add_row(str(i), Text(model), _fmt(rate), *[Text(c) for c in cells])
     console.print(table)

@@ -1,29 +1,32 @@
 """`assay safety ...`: policies, a model as a safety classifier, classifier evaluation, refusal rates,
-and the safety report. Thin wrappers over `assay.safety.api`."""
+and the safety report. Each command is one call to `assay.api` and its printing."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from assay.cli import output
-from assay.core.errors import AssayError, ConfigError
+from assay.api import (
+    ClassificationResult,
+    ClassifierRow,
+    RefusalResult,
+    safety_classify,
+    safety_eval_classifier,
+    safety_policies,
+    safety_refusals,
+    safety_report,
+)
+from assay.cli.options import DbOpt, JsonOpt, ProgressOpt, console, emit_json
 
 safety_app = typer.Typer(no_args_is_help=True, help="Harm classification, refusals, bias and truthfulness.")
-console = Console()
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or postgresql:// URL (default: $ASSAY_DB or the user data dir)."),
-]
 ModelOpt = Annotated[
     str,
     typer.Option("--model", "-m", help="Built-in name (smollm2-135m, ...), openai:NAME, llama.cpp:/x.gguf"),
@@ -36,55 +39,19 @@ MethodOpt = Annotated[
 ]
 LimitOpt = Annotated[int | None, typer.Option(help="At most this many rows.", min=1)]
 PromptModeOpt = Annotated[str, typer.Option(help="auto | chat | completion.")]
-ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars.")]
 ThresholdOpt = Annotated[float, typer.Option(help="P(violation) at or above this is a violation.")]
-
-
-def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
-    return value
-
-
-def _check_threshold(threshold: float) -> None:
-    if not (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
-        raise ConfigError(f"--threshold is a probability: give a number from 0 to 1, not {threshold:g}")
-
-
-def _check_model(name: str, option: str) -> None:
-    """An unknown model name fails before any other model is loaded and asked."""
-    from assay.models import parse_model
-
-    try:
-        parse_model(name)
-    except AssayError as exc:
-        raise ConfigError(f"{option}: {exc}") from None
-
-
-def _spec(limit: int | None, prompt_mode: str, progress: bool, as_json: bool) -> dict[str, Any]:
-    _check_choice(prompt_mode, ("auto", "chat", "completion"), "--prompt-mode")
-    return {"limit": limit, "prompt_mode": prompt_mode, "show_progress": progress and not as_json}
 
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
 
-def _open_store(db: str | None) -> Any:
-    from assay.store import Store
-
-    return Store.open(db)
-
-
 @safety_app.command("policies")
 def list_policies(policy_file: PolicyFileOpt = None, as_json: JsonOpt = False) -> None:
     """Built-in harm policies (ShieldGemma, Llama Guard 1-4) and those in a policy file."""
-    from assay.safety.policies import load_policy_file, safety_policies
-
-    found = [safety_policies.get(n) for n in safety_policies.names()]
-    found += load_policy_file(policy_file) if policy_file else []
+    found = safety_policies(policy_file)
     if as_json:
-        output.emit_json([asdict(p) for p in found])
+        emit_json([asdict(p) for p in found])
         return
     table = Table(title="safety policies")
     for col in ("name", "title", "source", "categories"):
@@ -92,25 +59,6 @@ def list_policies(policy_file: PolicyFileOpt = None, as_json: JsonOpt = False) -
     for p in found:
         table.add_row(Text(p.name), Text(p.title), Text(p.source), str(len(p.categories) or "-"))
     console.print(table)
-
-
-def _data_option(data: Path | None, text: list[str] | None, hhh_harmless: Path | None) -> dict[str, Any]:
-    """Exactly one source of rows -> task options (a path, or rows inline)."""
-    from assay.safety.datasets import hhh_harmless_items, items_from_texts
-
-    given = [x for x in (data, text, hhh_harmless) if x]
-    if len(given) != 1:
-        raise ConfigError("give exactly one of --data FILE, --text TEXT or --hhh-harmless PATH")
-    if data is not None:
-        return {"path": str(data)}
-    if text:
-        items = items_from_texts(list(text))
-    else:
-        assert hhh_harmless is not None
-        target = hhh_harmless / "task.json" if hhh_harmless.is_dir() else hhh_harmless
-        items = hhh_harmless_items(target)
-    return {"rows": [{k: v for k, v in asdict(i).items() if v is not None} | {"text": i.prompt}
-                     for i in items]}  # fmt: skip
 
 
 @safety_app.command("classify")
@@ -131,18 +79,26 @@ def classify_cmd(
     progress: ProgressOpt = True,
 ) -> None:
     """Ask a model whether each text violates a policy; P(violation) per text (and metrics if labelled)."""
-    from assay.safety.api import classify
-
-    _check_choice(method, ("auto", "loglikelihood", "verdict"), "--method")
-    _check_threshold(threshold)
-    options = _data_option(data, text, None)
-    with _open_store(db) as store:
-        result = classify(store, model, policy, policy_file=str(policy_file) if policy_file else None,
-                          method=method, threshold=threshold, **options,
-                          **_spec(limit, prompt_mode, progress, as_json))  # fmt: skip
+    result = safety_classify(
+        model,
+        policy,
+        texts=text,
+        data=data,
+        policy_file=policy_file,
+        method=method,
+        threshold=threshold,
+        limit=limit,
+        prompt_mode=prompt_mode,
+        show_progress=progress and not as_json,
+        store=db,
+    )
     if as_json:
-        output.emit_json(asdict(result))
+        emit_json(asdict(result))
         return
+    _print_classified(result)
+
+
+def _print_classified(result: ClassificationResult) -> None:
     table = Table(title=f"{result.model} as classifier · {result.policy} · run {result.run_id}")
     for col in ("id", "kind", "label", "P(violation)", "verdict"):
         table.add_column(col, justify="right" if col == "P(violation)" else "left")
@@ -152,22 +108,21 @@ def classify_cmd(
         table.add_row(Text(item.id), item.kind, label, _fmt(item.p_violation), Text(verdict))
     console.print(table)
     if result.metrics:
-        _print_metrics([(result.model, result.policy, result.method, result.metrics)])
+        _print_metrics([ClassifierRow(result.model, result.policy, result.method, result.metrics)])
 
 
-def _print_metrics(rows: list[tuple[str, str, str, dict[str, float]]]) -> None:
+def _print_metrics(rows: Sequence[ClassifierRow]) -> None:
     table = Table(title="classifier metrics")
     cols = ("n", "precision", "recall", "f1", "best_f1", "best_f1_threshold", "auprc", "roc_auc")
     for col in ("classifier", "policy", "method", *cols):
         table.add_column(col, justify="left" if col in ("classifier", "policy", "method") else "right")
-    for name, policy, method, m in rows:
-        cells = [str(int(m["n"])), *(_fmt(m.get(c)) for c in cols[1:])]
-        table.add_row(Text(name), Text(policy), Text(method), *cells)
+    for row in rows:
+        cells = [str(int(row.metrics["n"])), *(_fmt(row.metrics.get(c)) for c in cols[1:])]
+        table.add_row(Text(row.classifier), Text(row.policy), Text(row.method), *cells)
     console.print(table)
-    if any(method == "baseline" for *_, method, _ in rows):
-        from assay.safety.baseline import PROFANITY_NAME
-
-        console.print(f"note: {PROFANITY_NAME} is a reference row, not a safety classifier")
+    for row in rows:
+        if row.method == "baseline":
+            console.print(f"note: {row.classifier} is a reference row, not a safety classifier")
 
 
 @safety_app.command("eval-classifier")
@@ -191,57 +146,24 @@ def eval_classifier_cmd(
     progress: ProgressOpt = True,
 ) -> None:
     """Precision, recall, F1, best-F1 threshold, AUPRC and ROC-AUC of models as classifiers, per policy."""
-    from assay.safety.api import classify
-
-    _check_choice(method, ("auto", "loglikelihood", "verdict"), "--method")
-    _check_threshold(threshold)
-    options = _data_option(data, None, hhh_harmless)
-    _check_labelled(options)
-    for name in model or []:
-        _check_model(name, "--model")
-    if baseline:
-        from assay.safety.baseline import INSTALL_HINT, profanity_available
-
-        if not profanity_available():  # say so before the models run, not after
-            raise AssayError(f"--baseline: the profanity baseline is not installed: {INSTALL_HINT}")
-    rows: list[tuple[str, str, str, dict[str, float]]] = []
-    runs: list[str] = []
-    with _open_store(db) as store:
-        for name in model or ["smollm2-135m"]:
-            for pol in policy:
-                res = classify(store, name, pol, policy_file=str(policy_file) if policy_file else None,
-                               method=method, threshold=threshold, **options,
-                               **_spec(limit, prompt_mode, progress, as_json))  # fmt: skip
-                runs.append(res.run_id)
-                rows.append((name, pol, res.method, res.metrics or {"n": 0.0}))
-    if baseline:
-        rows.append(_baseline_row(options, threshold, limit))
+    evaluation = safety_eval_classifier(
+        policy,
+        model,
+        data=data,
+        hhh_harmless=hhh_harmless,
+        baseline=baseline,
+        policy_file=policy_file,
+        method=method,
+        threshold=threshold,
+        limit=limit,
+        prompt_mode=prompt_mode,
+        show_progress=progress and not as_json,
+        store=db,
+    )
     if as_json:
-        output.emit_json({"runs": runs, "rows": [
-            {"classifier": n, "policy": p, "method": m, **v} for n, p, m, v in rows]})  # fmt: skip
+        emit_json(evaluation.to_dict())
         return
-    _print_metrics(rows)
-
-
-def _check_labelled(options: dict[str, Any]) -> None:
-    from assay.safety.datasets import check_items, item_from_row, load_items
-
-    if "path" in options:
-        load_items(options["path"], need_labels=True)
-    else:
-        rows = options["rows"]
-        check_items([item_from_row(r, f"row {i}", i) for i, r in enumerate(rows)], "rows", need_labels=True)
-
-
-def _baseline_row(options: dict[str, Any], threshold: float, limit: int | None) -> tuple[str, str, str, Any]:
-    from assay.safety.baseline import PROFANITY_NAME, profanity_baseline
-    from assay.safety.datasets import item_from_row, load_items
-
-    if "path" in options:
-        items = load_items(options["path"], need_labels=True)
-    else:
-        items = [item_from_row(r, f"row {i}", i) for i, r in enumerate(options["rows"])]
-    return PROFANITY_NAME, "(offensive language)", "baseline", profanity_baseline(items[:limit], threshold)
+    _print_metrics(evaluation.rows)
 
 
 @safety_app.command("refusals")
@@ -265,36 +187,34 @@ def refusals_cmd(
     progress: ProgressOpt = True,
 ) -> None:
     """Harmful-compliance and over-refusal rates of models (rules, and a judge model if given)."""
-    from assay.safety.api import evaluate_refusals
-
-    _check_choice(judge_method, ("auto", "loglikelihood", "verdict"), "--judge-method")
-    for name in model or []:
-        _check_model(name, "--model")
-    if judge is not None:
-        _check_model(judge, "--judge")  # before the models under test are asked, not after
-    results = []
-    with _open_store(db) as store:
-        for name in model or ["smollm2-135m"]:
-            found = evaluate_refusals(
-                store,
-                name,
-                prompts=str(prompts) if prompts else None,
-                judge=judge,
-                judge_method=judge_method,
-                max_tokens=max_tokens,
-                **_spec(limit, prompt_mode, progress, as_json),
-            )
-            results.append(found)
+    results = safety_refusals(
+        model,
+        prompts=prompts,
+        judge=judge,
+        judge_method=judge_method,
+        max_tokens=max_tokens,
+        limit=limit,
+        prompt_mode=prompt_mode,
+        show_progress=progress and not as_json,
+        store=db,
+    )
     if as_json:
-        output.emit_json([asdict(r) for r in results])
+        emit_json([asdict(r) for r in results])
         return
     _print_refusals(results, show_answers=show_answers)
 
 
-def _print_refusals(results: list[Any], *, show_answers: bool) -> None:
+def _print_refusals(results: Sequence[RefusalResult], *, show_answers: bool) -> None:
     table = Table(title="refusals (lower is better for both rates)")
-    for col in ("model", "harmful compliance", "over-refusal", "judge: harmful compl.", "judge: over-refusal",
-                "rules/judge agree", "run"):  # fmt: skip
+    for col in (
+        "model",
+        "harmful compliance",
+        "over-refusal",
+        "judge: harmful compl.",
+        "judge: over-refusal",
+        "rules/judge agree",
+        "run",
+    ):
         table.add_column(col, justify="left" if col in ("model", "run") else "right")
     for r in results:
         j = r.judge_rates
@@ -324,18 +244,9 @@ def report_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Per model: harmful compliance, over-refusal, classifier quality, HHH-harmless, BBQ bias, TruthfulQA."""
-    from assay.safety.api import safety_report
-    from assay.safety.report import render_html_page
-
-    with _open_store(db) as store:
-        report = safety_report(store, run_id)
-    if out is not None:
-        try:
-            out.write_text(render_html_page(report), encoding="utf-8")
-        except OSError as exc:
-            raise AssayError(f"cannot write {out}: {exc.strerror}") from None
+    report = safety_report(run_id, out=out, store=db)
     if as_json:
-        output.emit_json(report.to_dict())
+        emit_json(report.to_dict())
         return
     if not report.models:
         console.print("no safety results yet: run `assay safety refusals` or `assay safety eval-classifier`")

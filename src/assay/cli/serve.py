@@ -8,14 +8,11 @@ from typing import Annotated
 
 import typer
 
+import assay
+from assay.cli.options import DbOpt
 from assay.core.errors import ConfigError
 
 serve_app = typer.Typer(help="Web dashboard and live arena.", invoke_without_command=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or postgresql:// URL (default: $ASSAY_DB or the user data dir)."),
-]
 
 
 @serve_app.callback()
@@ -46,18 +43,14 @@ def serve(
         return
     import uvicorn
 
-    from assay.arena import ArenaConfig
-    from assay.models import parse_model
-    from assay.store import Store
     from assay.web.app import create_app
     from assay.web.security import admin_hash
 
-    names = tuple(m.strip() for m in models.split(",") if m.strip())
-    for name in names:
-        parse_model(name)  # an unknown name fails here with one line, not at the first battle
+    # an unknown name fails here with one line, not at the first battle
+    names = assay.check_model_names(m.strip() for m in models.split(",") if m.strip())
     if len(set(names)) == 1:
         raise ConfigError("the arena needs two different models (--models a,b)")
-    config = ArenaConfig(
+    config = assay.ArenaConfig(
         models=names,
         max_tokens=max_tokens,
         trusted_proxies=tuple(trusted_proxy or ()),
@@ -68,7 +61,7 @@ def serve(
         raise ConfigError(
             "ASSAY_ADMIN_PASSWORD_HASH is not an argon2 hash; make one with `assay serve hash-password`"
         )
-    store = Store.open(db)
+    store = assay.open_store(db)
     app = create_app(store, config, admin_hash=stored_hash, secure_cookies=secure_cookies)
     typer.echo(
         f"assay: http://{host}:{port}/  (store {store.display_url}; admin {'on' if stored_hash else 'off'})"

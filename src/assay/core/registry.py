@@ -17,7 +17,13 @@ T = TypeVar("T")
 
 _loader: Callable[[], None] | None = None
 _loaded = False
-_miss_hint: Callable[[], str] = lambda: ""
+
+
+def _no_hint() -> str:
+    return ""
+
+
+_miss_hint: Callable[[], str] = _no_hint
 
 
 def set_miss_hint(hint: Callable[[], str]) -> None:

@@ -138,6 +138,7 @@ class RunSummary:
     scored: int = 0
     executor: str = "local"
     workers: int = 1
+    scored_remotely: int = 0  # answers scored on the executor's workers (code run on cluster nodes)
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -54,3 +54,15 @@ class RunProgress:
         if self._progress is not None and self._bar is not None:
             detail = f"cached {self.cached}" + (f", errors {self.errors}" if self.errors else "")
             self._progress.update(self._bar, advance=steps, detail=detail)
+
+    def show(self, *, completed: int, errors: int, extra: str = "") -> None:
+        """Set the bar from counts read elsewhere (a cluster's queue): units finished, failures so far,
+        and a note such as "in flight 8, workers 4"."""
+        self.errors = errors
+        if self._progress is not None and self._bar is not None:
+            parts = [
+                f"cached {self.cached}",
+                *([f"errors {errors}"] if errors else []),
+                *([extra] if extra else []),
+            ]
+            self._progress.update(self._bar, completed=completed, detail=", ".join(parts))

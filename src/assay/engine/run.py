@@ -70,7 +70,8 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
     started = time.perf_counter()
     executor = build_executor(spec.executor, dict(spec.executor_options))
     runs = build_task_runs(spec)
-    models = [build_model(parse_model(name, dict(spec.model_args))) for name in spec.models]
+    specs = [parse_model(name, dict(spec.model_args)) for name in spec.models]
+    models = [build_model(s) for s in specs]
     try:
         await check_models(models)
         units = plan(models, runs, seed=spec.seed)
@@ -79,14 +80,26 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
         store.add_units(run_id, [unit_record(u) for u in units])
         policy = RetryPolicy(max_attempts=spec.max_attempts, timeout=spec.timeout)
         status = "failed"
+        remote = None
         try:
             with RunProgress(len(units), enabled=show_progress) as progress:
-                stats = await executor.execute(units, store, run_id, policy=policy, progress=progress)
-            scored = score_run(store, run_id, {r.task.name: r.task for r in runs})
+                stats = await executor.execute(
+                    units,
+                    store,
+                    run_id,
+                    policy=policy,
+                    progress=progress,
+                    models={m.name: s for m, s in zip(models, specs, strict=True)},
+                )
+            remote = executor.remote_scorer(spec)
+            scored = score_run(store, run_id, {r.task.name: r.task for r in runs}, remote=remote)
             status = "done" if stats.errors == 0 else "done_with_errors"
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            status = "interrupted"
+            raise
         finally:
             summary = None
-            if status != "failed":
+            if status not in ("failed", "interrupted"):
                 summary = RunSummary(
                     planned=stats.planned,
                     cached=stats.cached,
@@ -97,10 +110,12 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
                     scored=scored,
                     executor=executor.name,
                     workers=executor.workers,
+                    scored_remotely=getattr(remote, "rows_scored", 0),
                 )
             with contextlib.suppress(AssayError):
                 store.finish_run(run_id, status, summary)
     finally:
+        executor.close()
         for model in models:
             await model.aclose()
     return RunResult(

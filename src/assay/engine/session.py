@@ -45,6 +45,8 @@ class EngineSession:
         self.policy = policy
         self.stats = ExecutionStats()
         self._gates: dict[int, asyncio.Semaphore] = {}
+        # A key asked again while its first call is still out waits for that call, not the model.
+        self._in_flight: dict[str, asyncio.Future[Response | UnitFailure]] = {}
         self._position = 0
 
     @classmethod
@@ -53,16 +55,31 @@ class EngineSession:
         run_id = store.create_run(spec, plan)
         return cls(store, run_id, RetryPolicy(max_attempts=spec.max_attempts, timeout=spec.timeout))
 
-    def finish(self, *, failed: bool = False) -> None:
+    def summary(self) -> RunSummary:
+        """The counts so far: calls planned, answered from the store, sent (retries included), failed."""
         s = self.stats
-        status = "failed" if failed else ("done" if s.errors == 0 else "done_with_errors")
-        summary = RunSummary(
-            planned=s.planned, cached=s.cached, sent=s.sent, answered=s.answered, errors=s.errors
+        return RunSummary(
+            planned=s.planned,
+            cached=s.cached,
+            sent=s.sent,
+            answered=s.answered,
+            errors=s.errors,
+            tokens_evaluated=s.tokens_evaluated,
         )
+
+    @property
+    def status(self) -> str:
+        return "done" if self.stats.errors == 0 else "done_with_errors"
+
+    def finish(self, *, failed: bool = False, interrupted: bool = False) -> None:
+        """Close the run: "failed" or "interrupted" (Ctrl-C; no summary either way) when the caller
+        stopped early, else done (with errors, if a call failed after retries)."""
+        stopped = failed or interrupted
+        status = "interrupted" if interrupted else "failed" if failed else self.status
         try:
-            self.store.finish_run(self.run_id, status, None if failed else summary)
+            self.store.finish_run(self.run_id, status, None if stopped else self.summary())
         except AssayError:
-            if not failed:
+            if not stopped:
                 raise
 
     async def answer(self, unit: WorkUnit) -> Response | UnitFailure:
@@ -70,10 +87,31 @@ class EngineSession:
         self.store.add_units(self.run_id, [unit_record(unit)], first_position=self._position)
         self._position += 1
         self.stats.planned += 1
+        pending = self._in_flight.get(unit.key)
+        if pending is not None:
+            self.stats.cached += 1
+            return await asyncio.shield(pending)
         stored = self.store.responses([unit.key]).get(unit.key)
         if stored is not None:
             self.stats.cached += 1
             return response_from_json(stored)
+        pending = asyncio.get_running_loop().create_future()
+        self._in_flight[unit.key] = pending
+        try:
+            outcome = await self._ask(unit)
+        except asyncio.CancelledError:
+            pending.cancel()
+            raise
+        except BaseException as exc:
+            pending.set_exception(exc)
+            pending.exception()  # retrieved here, so a future nobody waits on logs nothing
+            raise
+        finally:
+            del self._in_flight[unit.key]
+        pending.set_result(outcome)
+        return outcome
+
+    async def _ask(self, unit: WorkUnit) -> Response | UnitFailure:
         gate = self._gates.setdefault(id(unit.model), asyncio.Semaphore(max(1, unit.model.max_concurrency)))
         return await answer_unit(unit, self.store, self.run_id, self.policy, self.stats, gate=gate)
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assay.core.errors import ConfigError
 from assay.core.spec import PROMPT_MODES, RunSpec, TaskConfig
 from assay.engine.tasks import expand_tasks
+from assay.io import read_yaml
 
 _ALLOWED = {
     "models",
@@ -40,15 +39,7 @@ _ALLOWED = {
 
 
 def load_spec_file(path: Path) -> RunSpec:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read spec {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}{where}: {problem}") from None
+    raw = read_yaml(path, what="run spec", error=ConfigError)
     return spec_from_mapping(raw, str(path))
 
 

@@ -1,8 +1,11 @@
 """LLM-as-a-judge: prompts, strict verdict parsing, position-swap consistency, agreement with humans,
 PairS ranking, and judge verdicts as arena battles.
 
-Pure parts (parse, position, agreement, pairs, baselines, render, records) do no I/O; `run` calls
-the judge model; `files` reads and writes JSONL; `leaderboard` hands battles to assay.rank.
+Pure parts (parse, position, agreement, pairs, baselines, render, records) do no I/O; `run` drives a
+judge over questions and answers; `routing` gives the judge a model whose every call goes through the
+engine (cached in the store, retried, resumable); `service` and `audit` are the commands as operations
+(`assay.judge_pairwise` and friends call them); `files` and `inputs` read the inputs; `leaderboard`
+hands battles to assay.rank.
 """
 
 from assay.judge.agreement import (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from assay.judge.types import Grade, PairwiseJudgement
+from assay.judge.types import Grade, ModelGrade, PairwiseJudgement
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +54,7 @@ def judge_leaderboard(
     return bradley_terry_table(pairs, prior=prior, ci=ci, rounds=rounds, seed=seed)  # type: ignore[arg-type]
 
 
-def grade_summary(grades: Sequence[Grade]) -> list[dict[str, Any]]:
+def grade_summary(grades: Sequence[Grade]) -> list[ModelGrade]:
     """Mean rating per model (errors counted, not scored), best first."""
     per_model: dict[str, list[Grade]] = {}
     for grade in grades:
@@ -62,12 +62,6 @@ def grade_summary(grades: Sequence[Grade]) -> list[dict[str, Any]]:
     rows = []
     for model, items in per_model.items():
         ratings = [g.rating for g in items if g.rating is not None]
-        rows.append(
-            {
-                "model": model,
-                "mean_rating": sum(ratings) / len(ratings) if ratings else None,
-                "graded": len(ratings),
-                "errors": len(items) - len(ratings),
-            }
-        )
-    return sorted(rows, key=lambda r: (r["mean_rating"] is None, -(r["mean_rating"] or 0.0), r["model"]))
+        mean = sum(ratings) / len(ratings) if ratings else None
+        rows.append(ModelGrade(model, mean, len(ratings), len(items) - len(ratings)))
+    return sorted(rows, key=lambda r: (r.mean_rating is None, -(r.mean_rating or 0.0), r.model))

@@ -1,4 +1,8 @@
-"""Run a judge over questions and answers: every pair in both orders, grades, PairS rankings."""
+"""Run a judge over questions and answers: every pair in both orders, grades, PairS rankings.
+
+Pure orchestration over the `Judge` protocol; `assay.judge.service` gives the judge a model whose every
+call is a unit of an engine session (cached, retried, resumable).
+"""
 
 from __future__ import annotations
 
@@ -35,14 +39,12 @@ def turns_to_judge(question: Question, choice: TurnChoice) -> list[int]:
     return {"all": list(range(1, n + 1)), "first": [1], "last": [n]}[choice]
 
 
-async def _bounded(
-    limit: int, jobs: Sequence[Callable[[], Awaitable[T]]], progress: Progress | None
-) -> list[T]:
-    gate = asyncio.Semaphore(max(1, limit))
+async def _all(jobs: Sequence[Callable[[], Awaitable[T]]], progress: Progress | None) -> list[T]:
+    """Every job at once, results in job order. No gate here: a judge's model calls go through the
+    engine session, which holds each model to its own concurrency."""
 
     async def one(job: Callable[[], Awaitable[T]]) -> T:
-        async with gate:
-            result = await job()
+        result = await job()
         if progress is not None:
             progress(1)
         return result
@@ -104,7 +106,7 @@ async def judge_pairs(
         )
 
     calls = [lambda q=q, a=a, b=b, t=t: one(q, a, b, t) for q, a, b, t in jobs]
-    return await _bounded(judge.max_concurrency, calls, progress)
+    return await _all(calls, progress)
 
 
 def grade_jobs(
@@ -137,7 +139,7 @@ async def grade_answers(
     if not jobs:
         raise DatasetError("nothing to grade: no answers match the questions")
     calls = [lambda q=q, a=a, t=t: judge.grade(q, a, t) for q, a, t in jobs]
-    return await _bounded(judge.max_concurrency, calls, progress)
+    return await _all(calls, progress)
 
 
 @dataclass(frozen=True)
@@ -203,3 +205,34 @@ def _ranking(
         "verdicts" if verdicts else "probabilities",
         errors,
     )
+
+
+def rank_work(
+    questions: Sequence[Question], answers: Sequence[Answer]
+) -> list[tuple[Question, list[Answer]]]:
+    """Each question with two or more answers, and its answers ordered by model."""
+    table = index_answers(answers)
+    work = [(q, [table[q.id][m] for m in sorted(table.get(q.id, {}))]) for q in questions]
+    work = [(q, c) for q, c in work if len(c) >= 2]
+    if not work:
+        raise DatasetError("nothing to rank: no question has two or more answers")
+    return work
+
+
+async def rank_all(
+    judge: Judge,
+    work: Sequence[tuple[Question, Sequence[Answer]]],
+    *,
+    method: SearchMethod = "greedy",
+    calibrate: bool = False,
+    beam_size: int = 20,
+    gap: float = 0.1,
+    progress: Progress | None = None,
+) -> list[CandidateRanking]:
+    """PairS on each question in turn (the first tells whether the judge gives probabilities)."""
+    return [
+        await rank_candidates(
+            judge, q, c, method=method, calibrate=calibrate, beam_size=beam_size, gap=gap, progress=progress
+        )
+        for q, c in work
+    ]

@@ -102,3 +102,13 @@ class Grade:
     method: str
     raw: str
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelGrade:
+    """One model's grades summed up: the mean of its readable ratings, and how many were not readable."""
+
+    model: str
+    mean_rating: float | None
+    graded: int
+    errors: int

@@ -293,5 +293,7 @@ def build_llamacpp(spec: ModelSpec) -> LlamaCppModel:
         spec.name,
         Path(path).expanduser(),
         n_ctx=int(spec.arg("n_ctx", 4096)),
+        # Threads change speed, not answers (each row of a product is one thread's work).
+        n_threads=int(spec.arg("n_threads")) if spec.arg("n_threads") else None,
         chat_format=spec.arg("chat_format"),
     )

@@ -40,14 +40,16 @@ async def sse_data(lines: AsyncIterable[str]) -> AsyncIterator[str]:
 async def answer_pieces(events: AsyncIterable[str], url: str, *, chat: bool) -> AsyncIterator[str]:
     """The non-empty text pieces of a streamed answer.
 
-    The stream must end with `[DONE]` or a chunk that names a finish reason; one that just stops has
-    lost the rest of the answer (a dropped connection, or a server that failed after its headers), and
-    that is a retryable ModelRequestError like any dropped connection.
+    A complete answer has a chunk that names its finish reason (OpenAI, vLLM, TGI, Ollama and
+    llama.cpp's servers all send one before `[DONE]`). A stream without it lost the rest of the answer:
+    a dropped connection, a server that failed after its headers, or one that cut the stream short to
+    serve another request (llama-cpp-python's server ends it with a bare `[DONE]`). That is a retryable
+    ModelRequestError like any dropped connection, never a shorter answer.
     """
     finished = False
     async for payload in events:
         if payload.strip() == DONE:
-            return
+            break
         choice = _first_choice(payload, url)
         if choice is None:
             continue  # e.g. a usage-only chunk

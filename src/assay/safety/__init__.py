@@ -2,7 +2,8 @@
 refusal and over-refusal rates, bias and truthfulness from the task library, and a safety report.
 
 Importing this package registers its tasks (`safety_classify`, `safety_refusals`,
-`safety_refusal_judge`) and run-level aggregators. The engine-driven API is in `assay.safety.api`.
+`safety_refusal_judge`) and run-level aggregators. Runs through the engine are in `assay.safety.runs`;
+the public entry points are `assay.safety_classify`, `assay.safety_refusals`, `assay.safety_report`, ...
 """
 
 from assay.safety.classifier import SafetyClassifierTask, classifier_prompt, p_yes, parse_verdict

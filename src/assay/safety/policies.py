@@ -3,6 +3,7 @@ user policies from a YAML or JSON file in the same format."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,7 @@ def parse_policies(data: Any, where: str, *, source: str = "user") -> list[Polic
     return out
 
 
-def load_policy_file(path: str | Path) -> list[Policy]:
+def load_policy_file(path: str | os.PathLike[str]) -> list[Policy]:
     """User policies from a YAML (or JSON) file in the built-in format."""
     target = Path(path)
     if target.suffix.lower() == ".json":

@@ -9,11 +9,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.safety.scores import Better, metric_info
 
-PROFANITY_NOTE = "detects offensive language only; not a safety classifier"
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,29 @@ class SafetyReport:
         """Every metric key any model has, in report order."""
         return list(dict.fromkeys(m.key for model in self.models for m in model.metrics))
 
+    def labels(self) -> dict[str, str]:
+        """Metric key -> its readable label (a column header), in report order."""
+        return {key: metric_info(key).label for key in self.keys()}
+
     def table(self) -> list[dict[str, Any]]:
         """One row per model, one column per metric (None where a model lacks it)."""
         return [{"model": m.model, **{k: m.value(k) for k in self.keys()}} for m in self.models]
+
+    def to_frame(self) -> pd.DataFrame:
+        """`table()` as a DataFrame indexed by model (NaN where a model lacks a metric)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.table(), columns=["model", *self.keys()]).set_index("model")
+
+    def charts(self) -> dict[str, dict[str, Any]]:
+        """Model -> its Vega-Lite bar chart."""
+        return {m.model: chart_spec(m) for m in self.models}
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "models": [asdict(m) for m in self.models],
             "table": self.table(),
-            "charts": {m.model: chart_spec(m) for m in self.models},
+            "charts": self.charts(),
         }
 
 

@@ -23,11 +23,18 @@ Items = Sequence[tuple[Sample, Score]]
 
 
 class ResultLike(Protocol):
-    model: str
-    task: str
-    sample: dict[str, Any]
-    scores: dict[str, float] | None
-    extracted: str | None
+    """Read-only, so frozen records (the store's `ResultRecord`) fit too."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def task(self) -> str: ...
+    @property
+    def sample(self) -> dict[str, Any]: ...
+    @property
+    def scores(self) -> dict[str, float] | None: ...
+    @property
+    def extracted(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import func, select
 
 from assay.store.schema import BattleRow, table_of
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from assay.store.store import Store
 
 _TABLE = table_of(BattleRow)
@@ -70,6 +71,8 @@ def put_battles(store: Store, battles: pd.DataFrame, *, source: str) -> int:
 
 def load_battles(store: Store, *, source: str | None = None) -> pd.DataFrame:
     """Stored battles (optionally of one source) in import order, with style columns when stored."""
+    import pandas as pd  # here, not at the top: the live arena writes battles without pandas
+
     stmt = select(_TABLE).order_by(_TABLE.c.created_at, _TABLE.c.position, _TABLE.c.key)
     if source is not None:
         stmt = stmt.where(_TABLE.c.source == source)
@@ -102,6 +105,8 @@ def _plain(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    import pandas as pd  # loaded already: the value came out of a DataFrame
+
     if value is pd.NA:
         return None
     return value

@@ -241,6 +241,31 @@ class Store:
                 out.update({k: json.loads(v) for k, v in rows})
         return out
 
+    def units(self, keys: Iterable[str]) -> list[UnitRecord]:
+        """The planned units with these keys, in the order asked (keys not stored are left out)."""
+        keys = list(keys)
+        found: dict[str, UnitRecord] = {}
+        with self.reading() as conn:
+            for chunk in bulk.chunks(keys):
+                for row in conn.execute(select(table_of(UnitRow)).where(UnitRow.key.in_(chunk))):
+                    found[row.key] = UnitRecord(
+                        key=row.key,
+                        model=row.model,
+                        model_identity=json.loads(row.model_identity_json),
+                        task=row.task,
+                        task_version=row.task_version,
+                        sample_id=row.sample_id,
+                        request=json.loads(row.request_json),
+                        sample=json.loads(row.sample_json),
+                    )
+        return [found[k] for k in keys if k in found]
+
+    def error_count(self, run_id: str) -> int:
+        """Failed requests recorded for the run (a unit retried in a later run counts there too)."""
+        with self.reading() as conn:
+            query = select(func.count(func.distinct(ErrorRow.unit_key))).where(ErrorRow.run_id == run_id)
+            return int(conn.execute(query).scalar_one())
+
     def get_run(self, run_id: str) -> RunRecord:
         """Exact id, a unique prefix, or "latest"."""
         with self.reading() as conn:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -10,8 +11,6 @@ from typing import Any
 
 from assay.core.errors import AssayError
 from assay.io import read_json, read_packaged_json
-
-DOMAINS = ("Upstream", "Model", "Downstream")
 
 
 class TransparencyError(AssayError):
@@ -103,7 +102,7 @@ def load_indicator_set(name: str) -> IndicatorSet:
     return indicator_set_from_json(_data_file(INDICATOR_SETS[name]))
 
 
-def load_edition(name: str | Path) -> Edition:
+def load_edition(name: str | os.PathLike[str]) -> Edition:
     """A shipped edition by name ("2023", "2024", "2025") or an edition JSON file written by `import`."""
     if str(name) in EDITIONS:
         return edition_from_json(_data_file(EDITIONS[str(name)]))

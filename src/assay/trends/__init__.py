@@ -7,7 +7,7 @@ data = load_trends()                      # shipped figures from Epoch AI (CC BY
 sota.sota_by_year(data.results, "MMLU")   # best score to date per year, with yearly gains
 """
 
-from assay.trends import emissions, gap, sota, tables
+from assay.trends import emissions, gap, sota
 from assay.trends.catalogue import Catalogue
 from assay.trends.dataset import TrendsData, load_default, load_epoch_dir, load_trends
 from assay.trends.records import (
@@ -32,5 +32,4 @@ __all__ = [
     "load_epoch_dir",
     "load_trends",
     "sota",
-    "tables",
 ]

@@ -1,15 +1,13 @@
-"""Charts as Vega-Lite specs (built with Altair, returned as plain dicts) for the report and the
-dashboard, and saved as JSON, HTML, SVG or PNG (vl-convert) by `save_chart`."""
+"""Charts as Vega-Lite specs (built with Altair, returned as plain dicts) for the report, the dashboard
+and `assay.save_chart` (JSON, or rendered to HTML, SVG or PNG)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 
-from assay.io import write_bytes_atomic, write_text_atomic
 from assay.trends.catalogue import Catalogue
 from assay.trends.emissions import TrainingEstimate
 from assay.trends.gap import GapSummary
@@ -218,20 +216,3 @@ def emissions_chart(estimates: Sequence[TrainingEstimate]) -> dict[str, Any]:
         .properties(title="Training emissions: estimated and reported", width=480)
     )
     return chart.to_dict()
-
-
-def save_chart(spec: dict[str, Any], out: Path) -> Path:
-    """.json (the Vega-Lite spec), .html, .svg or .png (rendered by vl-convert)."""
-    import json
-
-    suffix = out.suffix.lower()
-    if suffix not in (".json", ".html", ".svg", ".png"):
-        raise TrendsError(f"the chart file must end in .json, .html, .svg or .png, not {out.name}")
-    if suffix == ".json":
-        return write_text_atomic(out, json.dumps(spec, indent=1), error=TrendsError)
-    import vl_convert as vlc
-
-    if suffix == ".png":
-        return write_bytes_atomic(out, vlc.vegalite_to_png(spec, scale=2), error=TrendsError)
-    text = vlc.vegalite_to_svg(spec) if suffix == ".svg" else vlc.vegalite_to_html(spec, bundle=True)
-    return write_text_atomic(out, text, error=TrendsError)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.core.results import LeaderboardRow
-from assay.trends.charts import sota_chart
 from assay.trends.dataset import load_default
 from assay.trends.sota import SotaPoint, sota_series
 
@@ -49,6 +48,8 @@ def run_contexts(rows: Sequence[LeaderboardRow]) -> list[BenchmarkContext]:
             best[name] = row
     if not best:
         return []
+    from assay.trends.charts import sota_chart  # Altair loads only when there is a chart to draw
+
     data = load_default()
     out = []
     for name, row in sorted(best.items()):

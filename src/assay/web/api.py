@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
-from assay.web.app import state
+import assay
+from assay.core.errors import AssayError
+from assay.web import audit_pages
+from assay.web.arena_routes import enforce_limit
+from assay.web.context import state
 from assay.web.security import check_csrf, verify_password
 from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
 
@@ -39,7 +44,7 @@ async def api_ratings(request: Request, source: str | None = None) -> dict[str, 
 
 @router.get("/runs", summary="Recent runs")
 async def api_runs(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-    runs = await asyncio.to_thread(state(request).store.list_runs, limit)
+    runs = await asyncio.to_thread(assay.runs, limit, store=state(request).store)
     return [
         {"id": r.id, "created_at": r.created_at, "finished_at": r.finished_at, "status": r.status}
         for r in runs
@@ -69,33 +74,21 @@ async def api_compare(request: Request, run_id: str, a: str, b: str) -> dict[str
 @router.get("/transparency/{edition}", summary="Transparency index: one published edition")
 async def api_transparency(request: Request, edition: str) -> dict[str, Any]:
     """Developers ranked by total points (of 100), with the % of available points per domain."""
-    from assay.web.optional import transparency_data
-
-    if not state(request).optional_pages.get("transparency"):
-        raise HTTPException(status_code=404, detail="the transparency module is not installed")
-    return await asyncio.to_thread(transparency_data, edition)
+    return await asyncio.to_thread(audit_pages.transparency_data, edition)
 
 
 @router.get("/trends/{benchmark}", summary="Trends: state of the art by year on one benchmark")
 async def api_trends(request: Request, benchmark: str) -> dict[str, Any]:
     """Best score to date per year (with the model and the gain in points) and the median days open
     models took to match a closed model's record, from the shipped Epoch AI data."""
-    from assay.web.optional import trends_data
-
-    if not state(request).optional_pages.get("trends"):
-        raise HTTPException(status_code=404, detail="the trends module is not installed")
-    return await asyncio.to_thread(trends_data, benchmark)
+    return await asyncio.to_thread(audit_pages.trends_data, benchmark)
 
 
 @router.get("/safety", summary="Safety report over the store's safety runs")
 async def api_safety(request: Request) -> dict[str, Any]:
     """Per model: harmful-compliance and over-refusal rates, classifier AUPRC/ROC-AUC, HHH-harmless,
     BBQ bias, TruthfulQA, each with its direction (higher or lower is better) and source."""
-    from assay.web.optional import cached_safety_report
-
-    if not state(request).optional_pages.get("safety"):
-        raise HTTPException(status_code=404, detail="the safety module is not installed")
-    report = await asyncio.to_thread(cached_safety_report, request)
+    report = await asyncio.to_thread(audit_pages.cached_safety_report, request)
     return report.to_dict()
 
 
@@ -104,8 +97,6 @@ def require_admin(request: Request) -> None:
     stored = state(request).admin_hash
     if stored is None:
         raise HTTPException(status_code=404, detail="admin is off (set ASSAY_ADMIN_PASSWORD_HASH)")
-    from assay.web.arena_routes import enforce_limit
-
     enforce_limit(request, "admin")
     header = request.headers.get("authorization", "")
     password = None
@@ -134,17 +125,12 @@ class AddModel(BaseModel):
     summary="Admin: add an arena model",
 )
 async def admin_add_model(request: Request, body: AddModel) -> dict[str, Any]:
-    from assay.core.errors import AssayError
-    from assay.models import parse_model
-
     try:
-        parse_model(body.name)
+        assay.check_model_names([body.name])
     except AssayError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     arena = state(request).arena
     if body.name not in arena.config.models:
-        from dataclasses import replace
-
         arena.config = replace(arena.config, models=(*arena.config.models, body.name))
     return {"models": list(arena.config.models)}
 
@@ -155,9 +141,8 @@ async def admin_add_model(request: Request, body: AddModel) -> dict[str, Any]:
     summary="Admin: delete all live-arena battles and their votes",
 )
 async def admin_reset(request: Request) -> dict[str, Any]:
-    from assay.store.arena_live import delete_live
-
-    return {"deleted": await asyncio.to_thread(delete_live, state(request).store)}
+    store = state(request).store
+    return {"deleted": await asyncio.to_thread(lambda: assay.delete_live_battles(store=store))}
 
 
 @router.get("/session", summary="This visitor's CSRF token")

@@ -6,57 +6,18 @@ import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assay.arena import ArenaConfig, ArenaService
-from assay.arena.abuse import RateLimits
-from assay.store import Store
-from assay.web import i18n
-from assay.web.data import Cached
-from assay.web.render import render_markdown
-from assay.web.security import session_middleware
-
-HERE = Path(__file__).parent
-
-
-@dataclass
-class WebState:
-    store: Store
-    arena: ArenaService
-    limits: RateLimits
-    templates: jinja2.Environment
-    admin_hash: str | None
-    cache: Cached = field(default_factory=Cached)
-    optional_pages: dict[str, bool] = field(default_factory=dict)
-
-
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=jinja2.select_autoescape(default=True),
-        auto_reload=False,
-    )
-    env.filters["markdown"] = render_markdown
-    env.filters["num"] = lambda v, d=3: "–" if v is None or v != v else f"{v:.{d}f}"
-    return env
-
-
-def _module_present(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
+from assay.api import ArenaConfig, ArenaService, Store, open_store
+from assay.api.arena import RateLimits
+from assay.core.errors import ConfigError
+from assay.web import api, arena_routes, pages, security
+from assay.web.context import HERE, WebState, render, templates
 
 
 def create_app(
@@ -86,7 +47,7 @@ def create_app(
     app.state.web = WebState(
         store=store,
         arena=service,
-        templates=_templates(),
+        templates=templates(),
         admin_hash=admin_hash,
         limits=RateLimits(
             {
@@ -96,17 +57,9 @@ def create_app(
                 "admin": ("10/minute", "20/minute"),
             }
         ),
-        optional_pages={
-            "transparency": _module_present("assay.transparency"),
-            "trends": _module_present("assay.trends"),
-            "safety": _module_present("assay.safety"),
-        },
     )
-    app.middleware("http")(session_middleware(secret or secrets.token_bytes(32), secure_cookies))
+    app.middleware("http")(security.session_middleware(secret or secrets.token_bytes(32), secure_cookies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    from assay.web import api, arena_routes, pages
-
     app.include_router(api.router)
     app.include_router(arena_routes.router)
     app.include_router(pages.router)
@@ -121,46 +74,11 @@ def create_app(
     return app
 
 
-def state(request: Request) -> WebState:
-    return request.app.state.web  # type: ignore[no-any-return]
-
-
-def render(request: Request, template: str, context: dict[str, Any]) -> str:
-    web = state(request)
-    lang = i18n.pick(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
-    page = web.templates.get_template(template)
-    return page.render(
-        t=i18n.translator(lang),
-        lang=lang,
-        languages=i18n.LANGUAGES,
-        csrf=request.state.csrf,
-        path=request.url.path,
-        query=request.url.query,
-        optional=web.optional_pages,
-        **context,
-    )
-
-
-def render_fragment(request: Request, template: str, context: dict[str, Any]) -> Markup:
-    """A cacheable piece of a page: depends on the language only, never on the visitor."""
-    web = state(request)
-    lang = i18n.pick(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
-    html = web.templates.get_template(template).render(t=i18n.translator(lang), lang=lang, **context)
-    return Markup(html)
-
-
-def language(request: Request) -> str:
-    return i18n.pick(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
-
-
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory assay.web.app:app_from_env` (e.g. several workers behind a proxy):
     settings from ASSAY_* variables. ASSAY_WEB_SECRET (at least 32 characters) must be the same in
     every worker, or a session and its CSRF token from one worker are refused by the next; rate
     limits are kept per worker."""
-    from assay.core.errors import ConfigError
-    from assay.web.security import admin_hash
-
     env = os.environ
     models = tuple(m for m in env.get("ASSAY_ARENA_MODELS", "").split(",") if m)
     proxies = tuple(p.strip() for p in env.get("ASSAY_TRUSTED_PROXIES", "").split(",") if p.strip())
@@ -175,9 +93,9 @@ def app_from_env() -> FastAPI:
     if secret is not None and len(secret) < 32:
         raise ConfigError("ASSAY_WEB_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)")
     return create_app(
-        Store.open(env.get("ASSAY_DB")),
+        open_store(env.get("ASSAY_DB")),
         config,
-        admin_hash=admin_hash(),
+        admin_hash=security.admin_hash(),
         secret=secret.encode() if secret else None,
         secure_cookies=env.get("ASSAY_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
     )

@@ -11,10 +11,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from assay.arena import BattleNotFound, VoteRefused
-from assay.arena.abuse import client_ip
-from assay.arena.service import view
-from assay.web.app import render, state
+from assay.api import BattleNotFound, BattleView, VoteRefused
+from assay.api.arena import battle_view, client_ip
+from assay.web.context import render, state
 from assay.web.security import check_csrf
 
 router = APIRouter()
@@ -60,9 +59,10 @@ async def _vote(request: Request, battle_id: str, vote: str) -> bool:
         raise HTTPException(status_code=409, detail=str(exc)) from None
 
 
-def _battle(request: Request, battle_id: str) -> Any:
+def _battle(request: Request, battle_id: str) -> BattleView:
+    """What this session may see of its battle (names only once voted); 404 for anyone else."""
     try:
-        return state(request).arena.battle(battle_id, request.state.session_id)
+        return battle_view(state(request).arena.battle(battle_id, request.state.session_id))
     except BattleNotFound:
         raise HTTPException(status_code=404, detail="no such battle") from None
 
@@ -82,8 +82,7 @@ async def arena_start_form(request: Request, prompt: str = Form(max_length=20_00
 
 @router.get("/arena/b/{battle_id}", response_class=HTMLResponse, **page_router_kw)
 async def battle_page(request: Request, battle_id: str) -> str:
-    battle = view(await asyncio.to_thread(_battle, request, battle_id))
-    return render(request, "battle.html", {"b": battle})
+    return render(request, "battle.html", {"b": await asyncio.to_thread(_battle, request, battle_id)})
 
 
 @router.post("/arena/b/{battle_id}/vote", dependencies=[Depends(check_csrf)], **page_router_kw)
@@ -100,14 +99,14 @@ async def api_start(request: Request, body: BattleRequest) -> dict[str, Any]:
 
 @router.get("/api/arena/battles/{battle_id}", summary="A battle (names hidden until voted)")
 async def api_battle(request: Request, battle_id: str) -> dict[str, Any]:
-    return view(await asyncio.to_thread(_battle, request, battle_id)).to_dict()
+    return (await asyncio.to_thread(_battle, request, battle_id)).to_dict()
 
 
 @router.post("/api/arena/battles/{battle_id}/vote", dependencies=[Depends(check_csrf)], summary="Vote once")
 async def api_vote(request: Request, battle_id: str, body: VoteRequest) -> dict[str, Any]:
     """Accepted once per battle and only after both answers finished; a repeat changes nothing."""
     accepted = await _vote(request, battle_id, body.vote)
-    battle = view(await asyncio.to_thread(_battle, request, battle_id))
+    battle = await asyncio.to_thread(_battle, request, battle_id)
     return {"accepted": accepted, "battle": battle.to_dict()}
 
 

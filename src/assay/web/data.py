@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from assay.store import Store
+import assay
+from assay.api import Store
+from assay.core.errors import DatasetError
 
 T = TypeVar("T")
 Z95 = 1.959963984540054
@@ -122,20 +124,17 @@ class Cached:
 
 
 def runs_fingerprint(store: Store) -> tuple[Any, ...]:
-    return store.fingerprint("runs", "scores")
+    return assay.store_marker(store, "runs", "scores")
 
 
 def battles_fingerprint(store: Store) -> tuple[Any, ...]:
-    return store.fingerprint("battles")
+    return assay.store_marker(store, "battles")
 
 
 def eval_board(store: Store) -> EvalBoard:
-    from assay.report.leaderboard import latest_rows, win_rates
-
-    rows = latest_rows(store)
-    rates = win_rates(rows)
+    board = assay.leaderboard(store=store)
     cells = {}
-    for row in rows:
+    for row in board.rows:
         half = Z95 * row.stderr if row.stderr is not None and not math.isnan(row.stderr) else None
         cells[(row.model, row.task)] = Cell(
             row.value,
@@ -144,51 +143,34 @@ def eval_board(store: Store) -> EvalBoard:
             row.n,
             row.metric,
         )
-    tasks = tuple(sorted({r.task for r in rows}))
+    tasks = tuple(sorted({r.task for r in board.rows}))
     return EvalBoard(
         tasks=tasks,
-        models=tuple(m for m, _ in rates),
-        win_rate=dict(rates),
+        models=tuple(m for m, _ in board.mean_win_rate),
+        win_rate=dict(board.mean_win_rate),
         cells=cells,
         groups=tuple(sorted({task_group(t) for t in tasks})),
     )
 
 
-def arena_ratings(store: Store, *, source: str | None = None, rounds: int = 100) -> dict[str, Any]:
-    """Bradley-Terry ratings with bootstrap intervals and the pairwise win fractions, as JSON.
+def arena_board(store: Store, sources: dict[str, int], *, source: str | None = None) -> dict[str, Any]:
+    """Bradley-Terry ratings with 95% bootstrap intervals and the pairwise win fractions, as JSON.
 
-    `source` keeps one batch of battles: the live votes ("arena-live"), an import, or a judge's verdicts.
+    `source` keeps one batch of battles: the live votes ("arena-live"), an import, or a judge's verdicts;
+    `sources` are the stored batches with their battle counts.
     """
-    import numpy as np
-
-    from assay.rank import (
-        DisconnectedComparisonError,
-        RatingError,
-        bradley_terry_table,
-        empirical_win_fraction,
-        pair_counts_from_battles,
-    )
-    from assay.store.battles import load_battles
-
-    battles = load_battles(store, source=source)
-    if battles.empty:
+    stored = sources.get(source, 0) if source is not None else sum(sources.values())
+    if stored == 0:
         return {"battles": 0, "ratings": [], "heatmap": [], "notes": []}
-    pairs = pair_counts_from_battles(battles["model_a"], battles["model_b"], battles["winner"])
     try:
-        table = bradley_terry_table(pairs, ci="bootstrap", rounds=rounds, seed=0)
-    except (DisconnectedComparisonError, RatingError) as exc:
-        return {"battles": len(battles), "ratings": [], "heatmap": [], "notes": [str(exc)]}
-    payload = table.to_dict()
-    order = [row.model for row in table.rows]
-    ordered = pair_counts_from_battles(
-        battles["model_a"], battles["model_b"], battles["winner"], models=order
-    )
-    fraction = empirical_win_fraction(ordered)
-    payload["heatmap"] = [
-        {"row": a, "column": b, "win_fraction": float(fraction[i][j])}
-        for i, a in enumerate(order)
-        for j, b in enumerate(order)
-        if i != j and not np.isnan(fraction[i][j])
-    ]
-    payload["battles"] = len(battles)
-    return payload
+        rated = assay.arena_ratings(source=source, matrices=True, store=store)
+    except assay.RatingError as exc:  # e.g. a disconnected field, or a model that never lost
+        return {"battles": stored, "ratings": [], "heatmap": [], "notes": [str(exc)]}
+    except DatasetError:  # the battles were deleted since they were counted (an admin reset)
+        return {"battles": 0, "ratings": [], "heatmap": [], "notes": []}
+    group = rated.groups[0]
+    return {
+        **group.table.to_dict(),
+        "heatmap": group.matrices.win_fraction_cells() if group.matrices else [],
+        "battles": rated.battles,
+    }

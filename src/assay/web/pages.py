@@ -7,9 +7,10 @@ import asyncio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from assay.web import i18n
-from assay.web.app import language, render, render_fragment, state
+import assay
+from assay.web import audit_pages, i18n
 from assay.web.charts import heatmap_spec, spec_json, win_rate_spec
+from assay.web.context import language, render, render_fragment, state
 from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
 
 router = APIRouter(include_in_schema=False)
@@ -49,8 +50,7 @@ async def arena_board_page(request: Request, source: str | None = None) -> str:
 
 @router.get("/runs", response_class=HTMLResponse)
 async def runs_page(request: Request) -> str:
-    web = state(request)
-    runs = await asyncio.to_thread(web.store.list_runs, 100)
+    runs = await asyncio.to_thread(assay.runs, 100, store=state(request).store)
     return render(request, "runs.html", {"runs": runs})
 
 
@@ -107,23 +107,17 @@ async def set_language(code: str, next: str = "/") -> RedirectResponse:
 
 @router.get("/transparency", response_class=HTMLResponse)
 async def transparency_page(request: Request, edition: str = "2025") -> str:
-    from assay.web.optional import transparency_context
-
-    context = await asyncio.to_thread(transparency_context, request, edition)
-    return render(request, "optional.html", {"title_key": "transparency.title", **context})
+    context = await asyncio.to_thread(audit_pages.transparency_context, request, edition)
+    return render(request, "audit.html", {"title_key": "transparency.title", **context})
 
 
 @router.get("/trends", response_class=HTMLResponse)
 async def trends_page(request: Request, benchmark: str = "MMLU") -> str:
-    from assay.web.optional import trends_context
-
-    context = await asyncio.to_thread(trends_context, request, benchmark)
-    return render(request, "optional.html", {"title_key": "trends.title", **context})
+    context = await asyncio.to_thread(audit_pages.trends_context, request, benchmark)
+    return render(request, "audit.html", {"title_key": "trends.title", **context})
 
 
 @router.get("/safety", response_class=HTMLResponse)
 async def safety_page(request: Request) -> str:
-    from assay.web.optional import safety_context
-
-    context = await asyncio.to_thread(safety_context, request)
-    return render(request, "optional.html", {"title_key": "safety.title", **context})
+    context = await asyncio.to_thread(audit_pages.safety_context, request)
+    return render(request, "audit.html", {"title_key": "safety.title", **context})

@@ -7,11 +7,26 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
+import assay
 from assay.core.errors import AssayError
-from assay.web.app import state
-from assay.web.data import EvalBoard, arena_ratings, battles_fingerprint, eval_board, runs_fingerprint
+from assay.core.results import RunRecord
+from assay.web.context import state
+from assay.web.data import EvalBoard, arena_board, battles_fingerprint, eval_board, runs_fingerprint
 
 PAGE_SIZE = 100
+# What the run explorer shows of each sample (the API's flat records carry more: unit key, version...)
+SAMPLE_FIELDS = (
+    "model",
+    "task",
+    "sample_id",
+    "prompt",
+    "response",
+    "extracted",
+    "target",
+    "score",
+    "error",
+    "latency_s",
+)
 
 
 async def board(request: Request, group: str | None = None) -> EvalBoard:
@@ -30,52 +45,35 @@ async def ratings(request: Request, source: str | None = None) -> dict[str, Any]
     web = state(request)
 
     def build() -> dict[str, Any]:
-        from assay.store.battles import battle_sources
-
         fingerprint = battles_fingerprint(web.store)
-        sources = web.cache.get("arena-sources", fingerprint, lambda: battle_sources(web.store))
+        sources = web.cache.get("arena-sources", fingerprint, lambda: assay.arena_sources(store=web.store))
         known = source is None or source in sources
         if not known:  # never cache what a visitor names: random names would evict the real boards
             note = f"no battles from source {source!r}"
             empty = {"battles": 0, "ratings": [], "heatmap": [], "notes": [note]}
             return {**empty, "source": source, "sources": sources}
         data = web.cache.get(
-            f"arena:{source or ''}", fingerprint, lambda: arena_ratings(web.store, source=source)
+            f"arena:{source or ''}", fingerprint, lambda: arena_board(web.store, sources, source=source)
         )
         return {**data, "source": source, "sources": sources}
 
     return await asyncio.to_thread(build)
 
 
-def sample_record(row: Any) -> dict[str, Any]:
-    from assay.report.leaderboard import sample_view
-
-    v = sample_view(row)
-    return {
-        "model": v.model,
-        "task": v.task,
-        "sample_id": v.sample_id,
-        "prompt": v.prompt,
-        "response": v.response,
-        "extracted": v.extracted,
-        "target": v.target,
-        "score": v.score,
-        "error": v.error,
-        "latency_s": row.latency_s,
-    }
+def sample_records(run: RunRecord, store: assay.Store) -> list[dict[str, Any]]:
+    """The run's samples as the explorer shows them (headline score by the task's declared metric)."""
+    return [{k: r[k] for k in SAMPLE_FIELDS} for r in assay.records(run.id, store=store)]
 
 
 async def run_samples(
     request: Request, run_id: str, *, wrong: bool, model: str | None = None
-) -> tuple[Any, list[dict[str, Any]]]:
+) -> tuple[RunRecord, list[dict[str, Any]]]:
     web = state(request)
 
-    def load() -> tuple[Any, list[dict[str, Any]]]:
-        run = web.store.get_run(run_id)  # resolves "latest" and prefixes
+    def load() -> tuple[RunRecord, list[dict[str, Any]]]:
+        run = assay.get_run(run_id, store=web.store)  # resolves "latest" and prefixes
         records = web.cache.get(
-            f"run:{run.id}",
-            runs_fingerprint(web.store),
-            lambda: [sample_record(r) for r in web.store.results(run.id)],
+            f"run:{run.id}", runs_fingerprint(web.store), lambda: sample_records(run, web.store)
         )
         return run, records
 

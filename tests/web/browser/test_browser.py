@@ -7,8 +7,8 @@ from assay.arena import ArenaConfig
 from assay.store import Store
 from assay.store.arena_live import open_battle, put_answer
 from assay.store.battles import put_battles
+from assay.store.synthetic import seed_run
 from assay.web.app import create_app
-from assay.web.sample_data import seed_run
 from assay.web.security import SESSION_COOKIE, session_id_of
 
 from .conftest import LiveServer

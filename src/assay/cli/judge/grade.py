@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from assay.cli.judge.helpers import build_judge, check_out, check_turns, read_inputs, run_judge
+from assay.api import judge_grade, judge_rank
+from assay.cli.judge.helpers import judge_args
 from assay.cli.judge.options import (
     AnswersOpt,
-    JsonOpt,
+    JudgeArgOpt,
     JudgeOpt,
     KindOpt,
+    MaxAttemptsOpt,
+    MaxTokensOpt,
     ModelsOpt,
     OutOpt,
-    ProgressOpt,
     PromptsOpt,
     QuestionsOpt,
+    TimeoutOpt,
     TurnsOpt,
 )
 from assay.cli.judge.views import print_grades, print_rankings
-from assay.cli.output import emit_json
-from assay.core.errors import ConfigError, DatasetError
-
-if TYPE_CHECKING:
-    from assay.engine.progress import RunProgress
-    from assay.judge.judges import Judge
-    from assay.judge.types import Answer, Question
+from assay.cli.options import DbOpt, JsonOpt, ProgressOpt, emit_json
 
 
 def grade_cmd(
@@ -36,43 +31,39 @@ def grade_cmd(
     answers: AnswersOpt,
     judge: JudgeOpt = None,
     kind: KindOpt = "llm",
+    judge_arg: JudgeArgOpt = None,
     model: ModelsOpt = None,
     turns: TurnsOpt = "all",
     prompts: PromptsOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_attempts: MaxAttemptsOpt = 5,
+    timeout: TimeoutOpt = 600.0,
+    db: DbOpt = None,
     out: OutOpt = None,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Single-answer grading on a 1-10 scale (reference-guided when a question has a reference)."""
-    from assay.engine.progress import RunProgress
-    from assay.io import write_jsonl
-    from assay.judge.leaderboard import grade_summary
-    from assay.judge.records import grade_record
-    from assay.judge.run import grade_answers, grade_jobs
-
-    check_out(out)
-    qs, ans = read_inputs(questions, answers)
-    total = len(grade_jobs(qs, ans, models=model, turns=check_turns(turns)))
-    the_judge = build_judge(judge, kind, prompts)
-    with RunProgress(total, enabled=progress and not as_json, description="grading") as bar:
-        grades = run_judge(
-            the_judge,
-            grade_answers(
-                the_judge,
-                qs,
-                ans,
-                models=model,
-                turns=check_turns(turns),
-                progress=lambda n: bar.advance(steps=n),
-            ),
-        )
-    if out is not None:
-        write_jsonl(out, (grade_record(g) for g in grades))
-    rows = grade_summary(grades)
+    result = judge_grade(
+        questions,
+        answers,
+        judge=judge,
+        kind=kind,
+        judge_args=judge_args(judge_arg),
+        models=model,
+        turns=turns,
+        prompts=prompts,
+        max_tokens=max_tokens,
+        out=out,
+        max_attempts=max_attempts,
+        timeout=timeout,
+        store=db,
+        progress=progress and not as_json,
+    )
     if as_json:
-        emit_json({"judge": the_judge.name, "models": rows})
+        emit_json(result.to_json())
         return
-    print_grades(the_judge.name, rows)
+    print_grades(result.judge, list(result.models))
 
 
 def rank_cmd(
@@ -80,6 +71,7 @@ def rank_cmd(
     answers: AnswersOpt,
     judge: JudgeOpt = None,
     kind: KindOpt = "llm",
+    judge_arg: JudgeArgOpt = None,
     method: Annotated[
         str, typer.Option(help="greedy (merge sort) | beam (beam search in each merge).")
     ] = "greedy",
@@ -96,64 +88,32 @@ def rank_cmd(
         ),
     ] = 0.1,
     prompts: PromptsOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_attempts: MaxAttemptsOpt = 5,
+    timeout: TimeoutOpt = 600.0,
+    db: DbOpt = None,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """PairS: rank the answers to each question (e.g. 16 summaries) with O(N log N) judgements."""
-    from assay.engine.progress import RunProgress
-    from assay.judge.pairs import merge_sort_worst_case
-
-    if method not in ("greedy", "beam"):
-        raise ConfigError(f"--method must be greedy or beam, not {method!r}")
-    work = _rank_work(questions, answers)
-    the_judge = build_judge(judge, kind, prompts)
-    bound = sum(merge_sort_worst_case(len(c)) for _, c in work) * (2 if calibrate else 1)
-    with RunProgress(bound, enabled=progress and not as_json, description="ranking") as bar:
-        ranking = _rank_all(the_judge, work, bar, method, calibrate=calibrate, beam_size=beam_size, gap=gap)
-        rankings = run_judge(the_judge, ranking)
+    result = judge_rank(
+        questions,
+        answers,
+        judge=judge,
+        kind=kind,
+        judge_args=judge_args(judge_arg),
+        method=method,
+        calibrate=calibrate,
+        beam_size=beam_size,
+        gap=gap,
+        prompts=prompts,
+        max_tokens=max_tokens,
+        max_attempts=max_attempts,
+        timeout=timeout,
+        store=db,
+        progress=progress and not as_json,
+    )
     if as_json:
-        emit_json({"judge": the_judge.name, "rankings": [asdict(r) for r in rankings]})
+        emit_json(result.to_json())
         return
-    print_rankings(rankings)
-
-
-def _rank_work(questions: Path, answers: list[Path]) -> list[tuple[Question, list[Answer]]]:
-    """Each question with two or more answers, and its answers ordered by model."""
-    from assay.judge.run import index_answers
-
-    qs, ans = read_inputs(questions, answers)
-    table = index_answers(ans)
-    work = [(q, [table[q.id][m] for m in sorted(table.get(q.id, {}))]) for q in qs]
-    work = [(q, c) for q, c in work if len(c) >= 2]
-    if not work:
-        raise DatasetError("nothing to rank: no question has two or more answers")
-    return work
-
-
-async def _rank_all(
-    judge: Judge,
-    work: list[tuple[Question, list[Answer]]],
-    bar: RunProgress,
-    method: str,
-    *,
-    calibrate: bool,
-    beam_size: int,
-    gap: float,
-) -> list[Any]:
-    from assay.judge.pairs import SearchMethod
-    from assay.judge.run import rank_candidates
-
-    search: SearchMethod = "beam" if method == "beam" else "greedy"
-    return [
-        await rank_candidates(
-            judge,
-            q,
-            c,
-            method=search,
-            calibrate=calibrate,
-            beam_size=beam_size,
-            gap=gap,
-            progress=lambda n: bar.advance(steps=n),
-        )
-        for q, c in work
-    ]
+    print_rankings(list(result.rankings))

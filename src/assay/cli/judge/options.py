@@ -1,4 +1,4 @@
-"""The options `assay judge` commands share."""
+"""The options `assay judge` commands share (--db, --json and --progress are in assay.cli.options)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ JudgeOpt = Annotated[
     typer.Option(
         "--judge",
         help="Judge model: a built-in model (smollm2-135m), openai:NAME, llama.cpp:/m.gguf, hf:/dir.",
+    ),
+]
+JudgeArgOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--judge-arg", help="Judge backend option KEY=VALUE (e.g. base_url=http://host/v1). Repeatable."
     ),
 ]
 KindOpt = Annotated[
@@ -40,11 +46,6 @@ PromptsOpt = Annotated[
         "--prompts", help="YAML file replacing built-in templates (assay judge prompts lists them)."
     ),
 ]
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLite file or postgresql:// URL (default: $ASSAY_DB or the user data dir)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write every judgement (raw judge text included) as JSONL.")
 ]
@@ -56,4 +57,8 @@ VerdictsOpt = Annotated[
         "judge's token probabilities of [[A]] and [[B]]; needs a backend with log-likelihoods).",
     ),
 ]
-ProgressOpt = Annotated[bool, typer.Option(help="Show a progress bar.")]
+MaxTokensOpt = Annotated[
+    int | None, typer.Option("--max-tokens", help="Most tokens the judge may write (default 512).", min=1)
+]
+MaxAttemptsOpt = Annotated[int, typer.Option(help="Attempts per judge request (retries + 1).", min=1)]
+TimeoutOpt = Annotated[float, typer.Option(help="Seconds per judge request before it is retried.")]

@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from assay.cli.judge.helpers import templates
-from assay.cli.judge.options import JsonOpt, PromptsOpt
+from assay.api import judge_prompts
+from assay.cli.judge.options import PromptsOpt
 from assay.cli.judge.views import console
-from assay.cli.output import emit_json
-from assay.core.errors import ConfigError
+from assay.cli.options import JsonOpt, emit_json
 
 
 def prompts_cmd(
@@ -21,12 +20,7 @@ def prompts_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The judge prompt templates and their versions (with --prompts: after your overrides)."""
-    from assay.judge.prompts import BUILTIN_TEMPLATES
-
-    known = templates(prompts) or dict(BUILTIN_TEMPLATES)
-    if name is not None and name not in known:
-        raise ConfigError(f"unknown template {name!r} (known: {', '.join(known)})")
-    chosen = [known[name]] if name else list(known.values())
+    chosen = judge_prompts(name, prompts)
     if as_json:
         emit_json([asdict(t) for t in chosen])
         return

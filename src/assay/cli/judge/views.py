@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-console = Console()
+from assay.api import CandidateRanking, ModelGrade, PositionStats
+from assay.cli.options import console
+
+__all__ = ["console", "print_agreement", "print_grades", "print_rankings", "print_ratings", "print_stats"]
 
 
-def print_stats(stats: list[Any]) -> None:
+def print_stats(stats: Sequence[PositionStats]) -> None:
     view = Table(title="judge position and length bias")
     for column in (
         "judge",
@@ -43,17 +46,17 @@ def print_ratings(table: Any, title: str) -> None:
         console.print(f"[dim]note: {note}[/dim]")
 
 
-def print_grades(judge_name: str, rows: list[dict[str, Any]]) -> None:
+def print_grades(judge_name: str, rows: Sequence[ModelGrade]) -> None:
     view = Table(title=f"judge {judge_name} — mean rating (1-10)")
     for column in ("model", "mean rating", "graded", "errors"):
         view.add_column(column, justify="left" if column == "model" else "right")
     for r in rows:
-        mean = "-" if r["mean_rating"] is None else f"{r['mean_rating']:.2f}"
-        view.add_row(Text(r["model"]), mean, str(r["graded"]), str(r["errors"]))
+        mean = "-" if r.mean_rating is None else f"{r.mean_rating:.2f}"
+        view.add_row(Text(r.model), mean, str(r.graded), str(r.errors))
     console.print(view)
 
 
-def print_rankings(rankings: list[Any]) -> None:
+def print_rankings(rankings: Sequence[CandidateRanking]) -> None:
     for r in rankings:
         n = len(r.order)
         console.print(f"[bold]{r.question_id}[/bold]: {' > '.join(r.order)}")

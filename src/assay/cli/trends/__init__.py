@@ -12,10 +12,9 @@ from assay.cli.trends.catalogue import benchmarks_cmd, catalogue_cmd
 from assay.cli.trends.chart import chart_cmd
 from assay.cli.trends.footprint import emissions_cmd, runs_cmd
 from assay.cli.trends.frontier import saturation_cmd, sota_cmd
-from assay.cli.trends.helpers import load
 from assay.cli.trends.openness import gap_cmd, lag_cmd
 
-__all__ = ["load", "trends_app"]
+__all__ = ["trends_app"]
 
 trends_app = typer.Typer(
     no_args_is_help=True,

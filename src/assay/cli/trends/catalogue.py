@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from assay.cli.output import emit_json
-from assay.cli.trends.helpers import load
-from assay.cli.trends.options import CatalogueOpt, DbOpt, EpochOpt, JsonOpt, ResultsOpt, SkipOpt
-from assay.cli.trends.views import show
-from assay.trends import TrendsError, sota, tables
+from assay.api import trends
+from assay.cli.options import JsonOpt, emit_json
+from assay.cli.trends import tables
+from assay.cli.trends.options import CatalogueOpt, EpochOpt, JoinDbOpt, ResultsOpt, SkipOpt
+from assay.cli.trends.views import load, show
 
 
 def catalogue_cmd(
@@ -25,12 +24,8 @@ def catalogue_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Models with developer, release date, parameters, tokens, compute, cost, access, modality."""
-    if access is not None and access not in ("open", "closed", "unknown"):
-        raise TrendsError(f"--access must be open, closed or unknown, not {access!r}")
     data = load(epoch, catalogue, skip_bad_rows=skip_bad_rows)
-    entries = data.catalogue.search(search) if search else list(data.catalogue)
-    entries = [e for e in entries if access is None or e.access == access]
-    entries = sorted(entries, key=lambda e: (e.release_date or date.min, e.name), reverse=True)[:limit]
+    entries = trends.catalogue(search, access=access, limit=limit, data=data)
     if as_json:
         emit_json({"count": len(entries), "models": [asdict(e) for e in entries]})
         return
@@ -38,10 +33,10 @@ def catalogue_cmd(
 
 
 def benchmarks_cmd(
-    epoch: EpochOpt = None, results: ResultsOpt = None, db: DbOpt = None, as_json: JsonOpt = False
+    epoch: EpochOpt = None, results: ResultsOpt = None, db: JoinDbOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Benchmarks with dated results, and how many."""
-    counts = sota.benchmark_names(load(epoch, results=results, db=db).results)
+    counts = trends.benchmarks(data=load(epoch, results=results, db=db))
     if as_json:
         emit_json(counts)
         return

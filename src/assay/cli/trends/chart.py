@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from assay.cli.trends.helpers import load
+from assay.api import trends
+from assay.cli.options import console
 from assay.cli.trends.options import BaselinesOpt, EpochOpt, ResultsOpt, SourceOpt
-from assay.cli.trends.views import console
-from assay.trends import TrendsError, emissions, gap
-from assay.trends.dataset import reported_emissions
+from assay.cli.trends.views import load
 
 
 def chart_cmd(
@@ -26,18 +25,6 @@ def chart_cmd(
     source: SourceOpt = None,
 ) -> None:
     """Save a chart: the Vega-Lite spec, or rendered with vl-convert."""
-    from assay.trends import charts
-
     data = load(epoch, None, results, baselines, source=source)
-    makers = {
-        "sota": lambda: charts.sota_chart(data.results, benchmark, data.baselines),
-        "gap": lambda: charts.gap_chart(data.results, benchmark),
-        "gap-summary": lambda: charts.gap_summary_chart(gap.gap_summary(data.results)),
-        "scaling": lambda: charts.scaling_chart(data.results, data.catalogue, benchmark, x, colour),
-        "emissions": lambda: charts.emissions_chart(
-            emissions.choose_estimates(data.catalogue, None, emissions.EmissionParams(), reported_emissions())
-        ),
-    }
-    if kind not in makers:
-        raise TrendsError(f"unknown chart {kind!r} ({', '.join(makers)})")
-    console.print(f"wrote {charts.save_chart(makers[kind](), out)}")
+    trends.chart(kind, benchmark=benchmark, x=x, colour=colour, out=out, data=data)
+    console.print(f"wrote {out}")

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from assay.cli.output import emit_json
-from assay.cli.trends.helpers import check_number, load
-from assay.cli.trends.options import CatalogueOpt, EpochOpt, JsonOpt
-from assay.cli.trends.views import console, show
-from assay.trends import TrendsError, emissions, tables
-from assay.trends.dataset import reported_emissions
-
-_INFERENCE_W = emissions.DEFAULTS["inference_power_w"].value
-_GRID = emissions.DEFAULTS["grid_kg_per_kwh"].value
+from assay.api import trends
+from assay.cli.options import DbOpt, JsonOpt, console, emit_json
+from assay.cli.trends import tables
+from assay.cli.trends.options import CatalogueOpt, EpochOpt
+from assay.cli.trends.views import load, show
 
 
 def emissions_cmd(
@@ -37,78 +31,36 @@ def emissions_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Training energy and CO2 estimated from chip-hours or compute, next to published figures."""
-    reported = reported_emissions()
-    params = _params(gpu, utilization, pue, grid)
-    estimates = emissions.choose_estimates(
-        load(epoch, catalogue).catalogue, model, params, reported, largest=limit
+    view = trends.emissions(
+        model, gpu=gpu, utilization=utilization, pue=pue, grid=grid, limit=limit, data=load(epoch, catalogue)
     )
     if as_json:
-        emit_json(
-            {
-                "estimates": [asdict(e) for e in estimates],
-                "parameters": asdict(params),
-                "defaults": {k: asdict(v) for k, v in emissions.DEFAULTS.items()},
-                "reported": reported,
-            }
-        )
+        emit_json(view.to_dict())
         return
-    show("training emissions", estimates, tables.EMISSIONS)
-    for name, a in emissions.DEFAULTS.items():
+    show("training emissions", view.estimates, tables.EMISSIONS)
+    for name, a in view.defaults.items():
         console.print(Text(f"default {name} = {a.value:g} {a.unit}: {a.source}", style="dim"))
 
 
-def _params(
-    gpu: str, utilization: float | None, pue: float | None, grid: float | None
-) -> emissions.EmissionParams:
-    if gpu not in emissions.ACCELERATORS:
-        raise TrendsError(f"unknown --gpu {gpu!r} (known: {', '.join(emissions.ACCELERATORS)})")
-    if utilization is not None and not (math.isfinite(utilization) and 0 < utilization <= 1):
-        raise TrendsError(f"--utilization must be above 0 and at most 1, got {utilization:g}")
-    check_number(pue, "--pue", low=1.0)
-    check_number(grid, "--grid")
-    given = {"utilization": utilization, "pue": pue, "grid_kg_per_kwh": grid}
-    return emissions.EmissionParams(
-        accelerator=emissions.ACCELERATORS[gpu], **{k: v for k, v in given.items() if v is not None}
-    )  # type: ignore[arg-type]
-
-
 def runs_cmd(
-    db: Annotated[str | None, typer.Option("--db", help="Results store (path or URL).")] = None,
+    db: DbOpt = None,
     run: Annotated[list[str] | None, typer.Option("--run", help="Only these runs. Repeatable.")] = None,
-    power_w: Annotated[float, typer.Option(help="Power draw while running, W.")] = _INFERENCE_W,
+    power_w: Annotated[float, typer.Option(help="Power draw while running, W.")] = trends.INFERENCE_POWER_W,
     pue: Annotated[float, typer.Option(help="PUE of where it ran.")] = 1.0,
-    grid: Annotated[float, typer.Option(help="Grid carbon intensity, kg CO2e per kWh.")] = _GRID,
+    grid: Annotated[
+        float, typer.Option(help="Grid carbon intensity, kg CO2e per kWh.")
+    ] = trends.GRID_KG_PER_KWH,
     as_json: JsonOpt = False,
 ) -> None:
     """assay's own runs: requests, busy time, tokens, tokens/s, energy and CO2 per 1,000 queries."""
-    from assay.store import Store
-    from assay.trends.runs import read_own_runs
-
-    check_number(power_w, "--power-w")
-    check_number(pue, "--pue", low=1.0)
-    check_number(grid, "--grid")
-    with Store.open(db) as store:
-        own = read_own_runs(store, run)
-    rows = [
-        emissions.run_footprint(
-            u.run_id,
-            u.model,
-            queries=u.queries,
-            wall_s=u.busy_s,
-            tokens=u.tokens,
-            power_w=power_w,
-            pue=pue,
-            grid_kg_per_kwh=grid,
-        )
-        for u in own.usage
-    ]
+    found = trends.runs(run, power_w=power_w, pue=pue, grid=grid, store=db)
     if as_json:
-        emit_json({"footprints": [asdict(r) for r in rows], "results": [asdict(r) for r in own.results]})
+        emit_json(found.to_dict())
         return
-    if not rows:
+    if not found.footprints:
         console.print("no answered requests in the store's runs yet: run `assay run` first")
         return
-    show("own runs", rows, tables.FOOTPRINT)
+    show("own runs", found.footprints, tables.FOOTPRINT)
     console.print(
         Text(f"energy = {power_w:g} W x busy time x PUE {pue:g}; CO2 = energy x {grid:g} kg/kWh", style="dim")
     )

@@ -8,12 +8,11 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from assay.cli.output import emit_json
-from assay.cli.trends.helpers import check_number, load
-from assay.cli.trends.options import BaselinesOpt, DbOpt, EpochOpt, JsonOpt, ResultsOpt, SkipOpt, SourceOpt
-from assay.cli.trends.views import console, show
-from assay.trends import sota, tables
-from assay.trends.dataset import baseline_for
+from assay.api import trends
+from assay.cli.options import JsonOpt, console, emit_json
+from assay.cli.trends import tables
+from assay.cli.trends.options import BaselinesOpt, EpochOpt, JoinDbOpt, ResultsOpt, SkipOpt, SourceOpt
+from assay.cli.trends.views import load, show
 
 
 def sota_cmd(
@@ -23,29 +22,18 @@ def sota_cmd(
     baselines: BaselinesOpt = None,
     source: SourceOpt = None,
     skip_bad_rows: SkipOpt = False,
-    db: DbOpt = None,
+    db: JoinDbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """State of the art by release date: each new record, the best by year with yearly gains."""
-    data = load(epoch, None, results, baselines, skip_bad_rows, db, source)
-    series = sota.sota_series(data.results, benchmark)
-    years = sota.sota_by_year(data.results, benchmark)
-    base = baseline_for(data, benchmark)
-    crossed = sota.baseline_crossing(series, base) if base else None
+    view = trends.sota(benchmark, data=load(epoch, None, results, baselines, skip_bad_rows, db, source))
     if as_json:
-        emit_json(
-            {
-                "benchmark": benchmark,
-                "records": [asdict(p) for p in series],
-                "by_year": [asdict(y) for y in years],
-                "baseline": asdict(base) if base else None,
-                "baseline_passed": asdict(crossed) if crossed else None,
-            }
-        )
+        emit_json(view.to_dict())
         return
-    show(f"{benchmark}: new records by release date", series, tables.RECORDS)
-    show(f"{benchmark}: best to date by year", years, tables.BY_YEAR)
-    if base:
+    show(f"{benchmark}: new records by release date", view.records, tables.RECORDS)
+    show(f"{benchmark}: best to date by year", view.by_year, tables.BY_YEAR)
+    if view.baseline:
+        base, crossed = view.baseline, view.baseline_passed
         when = f"first passed on {crossed.date} by {crossed.model}" if crossed else "not yet passed"
         console.print(Text(f"{base.label} {base.score:g} ({base.citation}): {when}"))
 
@@ -60,25 +48,9 @@ def saturation_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Benchmarks whose best score is near the ceiling or human baseline, or whose gains stalled."""
-    check_number(within, "--within")
-    check_number(min_gain, "--min-gain")
-    data = load(epoch, None, results, baselines)
-    units = {r.benchmark.lower(): r.unit for r in data.results}
-    names = benchmark or [b for b in sota.benchmark_names(data.results) if units[b.lower()] == "%"]
-    rows = []
-    for name in names:
-        base = baseline_for(data, name)
-        ceiling = 100.0 if units.get(name.lower(), "%") == "%" else None
-        rows.append(
-            sota.saturation(
-                data.results,
-                name,
-                ceiling=ceiling,
-                baseline=base.score if base else None,
-                within=within,
-                min_gain=min_gain,
-            )
-        )
+    rows = trends.saturation(
+        benchmark, within=within, min_gain=min_gain, data=load(epoch, None, results, baselines)
+    )
     if as_json:
         emit_json([asdict(r) for r in rows])
         return

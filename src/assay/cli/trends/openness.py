@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from assay.cli.output import emit_json
-from assay.cli.trends.helpers import check_benchmarks, load, parse_at
-from assay.cli.trends.options import EpochOpt, JsonOpt, ResultsOpt, SourceOpt
-from assay.cli.trends.views import console, show
-from assay.trends import gap, tables
+from assay.api import trends
+from assay.cli.options import JsonOpt, console, emit_json
+from assay.cli.trends import tables
+from assay.cli.trends.options import EpochOpt, ResultsOpt, SourceOpt
+from assay.cli.trends.views import load, show
 
 
 def gap_cmd(
@@ -24,10 +24,7 @@ def gap_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Best closed vs best open model per benchmark, the relative advantage and its median."""
-    day = parse_at(at)
-    data = load(epoch, None, results, source=source)
-    check_benchmarks(data, benchmark)
-    summary = gap.gap_summary(data.results, benchmark, at=day)
+    summary = trends.gap(benchmark, at=at, data=load(epoch, None, results, source=source))
     if as_json:
         emit_json(asdict(summary))
         return
@@ -47,18 +44,10 @@ def lag_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """How long open-weights models took to reach each closed record."""
-    data = load(epoch, None, results)
-    check_benchmarks(data, [benchmark])
-    lags = gap.open_lag(data.results, benchmark)
-    median = gap.median_lag_days(lags)
+    view = trends.lag(benchmark, data=load(epoch, None, results))
     if as_json:
-        emit_json(
-            {
-                "benchmark": benchmark,
-                "median_days": median,
-                "lags": [{**asdict(lag), "days": lag.days} for lag in lags],
-            }
-        )
+        emit_json(view.to_dict())
         return
-    show(f"{benchmark}: time for open models to match closed records", lags, tables.LAG)
+    show(f"{benchmark}: time for open models to match closed records", view.lags, tables.LAG)
+    median = view.median_days
     console.print(f"median lag: {'-' if median is None else f'{median:.0f} days'}")

@@ -1,4 +1,4 @@
-"""The options `assay trends` commands share."""
+"""The options only `assay trends` commands take (--db, --json and the consoles are in cli.options)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 EpochOpt = Annotated[
     Path | None, typer.Option("--epoch", help="Read an Epoch AI data folder instead of the shipped figures.")
 ]
@@ -24,7 +23,7 @@ BaselinesOpt = Annotated[
 SkipOpt = Annotated[
     bool, typer.Option("--skip-bad-rows", help="Skip rows that cannot be read (each is reported).")
 ]
-DbOpt = Annotated[
+JoinDbOpt = Annotated[
     str | None, typer.Option("--db", help="Also join assay's own runs from this store (path or URL).")
 ]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only results whose citation contains this.")]

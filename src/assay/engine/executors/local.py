@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assay.core.errors import ConfigError
 from assay.core.registry import executors
+from assay.core.spec import RunSpec
+from assay.core.types import ModelSpec
 from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit
 from assay.engine.plan import WorkUnit
 from assay.engine.progress import RunProgress
@@ -29,6 +31,7 @@ class LocalExecutor:
         *,
         policy: RetryPolicy,
         progress: RunProgress,
+        models: Mapping[str, ModelSpec],
     ) -> ExecutionStats:
         stats = ExecutionStats(planned=len(units))
         answered = store.answered_keys(u.key for u in units)
@@ -49,6 +52,12 @@ class LocalExecutor:
                 job.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         return stats
+
+    def remote_scorer(self, spec: RunSpec) -> None:
+        return None  # everything scores in this process's thread pool
+
+    def close(self) -> None:
+        return None
 
 
 @executors.register("local")

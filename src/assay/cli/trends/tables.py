@@ -1,5 +1,4 @@
-"""How trend records read as table columns (header -> attribute name or function of the record), for
-the terminal, the report and the dashboard alike."""
+"""How trend records read as terminal table columns: header -> attribute name or function of the record."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Synthetic store contents (runs with scored samples) for the dashboard's benchmark and tests."""
+"""Synthetic store contents: finished runs with scored samples, for the dashboard's tests and benchmark
+(bench/web_leaderboard.py). Nothing here calls a model."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import time
 from collections.abc import Sequence
 
 from assay.core.spec import RunPlan, RunSpec, RunSummary, TaskConfig
-from assay.store import Store, UnitRecord
+from assay.store.records import UnitRecord
 from assay.store.schema import ResponseRow, table_of
+from assay.store.store import Store
 
 
 def seed_run(

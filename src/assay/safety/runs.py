@@ -1,5 +1,5 @@
-"""The Python API behind `assay safety ...`: safety tasks run through the engine (batched, cached,
-retried, stored like every run), then read back from the store and summarised.
+"""Safety runs: the safety tasks run through the engine (batched, cached, retried, stored like every
+run), then read back from the store and summarised. `assay.api` (`assay.safety_classify`, ...) calls these.
 
 This module is the one place in `assay.safety` that imports the engine and the store; the rest of
 the package stays pure (core, tasks, metrics).
@@ -8,7 +8,7 @@ the package stays pure (core, tasks, metrics).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from assay.core.errors import ModelUnsupportedError
@@ -21,6 +21,8 @@ from assay.safety.report import SafetyReport, build_report
 from assay.safety.scores import safety_metrics
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from assay.core.results import ResultRecord
     from assay.store import Store
 
@@ -44,6 +46,12 @@ class ClassificationResult:
     items: tuple[ClassifiedText, ...]
     metrics: dict[str, float] | None  # when every answered row has a label
     errors: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per text: id, kind, label, p_violation, verdict, error."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(i) for i in self.items], columns=[f.name for f in fields(ClassifiedText)])
 
 
 @dataclass(frozen=True)
