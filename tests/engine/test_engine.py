@@ -144,3 +144,30 @@ def test_two_runs_write_one_sqlite_file_at_once(tmp_path):
         assert "locked" not in err
     assert count(db, "responses") == 80
     assert count(db, "scores") == 80
+
+
+def test_ctrl_c_says_nothing_is_lost_marks_the_run_interrupted_and_the_rerun_resumes(tmp_path):
+    from stub_openai import StubServer
+
+    db = tmp_path / "int.db"
+    with StubServer(delay_s=0.3) as stub:
+        args = ["run", "-m", "openai:stub", "--base-url", stub.base_url, "-t", "gsm8k", "--limit", "200"]
+        args += ["--model-arg", "max_concurrency=2", "--no-progress", "--db", str(db)]
+        proc = subprocess.Popen([sys.executable, "-m", "assay", *args], stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while count(db, "responses") < 6:
+            assert time.monotonic() < deadline, "no answers arrived"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "run the same command again to resume" in err
+        assert "Traceback" not in err
+        with Store.open(db) as store:
+            assert store.list_runs(1)[0].status == "interrupted"
+            before = store.counts()["responses"]
+        again = subprocess.run(
+            [sys.executable, "-m", "assay", *args, "--json"], capture_output=True, text=True
+        )
+        assert again.returncode == 0, again.stderr
+        stats = json.loads(again.stdout)["stats"]
+        assert stats["cached"] == before and stats["answered"] == 200 - before

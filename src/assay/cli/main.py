@@ -246,8 +246,26 @@ def main() -> None:
         err.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        err.print("interrupted: results so far are stored; run the same command again to resume")
+        _say_interrupted()
         sys.exit(130)
+    except SystemExit as exc:
+        # Typer turns Ctrl-C into a silent exit 130; the user should still hear that nothing is lost.
+        if exc.code == 130 and _caused_by_interrupt(exc):
+            _say_interrupted()
+        raise
+
+
+def _say_interrupted() -> None:
+    err.print("interrupted: results so far are stored; run the same command again to resume")
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 if __name__ == "__main__":

@@ -139,6 +139,7 @@ class RunSummary:
     executor: str = "local"
     workers: int = 1
     scored_remotely: int = 0  # answers scored on the executor's workers (code run on cluster nodes)
+    startup_s: float = 0.0  # starting the executor's workers until each had its model ready
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

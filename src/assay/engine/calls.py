@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assay.core.errors import ModelRequestError
 from assay.core.types import LoglikelihoodRequest, Response, to_jsonable
 from assay.engine.plan import WorkUnit
+from assay.engine.progress import RunProgress
 from assay.engine.retry import RetryPolicy, call_with_retries
 from assay.store import Store
 
@@ -37,6 +39,18 @@ class UnitFailure:
 
     reason: str
     attempts: int
+
+
+def unanswered(
+    units: Sequence[WorkUnit], store: Store, progress: RunProgress
+) -> tuple[ExecutionStats, list[WorkUnit]]:
+    """What an executor starts from: the units whose key has no stored answer (resume and the cache
+    are this), with the others counted as cached on the stats and the progress bar."""
+    stats = ExecutionStats(planned=len(units))
+    answered = store.answered_keys(u.key for u in units)
+    stats.cached = len(answered)
+    progress.advance(cached=stats.cached, steps=stats.cached)
+    return stats, [u for u in units if u.key not in answered]
 
 
 async def call_model(unit: WorkUnit) -> Response:

@@ -111,6 +111,7 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
                     executor=executor.name,
                     workers=executor.workers,
                     scored_remotely=getattr(remote, "rows_scored", 0),
+                    startup_s=round(getattr(executor, "startup_s", 0.0), 3),
                 )
             with contextlib.suppress(AssayError):
                 store.finish_run(run_id, status, summary)

@@ -9,7 +9,7 @@ from assay.core.errors import ConfigError
 from assay.core.registry import executors
 from assay.core.spec import RunSpec
 from assay.core.types import ModelSpec
-from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit
+from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit, unanswered
 from assay.engine.plan import WorkUnit
 from assay.engine.progress import RunProgress
 from assay.engine.retry import RetryPolicy
@@ -33,11 +33,7 @@ class LocalExecutor:
         progress: RunProgress,
         models: Mapping[str, ModelSpec],
     ) -> ExecutionStats:
-        stats = ExecutionStats(planned=len(units))
-        answered = store.answered_keys(u.key for u in units)
-        stats.cached = len(answered)
-        progress.advance(cached=stats.cached, steps=stats.cached)
-        todo = [u for u in units if u.key not in answered]
+        stats, todo = unanswered(units, store, progress)
         gates = {id(u.model): asyncio.Semaphore(max(1, u.model.max_concurrency)) for u in todo}
 
         async def run_one(unit: WorkUnit) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from assay.core.registry import executors
 from assay.core.results import ResultRecord
 from assay.core.spec import RunSpec
 from assay.core.types import ModelSpec
-from assay.engine.calls import ExecutionStats
+from assay.engine.calls import ExecutionStats, unanswered
 from assay.engine.executors import ray_cluster as cluster
 from assay.engine.executors.ray_actor import score_chunk
 from assay.engine.executors.worker import WorkerStats
@@ -90,6 +91,7 @@ class RayExecutor:
         self.ready_timeout_s = float(ready_timeout_s)
         self.workers = 0
         self.deaths = 0
+        self.startup_s = 0.0  # starting the actors until every one has its model ready
         self._connection = contextlib.ExitStack()
         self._ray: Any = None
 
@@ -116,11 +118,7 @@ class RayExecutor:
         progress: RunProgress,
         models: Mapping[str, ModelSpec],
     ) -> ExecutionStats:
-        stats = ExecutionStats(planned=len(units))
-        answered = store.answered_keys(u.key for u in units)
-        stats.cached = len(answered)
-        progress.advance(cached=stats.cached, steps=stats.cached)
-        todo = [u for u in units if u.key not in answered]
+        stats, todo = unanswered(units, store, progress)
         if not todo:
             return stats
         ray = self._connected()
@@ -130,9 +128,11 @@ class RayExecutor:
         queue.enqueue(run_id, [u.key for u in todo])
         fleet = _Fleet(ray, store, run_id, secrets.token_hex(3), self.lease_s, policy)
         try:
+            started = time.perf_counter()
             for placement in placements:
                 fleet.start(placement, identity=_identity(todo, placement.model))
             await fleet.ready(self.ready_timeout_s)
+            self.startup_s = time.perf_counter() - started
             await fleet.watch(queue, progress, len(units), stats.cached)
         finally:
             fleet.stop(queue)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assay.core.protocols import Model
@@ -73,56 +74,69 @@ class UnitWorker:
         if not isinstance(outcome, UnitFailure):
             self.stats.tokens_evaluated += getattr(outcome, "tokens_evaluated", None) or 0
         # An error is recorded in the store and the unit is done for this run: the next run retries it.
-        self.queue.complete(run_id, [unit.key], self.worker_id)
 
-    def _start(self, run_id: str, keys: list[str], policy: RetryPolicy) -> dict[str, asyncio.Task[None]]:
-        answered = self.store.answered_keys(keys)
+    def _claim(self, run_id: str, limit: int) -> tuple[list[str], list[UnitRecord]]:
+        """Lease up to `limit` units; those someone answered meanwhile are done at once. Returns the
+        keys claimed and the units left to answer (three statements for the whole batch)."""
+        keys = self.queue.claim(
+            run_id, self.worker_id, limit=limit, lease_s=self.lease_s, model=self.model_name
+        )
+        answered = self.store.answered_keys(keys) if keys else set()
         if answered:
             self.stats.duplicates += len(answered)
             self.queue.complete(run_id, sorted(answered), self.worker_id)
-        todo = self.store.units(k for k in keys if k not in answered)
-        return {r.key: asyncio.ensure_future(self._answer(run_id, self._unit(r), policy)) for r in todo}
+        return keys, self.store.units(k for k in keys if k not in answered)
 
-    async def _heartbeat(self, run_id: str, held: dict[str, asyncio.Task[None]]) -> None:
+    async def _heartbeat(self, run_id: str, held: Callable[[], list[str]]) -> None:
         while True:
             await asyncio.sleep(self.lease_s / 3)
-            if held:
+            if keys := held():
                 # A lost lease (it expired, someone else took the unit) costs one duplicate call at worst.
-                self.queue.heartbeat(run_id, self.worker_id, list(held), self.lease_s)
+                self.queue.heartbeat(run_id, self.worker_id, keys, self.lease_s)
 
     async def run(self, run_id: str, policy: RetryPolicy) -> WorkerStats:
         """Claim and answer until no unit of this model is left in the run's queue; on cancellation
-        (Ctrl-C, shutdown) hand every held unit back at once instead of letting its lease run out."""
-        held: dict[str, asyncio.Task[None]] = {}
-        beat = asyncio.ensure_future(self._heartbeat(run_id, held))
+        (Ctrl-C, shutdown) hand every held unit back at once instead of letting its lease run out.
+
+        A worker keeps up to `slots` requests in flight and as many claimed units waiting, so the next
+        request starts without a round trip to the store; finished units are marked done in batches."""
+        waiting: list[UnitRecord] = []
+        running: dict[str, asyncio.Task[None]] = {}
+        beat = asyncio.ensure_future(self._heartbeat(run_id, lambda: [*running, *(u.key for u in waiting)]))
         started = time.perf_counter()
         try:
             while True:
-                free = self.slots - len(held)
-                claimed = []
-                if free > 0:
-                    claimed = self.queue.claim(
-                        run_id, self.worker_id, limit=free, lease_s=self.lease_s, model=self.model_name
+                claimed: list[str] = []
+                if len(waiting) < self.slots:
+                    claimed, fresh = self._claim(run_id, 2 * self.slots - len(waiting) - len(running))
+                    waiting += fresh
+                while waiting and len(running) < self.slots:
+                    record = waiting.pop(0)
+                    running[record.key] = asyncio.ensure_future(
+                        self._answer(run_id, self._unit(record), policy)
                     )
-                    held.update(self._start(run_id, claimed, policy))
-                if not held:
+                if not running:
                     if not claimed and self.queue.state(run_id, model=self.model_name).remaining == 0:
                         break
                     await asyncio.sleep(self.poll_s)  # others hold the rest: wait for them or their expiry
                     continue
                 finished, _ = await asyncio.wait(
-                    held.values(), timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED
+                    running.values(), timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED
                 )
-                for key in [k for k, job in held.items() if job in finished]:
-                    held.pop(key).result()  # a bug in answering surfaces here, not silently
+                done = [key for key, job in running.items() if job in finished]
+                for key in done:
+                    running.pop(key).result()  # a bug in answering surfaces here, not silently
+                if done:
+                    self.queue.complete(run_id, done, self.worker_id)
         finally:
             beat.cancel()
-            for job in held.values():
+            for job in running.values():
                 job.cancel()
-            await asyncio.gather(beat, *held.values(), return_exceptions=True)
+            await asyncio.gather(beat, *running.values(), return_exceptions=True)
+            held = [*running, *(u.key for u in waiting)]
             if held:
                 with contextlib.suppress(Exception):  # the store may be the thing that failed
-                    self.queue.release(run_id, self.worker_id, list(held))
+                    self.queue.release(run_id, self.worker_id, held)
             self.stats.answered = self._calls.answered
             self.stats.errors = self._calls.errors
             self.stats.sent = self._calls.sent
