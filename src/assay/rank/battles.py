@@ -171,9 +171,3 @@ def pair_counts_from_battles(
 ) -> PairCounts:
     """encode_battles + aggregate_battles in one call."""
     return aggregate_battles(encode_battles(model_a, model_b, winner, models=models))
-
-
-def select_models(pairs: PairCounts, keep: Sequence[int] | np.ndarray) -> PairCounts:
-    """The counts restricted to the models at the given indices (battles with the others dropped)."""
-    idx = np.asarray(keep, dtype=np.int64)
-    return PairCounts(tuple(pairs.models[i] for i in idx), pairs.counts[np.ix_(idx, idx)])

@@ -19,13 +19,6 @@ def comparison_components(pairs: PairCounts) -> list[list[str]]:
     return sorted(groups, key=lambda g: (-len(g), g))
 
 
-def component_indices(pairs: PairCounts) -> list[np.ndarray]:
-    """Like comparison_components, as index arrays into pairs.models."""
-    n_groups, labels = connected_components(csr_array(pairs.games() > 0), directed=False)
-    groups = [np.flatnonzero(labels == g) for g in range(n_groups)]
-    return sorted(groups, key=lambda g: (-len(g), [pairs.models[i] for i in g]))
-
-
 def is_strongly_connected(wins: np.ndarray) -> bool:
     """True when every model has beaten (or tied) its way to every other: the BT maximum is finite."""
     n_groups, _ = connected_components(csr_array(wins > 0), directed=True, connection="strong")
