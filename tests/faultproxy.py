@@ -2,6 +2,10 @@
 
 Stdlib asyncio streams only, running in a background thread on a free loopback port. One request per
 client connection (the response says `Connection: close`), which keeps the relay simple and real.
+
+Faults: an error status (`fail_next`), a dropped connection (`drop_next`), a delay (`delay_next`), a
+canned answer of any status, content type and body, e.g. a proxy's HTML page with 200 (`garble_next`),
+and the upstream's real answer cut short with a Content-Length that matches the cut (`truncate_next`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from urllib.parse import urlsplit
 
 _REASONS = {
     200: "OK",
+    302: "Found",
     401: "Unauthorized",
     404: "Not Found",
     429: "Too Many Requests",
@@ -28,11 +33,13 @@ _DEFAULT_BODY = b'{"error": {"message": "injected fault"}}'
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "status" | "drop" | "delay"
+    kind: str  # "status" | "drop" | "delay" | "garble" | "truncate"
     status: int = 503
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = _DEFAULT_BODY
     seconds: float = 0.0
+    content_type: str = "application/json"
+    keep: float = 1.0  # the fraction of the upstream's body a "truncate" fault passes on
 
 
 @dataclass
@@ -70,6 +77,24 @@ class FaultProxy:
         self._push(
             n, Fault("status", status=status, headers=headers, body=_DEFAULT_BODY if body is None else body)
         )
+
+    def garble_next(
+        self,
+        n: int,
+        body: bytes,
+        *,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `n` requests with `body` (a proxy's page, garbage) instead of the upstream's."""
+        extra = tuple((headers or {}).items())
+        self._push(n, Fault("garble", status=status, headers=extra, body=body, content_type=content_type))
+
+    def truncate_next(self, n: int, keep: float = 0.5) -> None:
+        """Relay the next `n` answers with only the first `keep` of their body (at least one byte, never
+        all of it), de-chunked, under a Content-Length that matches: a clean end the client accepts."""
+        self._push(n, Fault("truncate", keep=keep))
 
     def drop_next(self, n: int) -> None:
         self._push(n, Fault("drop"))
@@ -140,13 +165,16 @@ class FaultProxy:
                 self.requests.append(Seen(method, path, headers, fault.kind if fault else None))
             if fault is not None and fault.kind == "drop":
                 return  # close without a byte of response
-            if fault is not None and fault.kind == "status":
-                writer.write(_response(fault.status, fault.headers, fault.body))
+            if fault is not None and fault.kind in ("status", "garble"):
+                writer.write(_response(fault.status, fault.headers, fault.body, fault.content_type))
                 await writer.drain()
                 return
             if fault is not None and fault.kind == "delay" and await _client_left(reader, fault.seconds):
                 return  # as a real proxy would: nothing reaches the server for a client that gave up
-            writer.write(await self._forward(head, body))
+            answer = await self._forward(head, body)
+            if fault is not None and fault.kind == "truncate":
+                answer = _truncated(answer, fault.keep)
+            writer.write(answer)
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client gave up (e.g. its timeout fired); nothing to tell it
@@ -213,10 +241,38 @@ def _with_connection_close(head: bytes) -> bytes:
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n"
 
 
-def _response(status: int, headers: tuple[tuple[str, str], ...], body: bytes) -> bytes:
+def _truncated(answer: bytes, keep: float) -> bytes:
+    """`answer` (head and body) with its body cut to the first `keep` of it, framed by Content-Length."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    if any(ln.lower().replace(b" ", b"") == b"transfer-encoding:chunked" for ln in lines):
+        body = _dechunked(body)
+    kept = body[: min(len(body) - 1, max(1, int(len(body) * keep)))]
+    framing = (b"content-length:", b"transfer-encoding:")
+    lines = [ln for ln in lines if ln and not ln.lower().startswith(framing)]
+    return b"\r\n".join([*lines, b"Content-Length: %d" % len(kept)]) + b"\r\n\r\n" + kept
+
+
+def _dechunked(body: bytes) -> bytes:
+    """The payload of a chunked transfer encoding (chunk extensions and trailers dropped)."""
+    out: list[bytes] = []
+    rest = body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        out.append(rest[:size])
+        rest = rest[size + 2 :]  # the chunk and its CRLF
+    return b"".join(out)
+
+
+def _response(
+    status: int, headers: tuple[tuple[str, str], ...], body: bytes, content_type: str = "application/json"
+) -> bytes:
     lines = [
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
-        "Content-Type: application/json",
+        f"Content-Type: {content_type}",
         f"Content-Length: {len(body)}",
         "Connection: close",
         *(f"{k}: {v}" for k, v in headers),

@@ -5,12 +5,14 @@ import math
 
 import pytest
 
+import assay
 from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
 from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
 from assay.engine.retry import RetryPolicy, call_with_retries
 from assay.models import build_model, parse_model
 from assay.models.http_errors import parse_retry_after
 from assay.models.openai_compat import OpenAICompatModel
+from assay.store import Store
 from faultproxy import FaultProxy
 from servers import free_port, llama_server
 
@@ -268,12 +270,149 @@ def test_policy_timeout_bounds_each_attempt(proxied, proxy):
     assert out.text and attempts == 2
 
 
-def test_malformed_json_is_not_retried(proxied, proxy):
-    proxy.fail_next(1, 200, body=b"<html>not json</html>")
+# -- a 200 that is not the answer ---------------------------------------------------------------
+
+LOGIN_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Sign in - Example Corp proxy</title></head>"
+    b"<body><form action='/login'>Please sign in to continue.</form></body></html>"
+)
+
+# (how the proxy spoils one answer, what the fault is called in its log, how the reason starts, the
+# content type it names)
+SPOILED_200 = {
+    "html": (lambda p: p.garble_next(1, LOGIN_PAGE), "garble", "HTML page instead of JSON", "text/html"),
+    "text": (
+        lambda p: p.garble_next(1, b"upstream connect error", content_type="text/plain"),
+        "garble",
+        "non-JSON body",
+        "text/plain",
+    ),
+    "garbled": (
+        lambda p: p.garble_next(1, b'{"choices": [{"text": "4"}}} ]', content_type="application/json"),
+        "garble",
+        "malformed JSON",
+        "application/json",
+    ),
+    "truncated": (lambda p: p.truncate_next(1), "truncate", "truncated JSON", "application/json"),
+    "empty": (
+        lambda p: p.garble_next(1, b"", content_type="application/json"),
+        "garble",
+        "empty body",
+        "application/json",
+    ),
+    "no-choices": (
+        lambda p: p.garble_next(1, b'{"message": "upstream timed out"}', content_type="application/json"),
+        "garble",
+        "no 'choices' in the answer",
+        "application/json",
+    ),
+}
+
+
+@pytest.mark.parametrize("spoiled", SPOILED_200.values(), ids=SPOILED_200.keys())
+def test_a_200_that_is_not_the_answer_is_retryable_and_says_what_came(proxied, proxy, spoiled):
+    spoil, _, starts, content_type = spoiled
+    spoil(proxy)
+    with pytest.raises(ModelRequestError) as info:
+        ask(openai_model(proxied), lambda m: m.generate(completion()))
+    err = info.value
+    assert err.retryable and err.status == 200 and "\n" not in err.reason
+    assert err.reason.startswith(f"{starts} from {proxied}/completions (HTTP 200, {content_type}, ")
+
+
+@pytest.mark.parametrize("spoiled", SPOILED_200.values(), ids=SPOILED_200.keys())
+def test_a_200_that_is_not_the_answer_once_then_good_succeeds_on_the_retry(proxied, proxy, spoiled):
+    spoil, kind, _, _ = spoiled
+    spoil(proxy)
+    out, attempts, delays = with_retries(openai_model(proxied), completion(max_tokens=2))
+    assert out.text and attempts == 2 and len(delays) == 1
+    assert [seen.fault for seen in proxy.requests] == [kind, None]
+
+
+def test_a_proxy_page_every_time_is_retried_then_an_error_with_its_reason(proxied, proxy):
+    proxy.garble_next(4, b"<html>not json</html>")
+    with pytest.raises(ModelRequestError) as info:
+        with_retries(openai_model(proxied), completion(), RetryPolicy(max_attempts=4))
+    err = info.value
+    assert err.retryable and err.attempts == 4
+    assert (proxy.received, proxy.forwarded) == (4, 0)
+    assert err.reason == (
+        f"HTML page instead of JSON from {proxied}/completions (HTTP 200, text/html, 21 bytes): "
+        "'<html>not json</html>'"
+    )
+
+
+def test_loglikelihood_retries_through_a_truncated_answer(proxied, proxy):
+    model = openai_model(proxied)
+    proxy.truncate_next(1)  # the first request is the once-per-model log-probability check
+    result, attempts, _ = with_retries(model, LoglikelihoodRequest(FRANCE, (" Paris",)))
+    assert attempts == 2 and result.scores[0].logprob < 0
+    assert proxy.requests[0].fault == "truncate"
+
+
+def test_an_error_object_in_a_200_is_judged_by_its_code(proxied, proxy):
+    refused = b'{"error": {"message": "no such model", "type": "invalid_request_error", "code": 404}}'
+    proxy.garble_next(1, refused, content_type="application/json")
     with pytest.raises(ModelRequestError) as info:
         with_retries(openai_model(proxied), completion())
-    assert not info.value.retryable and info.value.attempts == 1
-    assert info.value.reason.startswith("malformed JSON")
+    err = info.value
+    assert not err.retryable and err.attempts == 1 and err.status == 404 and proxy.received == 1
+    assert err.reason == f"the server answered HTTP 200 with an error at {proxied}/completions: no such model"
+
+    proxy.reset()
+    overloaded = b'{"error": {"message": "The server had an error", "type": "server_error"}}'
+    proxy.garble_next(1, overloaded, content_type="application/json")
+    out, attempts, _ = with_retries(openai_model(proxied), completion(max_tokens=2))
+    assert out.text and attempts == 2
+
+
+def test_what_retrying_cannot_fix_is_not_retried(proxied, proxy):
+    # A redirect (to a login page) goes the same way every time; so does a server of another dialect.
+    proxy.garble_next(1, LOGIN_PAGE, status=302, headers={"Location": "https://sso.example/login"})
+    with pytest.raises(ModelRequestError) as redirect:
+        with_retries(openai_model(proxied), completion())
+    assert not redirect.value.retryable and redirect.value.attempts == 1 and redirect.value.status == 302
+    assert redirect.value.reason == (
+        f"redirected (HTTP 302) from {proxied}/completions to https://sso.example/login: "
+        "set base_url to the final address"
+    )
+    proxy.garble_next(1, b'{"choices": ["4"]}', content_type="application/json")
+    with pytest.raises(ModelRequestError) as dialect:
+        with_retries(openai_model(proxied), completion())
+    assert not dialect.value.retryable and dialect.value.attempts == 1
+    assert "'choices' is not a list of objects" in dialect.value.reason
+    assert proxy.received == 2
+
+
+def test_through_the_engine_a_proxy_page_every_time_is_an_error_never_a_score(proxy, tmp_path):
+    """Each unit is tried max_attempts times, recorded as an error with the reason, never scored as a
+    wrong answer; the next run, with the proxy behaving, fills exactly those units."""
+    db = tmp_path / "garbled.db"
+    options = {
+        "limit": 2,
+        "model_args": {"base_url": f"http://127.0.0.1:{proxy.port}/v1", "max_concurrency": 1},
+        "max_attempts": 3,
+        "store": db,
+    }
+    task = [("gsm8k", {"max_tokens": 4})]
+    proxy.delay_next(1, 0.0)  # the reachability check before the run goes through
+    proxy.garble_next(100, LOGIN_PAGE)
+    first = assay.evaluate("openai:smollm2", task, **options)
+    assert first.status == "done_with_errors" and first.stats.errors == 2 and first.scored == 0
+    posts = [seen for seen in proxy.requests if seen.method == "POST"]
+    assert len(posts) == 2 * 3 and all(seen.fault == "garble" for seen in posts)
+    with Store.open(db) as store:
+        rows = store.results(first.run_id)
+    assert len(rows) == 2 and all(r.scores is None and r.response is None for r in rows)
+    assert all(
+        r.error and r.error.startswith("HTML page instead of JSON") and "text/html" in r.error for r in rows
+    )
+
+    proxy.reset()
+    second = assay.evaluate("openai:smollm2", task, **options)
+    assert second.status == "done" and second.stats.sent == 2 and second.stats.errors == 0
+    with Store.open(db) as store:
+        assert all(r.error is None and r.scores is not None for r in store.results(second.run_id))
 
 
 def test_unreachable_server_is_retryable_and_check_reachable_says_so():
@@ -414,7 +553,56 @@ def test_a_server_that_ignores_stream_answers_in_one_piece(proxied, proxy):
     proxy.fail_next(1, 200, body=b"<html>not json</html>")
     with pytest.raises(ModelRequestError) as info:
         streamed(openai_model(proxied), completion())
-    assert not info.value.retryable and info.value.reason.startswith("malformed JSON")
+    assert info.value.retryable and info.value.reason.startswith("HTML page instead of JSON")
+
+
+def stream_with_retries(model, request):
+    sleeps = Sleeps()
+    pieces, attempts = ask(
+        model, lambda m: call_with_retries(lambda: collect(m.stream(request)), RetryPolicy(), sleep=sleeps)
+    )
+    return pieces, attempts
+
+
+def test_a_proxy_page_instead_of_a_stream_is_retried(proxied, proxy):
+    proxy.garble_next(1, LOGIN_PAGE)
+    with pytest.raises(ModelRequestError) as info:
+        streamed(openai_model(proxied), completion())
+    assert info.value.retryable and info.value.status == 200
+    assert info.value.reason.startswith(
+        f"HTML page instead of JSON from {proxied}/completions (HTTP 200, text/html"
+    )
+    proxy.reset()
+    proxy.garble_next(1, LOGIN_PAGE)
+    pieces, attempts = stream_with_retries(openai_model(proxied), completion())
+    assert attempts == 2 and "".join(pieces).strip()
+    assert [seen.fault for seen in proxy.requests] == ["garble", None]
+
+
+GARBLED_STREAM = (
+    b'data: {"choices": [{"text": " red", "finish_reason": null}]}\n\n'
+    b'data: {"choices": [{"text": " gr\xff\xfe<html>\n\n'
+)
+
+
+def test_a_garbled_event_in_a_stream_is_retried(proxied, proxy):
+    proxy.garble_next(1, GARBLED_STREAM, content_type="text/event-stream")
+    with pytest.raises(ModelRequestError) as info:
+        streamed(openai_model(proxied), completion())
+    assert info.value.retryable
+    assert info.value.reason.startswith(f"malformed event in the stream from {proxied}/completions: ")
+    proxy.reset()
+    proxy.garble_next(1, GARBLED_STREAM, content_type="text/event-stream")
+    pieces, attempts = stream_with_retries(openai_model(proxied), completion())
+    assert attempts == 2 and "".join(pieces).strip()
+
+
+def test_a_stream_cut_short_under_a_clean_end_is_retried(proxied, proxy):
+    # The server's real stream, half of it, under a Content-Length that says that was all.
+    proxy.truncate_next(1)
+    pieces, attempts = stream_with_retries(openai_model(proxied), completion(max_tokens=16))
+    assert attempts == 2 and "".join(pieces).strip()
+    assert [seen.fault for seen in proxy.requests] == ["truncate", None]
 
 
 def test_a_stream_the_server_ends_without_an_answer_is_an_error_not_an_empty_answer(llama_server):

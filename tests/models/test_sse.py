@@ -86,6 +86,7 @@ def test_a_stream_that_stops_before_the_answer_ends_is_a_retryable_error():
         ({"message": "overloaded", "code": 503}, True, 503),
         ({"message": "bad stop", "code": "400", "type": "invalid_request_error"}, False, 400),
         ({"message": "The server had an error", "type": "server_error"}, True, None),
+        ({"message": "slow down", "type": "rate_limit_error"}, True, None),
         ("plain text error", False, None),
     ],
 )
@@ -97,8 +98,18 @@ def test_an_error_event_is_a_model_request_error(error, retryable, status):
     assert err.reason.startswith(f"the server failed mid-stream at {URL}: ") and "\n" not in err.reason
 
 
-def test_malformed_events_are_not_retried():
-    for payload in ("<html>", "[1, 2]", json.dumps({"choices": ["text"]})):
+def test_an_event_that_is_not_json_was_cut_or_garbled_on_the_way_and_is_retried():
+    cut = chat_chunk("The moon")[:20]
+    for payload in ("<html>", cut, "\ufffd\ufffd{garbage"):
+        with pytest.raises(ModelRequestError) as info:
+            pieces([chat_chunk("so far"), payload])
+        assert info.value.retryable
+        assert info.value.reason.startswith(f"malformed event in the stream from {URL}: ")
+
+
+def test_events_of_another_shape_are_not_retried():
+    # JSON that parses but is not a chunk: a server of another dialect, which answers alike every time.
+    for payload in ("[1, 2]", json.dumps({"choices": ["text"]})):
         with pytest.raises(ModelRequestError) as info:
             pieces([payload])
         assert not info.value.retryable

@@ -28,7 +28,14 @@ from assay.core.types import (
     Message,
     ModelSpec,
 )
-from assay.models.http_errors import error_from_response, error_from_transport, one_line
+from assay.models.http_errors import (
+    bad_answer,
+    error_from_response,
+    error_from_transport,
+    error_in_body,
+    redirected,
+    unreadable_body,
+)
 from assay.models.sse import answer_pieces, sse_data
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -100,20 +107,30 @@ class OpenAICompatModel(Model):
         return self._answer_json(response, url)
 
     def _answer_json(self, response: httpx.Response, url: str) -> dict[str, Any]:
-        """The body of a finished response with `choices`; any other answer as a ModelRequestError."""
+        """The body of a finished response with `choices`; any other answer as a ModelRequestError.
+
+        Retried (transient): a success status with a body that is not JSON, or JSON without `choices`
+        and without an error (an HTML page from a proxy, an answer cut short, a gateway's own JSON).
+        Not retried: an error object that means the request is refused, a redirect, and `choices` of
+        another shape (a server speaking another dialect answers the same way every time).
+        """
         if response.status_code >= 400:
             raise error_from_response(response, url, model=self.model, api_key_env=self.api_key_env)
+        if 300 <= response.status_code < 400:
+            raise redirected(response, url)
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
+            raise unreadable_body(response, url) from None
+        if isinstance(data, dict) and data.get("error") and not data.get("choices"):
+            what = f"the server answered HTTP {response.status_code} with an error"
+            raise error_in_body(data["error"], url, what=what)
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not choices:
+            raise bad_answer("no 'choices' in the answer", response, url)
+        if not isinstance(choices, list) or not isinstance(choices[0], dict):
             raise ModelRequestError(
-                f"malformed JSON from {url} (HTTP {response.status_code}): {one_line(response.text, 80)!r}",
-                retryable=False,
-                status=response.status_code,
-            ) from None
-        if not isinstance(data, dict) or not data.get("choices"):
-            raise ModelRequestError(
-                f"unexpected response from {url}: no 'choices' in the body",
+                f"unexpected response from {url}: 'choices' is not a list of objects",
                 retryable=False,
                 status=response.status_code,
             )

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from assay.core.errors import ModelRequestError
-from assay.models.http_errors import one_line, retryable_status
+from assay.models.http_errors import error_in_body, one_line
 
 DONE = "[DONE]"
 
@@ -62,31 +62,25 @@ async def answer_pieces(events: AsyncIterable[str], url: str, *, chat: bool) -> 
 
 
 def _first_choice(payload: str, url: str) -> dict[str, Any] | None:
+    """The first choice of one event's chunk; None for a chunk without choices.
+
+    An event that is not JSON is retryable: the connection or a proxy cut or garbled it, and the
+    stream it came in is as good as dropped. JSON of another shape is a server speaking another
+    dialect, which answers alike every time, so that is not retried.
+    """
     try:
         chunk = json.loads(payload)
     except json.JSONDecodeError:
         raise ModelRequestError(
-            f"malformed event in the stream from {url}: {one_line(payload, 80)!r}", retryable=False
+            f"malformed event in the stream from {url}: {one_line(payload, 80)!r}", retryable=True
         ) from None
     if not isinstance(chunk, dict):
         raise ModelRequestError(f"unexpected event in the stream from {url}: not an object", retryable=False)
     if chunk.get("error"):
-        raise stream_error(chunk["error"], url)
+        raise error_in_body(chunk["error"], url, what="the server failed mid-stream")
     choices = chunk.get("choices")
     if not choices:
         return None
     if not isinstance(choices, list) or not isinstance(choices[0], dict):
         raise ModelRequestError(f"unexpected chunk shape in the stream from {url}", retryable=False)
     return choices[0]
-
-
-def stream_error(error: Any, url: str) -> ModelRequestError:
-    """An error event in a stream whose headers said 200: its `code`, when an HTTP status, decides."""
-    detail = error if isinstance(error, dict) else {"message": error}
-    code = detail.get("code")
-    status = int(code) if isinstance(code, int) or (isinstance(code, str) and code.isdigit()) else None
-    retryable = (status is not None and retryable_status(status)) or detail.get("type") == "server_error"
-    message = one_line(str(detail.get("message") or detail), 160)
-    return ModelRequestError(
-        one_line(f"the server failed mid-stream at {url}: {message}", 300), retryable=retryable, status=status
-    )
