@@ -24,8 +24,15 @@ def unit(key: str) -> UnitRecord:
 
 def test_the_migrations_are_the_released_steps_in_order():
     names = [step.__name__ for step in MIGRATIONS]
-    assert names == ["v1_initial", "v2_battles", "v3_assessments", "v4_arena_live", "v5_work_queue"]
-    assert SCHEMA_VERSION == 5
+    assert names == [
+        "v1_initial",
+        "v2_battles",
+        "v3_assessments",
+        "v4_arena_live",
+        "v5_work_queue",
+        "v6_rate_limits",
+    ]
+    assert SCHEMA_VERSION == 6
 
 
 def _layout(url: str) -> dict:
@@ -123,4 +130,4 @@ def test_a_v1_store_with_rows_is_upgraded_in_place(tmp_path):
             "errors": 0,
             "battles": 0,
         }
-        assert _stamps(store) == [1, 2, 3, 4, 5]
+        assert _stamps(store) == [1, 2, 3, 4, 5, 6]

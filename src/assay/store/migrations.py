@@ -47,12 +47,18 @@ def v5_work_queue(conn: Connection) -> None:
     _create(conn, "work_queue")
 
 
+def v6_rate_limits(conn: Connection) -> None:
+    """The rate_limit_hits table, so web workers share their rate limits (no existing table changes)."""
+    _create(conn, "rate_limit_hits")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     v1_initial,
     v2_battles,
     v3_assessments,
     v4_arena_live,
     v5_work_queue,
+    v6_rate_limits,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL

@@ -185,3 +185,15 @@ class WorkQueueRow(Base):
 
 
 Index("ix_work_queue_claim", WorkQueueRow.run_id, WorkQueueRow.done, WorkQueueRow.position)
+
+
+class RateLimitHitRow(Base):
+    """One counted hit of a rate limit (store/limits.py): it counts against its key until it expires."""
+
+    __tablename__ = "rate_limit_hits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+Index("ix_rate_limit_hits_key", RateLimitHitRow.key, RateLimitHitRow.expires_at)

@@ -27,8 +27,12 @@ def create_app(
     admin_hash: str | None = None,
     secret: bytes | None = None,
     secure_cookies: bool = False,
+    rate_limit_storage: str = "store",
 ) -> FastAPI:
-    """The whole site over one open store. `admin_hash` (argon2) turns the admin API on."""
+    """The whole site over one open store. `admin_hash` (argon2) turns the admin API on.
+    `rate_limit_storage` keeps the rate limits' counts in the store ("store": shared by every worker
+    and server on it), in this process ("memory://") or in a `limits` storage (redis://HOST:PORT,
+    memcached://HOST:PORT)."""
     config = arena or ArenaConfig()
     service = ArenaService(store, config)
 
@@ -55,7 +59,9 @@ def create_app(
                 "vote": (config.vote_limit, config.vote_limit_ip),
                 # Each admin password check costs ~0.5 s and 64 MiB of argon2: few guesses, per network too.
                 "admin": ("10/minute", "20/minute"),
-            }
+            },
+            storage=rate_limit_storage,
+            store=store,
         ),
     )
     app.middleware("http")(security.session_middleware(secret or secrets.token_bytes(32), secure_cookies))
@@ -77,14 +83,19 @@ def create_app(
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory assay.web.app:app_from_env` (e.g. several workers behind a proxy):
     settings from ASSAY_* variables. ASSAY_WEB_SECRET (at least 32 characters) must be the same in
-    every worker, or a session and its CSRF token from one worker are refused by the next; rate
-    limits are kept per worker."""
+    every worker, or a session and its CSRF token from one worker are refused by the next. Rate
+    limits (ASSAY_ARENA_BATTLE_LIMIT, ASSAY_ARENA_VOTE_LIMIT and their _IP variants, e.g. 10/minute)
+    hold across workers: their counts live in the store (ASSAY_DB), or in the storage that
+    ASSAY_RATE_LIMIT_STORAGE names (redis://HOST:PORT or memcached://HOST:PORT, with the `redis` or
+    `pymemcache` package; memory:// keeps them per worker)."""
     env = os.environ
     models = tuple(m for m in env.get("ASSAY_ARENA_MODELS", "").split(",") if m)
     proxies = tuple(p.strip() for p in env.get("ASSAY_TRUSTED_PROXIES", "").split(",") if p.strip())
     defaults = ArenaConfig()
     config = ArenaConfig(
         models=models,
+        battle_limit=env.get("ASSAY_ARENA_BATTLE_LIMIT", defaults.battle_limit),
+        battle_limit_ip=env.get("ASSAY_ARENA_BATTLE_LIMIT_IP", defaults.battle_limit_ip),
         vote_limit=env.get("ASSAY_ARENA_VOTE_LIMIT", defaults.vote_limit),
         vote_limit_ip=env.get("ASSAY_ARENA_VOTE_LIMIT_IP", defaults.vote_limit_ip),
         trusted_proxies=proxies,
@@ -98,4 +109,5 @@ def app_from_env() -> FastAPI:
         admin_hash=security.admin_hash(),
         secret=secret.encode() if secret else None,
         secure_cookies=env.get("ASSAY_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+        rate_limit_storage=env.get("ASSAY_RATE_LIMIT_STORAGE") or "store",
     )

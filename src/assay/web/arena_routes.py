@@ -41,7 +41,7 @@ def enforce_limit(request: Request, name: str) -> None:
 
 
 async def _start(request: Request, prompt: str) -> str:
-    enforce_limit(request, "battle")
+    await asyncio.to_thread(enforce_limit, request, "battle")  # the count may be a store write
     try:
         return await state(request).arena.start(request.state.session_id, prompt)
     except VoteRefused as exc:
@@ -49,7 +49,7 @@ async def _start(request: Request, prompt: str) -> str:
 
 
 async def _vote(request: Request, battle_id: str, vote: str) -> bool:
-    enforce_limit(request, "vote")
+    await asyncio.to_thread(enforce_limit, request, "vote")
     arena = state(request).arena
     try:
         return await asyncio.to_thread(arena.vote, battle_id, request.state.session_id, vote)
