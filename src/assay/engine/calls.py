@@ -1,7 +1,8 @@
 """One model call, the one way: retried, timed, and written to the store once (answer or error).
 
 Every executor and the engine session answer units through `answer_unit`, so caching, retries and
-"an error is recorded, never scored" hold for every model call assay makes.
+"an error is recorded, never scored" hold for every model call assay makes. Answers go to the store
+through an `AnswerWriter`: batched, committed by its thread, never on the event loop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from assay.core.types import LoglikelihoodRequest, Response, to_jsonable
 from assay.engine.plan import WorkUnit
 from assay.engine.progress import RunProgress
 from assay.engine.retry import RetryPolicy, call_with_retries
+from assay.engine.writer import AnswerWriter
 from assay.store import Store
 
 
@@ -61,15 +63,16 @@ async def call_model(unit: WorkUnit) -> Response:
 
 async def answer_unit(
     unit: WorkUnit,
-    store: Store,
+    writer: AnswerWriter,
     run_id: str,
     policy: RetryPolicy,
     stats: ExecutionStats,
     *,
     gate: asyncio.Semaphore | None = None,
 ) -> Response | UnitFailure:
-    """Ask the model (within `gate`, the model's concurrency), retrying what is transient; store the
-    answer under the unit's key, or the error with its reason."""
+    """Ask the model (within `gate`, the model's concurrency), retrying what is transient; hand the
+    answer (under the unit's key), or the error with its reason, to `writer` for its next batch.
+    The counts on `stats` are of answers handed over: the writer commits them all, or raises."""
 
     def count_retry(*_: object) -> None:
         stats.sent += 1
@@ -87,11 +90,11 @@ async def answer_unit(
                 )
     except ModelRequestError as exc:
         attempts = getattr(exc, "attempts", 1)
-        store.put_error(run_id, unit.key, exc.reason, attempts=attempts)
+        writer.add_error(run_id, unit.key, exc.reason, attempts=attempts)
         stats.errors += 1
         return UnitFailure(exc.reason, attempts)
     latency = time.perf_counter() - started
-    store.put_response(unit.key, to_jsonable(result), latency_s=latency, attempts=attempts)
+    writer.add_response(unit.key, to_jsonable(result), latency_s=latency, attempts=attempts)
     stats.answered += 1
     stats.tokens_evaluated += getattr(result, "tokens_evaluated", None) or 0
     return result

@@ -2,6 +2,10 @@
 engine: each call becomes a keyed unit of an open run, answered from the store when it is there, else
 asked with retries and written once. A crash loses nothing answered; running again asks only the rest.
 
+Each answer is committed before the call returns (a judge's verdict is durable once it is used), but
+off the event loop: the session's `AnswerWriter` commits the answers of calls that finish together
+in one transaction.
+
 `RoutedModel` wraps a backend so code written against the `Model` protocol (a judge) gets all of this
 without knowing: a failed call raises `ModelRequestError` after its error is stored.
 """
@@ -31,6 +35,7 @@ from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit
 from assay.engine.plan import WorkUnit
 from assay.engine.retry import RetryPolicy
 from assay.engine.run import unit_record
+from assay.engine.writer import AnswerWriter
 from assay.store import Store
 
 OnAnswer = Callable[[], None]
@@ -44,6 +49,7 @@ class EngineSession:
         self.run_id = run_id
         self.policy = policy
         self.stats = ExecutionStats()
+        self._writer = AnswerWriter(store)
         self._gates: dict[int, asyncio.Semaphore] = {}
         # A key asked again while its first call is still out waits for that call, not the model.
         self._in_flight: dict[str, asyncio.Future[Response | UnitFailure]] = {}
@@ -77,6 +83,7 @@ class EngineSession:
         stopped = failed or interrupted
         status = "interrupted" if interrupted else "failed" if failed else self.status
         try:
+            self._writer.close()  # every answer was committed with its call: this stops the thread
             self.store.finish_run(self.run_id, status, None if stopped else self.summary())
         except AssayError:
             if not stopped:
@@ -113,7 +120,9 @@ class EngineSession:
 
     async def _ask(self, unit: WorkUnit) -> Response | UnitFailure:
         gate = self._gates.setdefault(id(unit.model), asyncio.Semaphore(max(1, unit.model.max_concurrency)))
-        return await answer_unit(unit, self.store, self.run_id, self.policy, self.stats, gate=gate)
+        outcome = await answer_unit(unit, self._writer, self.run_id, self.policy, self.stats, gate=gate)
+        await self._writer.flush()  # stored before anyone uses it, so a crash loses no verdict
+        return outcome
 
 
 class RoutedModel(Model):

@@ -5,11 +5,13 @@ results of runs; battles, assessments, arena_live and queue are repositories on 
 
 from assay.store.database import default_db_path, resolve_url
 from assay.store.queue import QueueState, WorkQueue
-from assay.store.records import UnitRecord
+from assay.store.records import ErrorRecord, ResponseRecord, UnitRecord
 from assay.store.store import Store
 
 __all__ = [
+    "ErrorRecord",
     "QueueState",
+    "ResponseRecord",
     "Store",
     "UnitRecord",
     "WorkQueue",

@@ -20,9 +20,10 @@ from assay.core.errors import StoreError
 from assay.core.results import ResultRecord, RunRecord, record_json
 from assay.core.spec import RunPlan, RunSpec, RunSummary
 from assay.store import bulk
+from assay.store.answers import write_answers
 from assay.store.database import READ_ONLY, first_line, open_engine, resolve_url, safe_url
 from assay.store.migrations import migrate
-from assay.store.records import UnitRecord
+from assay.store.records import ErrorRecord, ResponseRecord, UnitRecord
 from assay.store.schema import (
     Base,
     BattleRow,
@@ -35,7 +36,7 @@ from assay.store.schema import (
     table_of,
 )
 
-__all__ = ["ResultRecord", "RunRecord", "Store", "UnitRecord"]
+__all__ = ["ErrorRecord", "ResponseRecord", "ResultRecord", "RunRecord", "Store", "UnitRecord"]
 
 _RUNS = table_of(RunRow)
 
@@ -187,23 +188,18 @@ class Store:
         self, key: str, response: dict[str, Any], *, latency_s: float | None, attempts: int
     ) -> bool:
         """Store an answer once; a second answer for the same key is ignored. True if written."""
-        row = dict(
-            unit_key=key,
-            response_json=json.dumps(response),
-            latency_s=latency_s,
-            attempts=attempts,
-            created_at=time.time(),
-        )
-        with self.transaction() as conn:
-            return bulk.insert_new(conn, table_of(ResponseRow), [row]) > 0
+        return self.put_answers([ResponseRecord(key, response, latency_s, attempts)]) > 0
 
     def put_error(self, run_id: str, key: str, reason: str, *, attempts: int) -> None:
+        self.put_answers(errors=[ErrorRecord(run_id, key, reason, attempts)])
+
+    def put_answers(
+        self, responses: Sequence[ResponseRecord] = (), errors: Sequence[ErrorRecord] = ()
+    ) -> int:
+        """In one transaction: the responses (write-once: a key already answered, in the store or earlier
+        in `responses`, keeps its first answer) and the errors. Returns how many responses were new."""
         with self.transaction() as conn:
-            conn.execute(
-                insert(ErrorRow).values(
-                    run_id=run_id, unit_key=key, reason=reason, attempts=attempts, created_at=time.time()
-                )
-            )
+            return write_answers(conn, responses, errors)
 
     def put_scores(self, scores: Sequence[tuple[str, dict[str, float], str | None]]) -> None:
         """(unit key, metric values, extracted answer); replaces an earlier score of the same unit."""

@@ -1,4 +1,5 @@
-"""The default executor: this process, asyncio, each model's own concurrency limit."""
+"""The default executor: this process, asyncio, each model's own concurrency limit; answers are written
+by an `AnswerWriter` (batched, off the event loop) and all committed before `execute` returns."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit, unanswe
 from assay.engine.plan import WorkUnit
 from assay.engine.progress import RunProgress
 from assay.engine.retry import RetryPolicy
+from assay.engine.writer import BATCH_SIZE, INTERVAL_S, AnswerWriter
 from assay.store import Store
 
 
@@ -22,6 +24,10 @@ class LocalExecutor:
 
     name = "local"
     workers = 1
+
+    def __init__(self, *, batch_size: int = BATCH_SIZE, interval_s: float = INTERVAL_S) -> None:
+        self.batch_size = batch_size  # how the answers are batched into transactions (AnswerWriter)
+        self.interval_s = interval_s
 
     async def execute(
         self,
@@ -35,9 +41,10 @@ class LocalExecutor:
     ) -> ExecutionStats:
         stats, todo = unanswered(units, store, progress)
         gates = {id(u.model): asyncio.Semaphore(max(1, u.model.max_concurrency)) for u in todo}
+        writer = AnswerWriter(store, batch_size=self.batch_size, interval_s=self.interval_s)
 
         async def run_one(unit: WorkUnit) -> None:
-            outcome = await answer_unit(unit, store, run_id, policy, stats, gate=gates[id(unit.model)])
+            outcome = await answer_unit(unit, writer, run_id, policy, stats, gate=gates[id(unit.model)])
             progress.advance(error=isinstance(outcome, UnitFailure))
 
         pending = [asyncio.ensure_future(run_one(u)) for u in todo]
@@ -47,6 +54,8 @@ class LocalExecutor:
             for job in pending:
                 job.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            # Every answer received is committed before the run scores, or is interrupted (Ctrl-C).
+            await writer.aclose()
         return stats
 
     def remote_scorer(self, spec: RunSpec) -> None:

@@ -2,7 +2,9 @@
 
 Many workers (processes, machines) share one plan this way: each claims a few units at a time as
 expiring leases, answers them through the one call path (`answer_unit`: retries, write-once
-responses, errors stored), marks them done, and keeps its leases alive with a heartbeat. A worker
+responses, errors stored), and keeps its leases alive with a heartbeat. Answers are committed in
+batches by an `AnswerWriter`, whose thread marks each batch's units done right after the commit: a
+unit is never done in the queue without its answer (or error) in the store. A worker
 that dies simply stops renewing; its units go to the next claimer when the leases run out. Nothing
 here knows about Ray: the Ray executor runs this inside an actor, tests run it in-process.
 """
@@ -20,6 +22,7 @@ from assay.core.types import request_from_json, sample_from_json
 from assay.engine.calls import ExecutionStats, UnitFailure, answer_unit
 from assay.engine.plan import WorkUnit
 from assay.engine.retry import RetryPolicy
+from assay.engine.writer import AnswerWriter
 from assay.store import Store, UnitRecord, WorkQueue
 
 
@@ -69,8 +72,8 @@ class UnitWorker:
             request=request_from_json(record.request),
         )
 
-    async def _answer(self, run_id: str, unit: WorkUnit, policy: RetryPolicy) -> None:
-        outcome = await answer_unit(unit, self.store, run_id, policy, self._calls)
+    async def _answer(self, run_id: str, unit: WorkUnit, policy: RetryPolicy, writer: AnswerWriter) -> None:
+        outcome = await answer_unit(unit, writer, run_id, policy, self._calls)
         if not isinstance(outcome, UnitFailure):
             self.stats.tokens_evaluated += getattr(outcome, "tokens_evaluated", None) or 0
         # An error is recorded in the store and the unit is done for this run: the next run retries it.
@@ -96,13 +99,21 @@ class UnitWorker:
 
     async def run(self, run_id: str, policy: RetryPolicy) -> WorkerStats:
         """Claim and answer until no unit of this model is left in the run's queue; on cancellation
-        (Ctrl-C, shutdown) hand every held unit back at once instead of letting its lease run out.
+        (Ctrl-C, shutdown) write the answers in hand and hand every other held unit back at once
+        instead of letting its lease run out.
 
         A worker keeps up to `slots` requests in flight and as many claimed units waiting, so the next
-        request starts without a round trip to the store; finished units are marked done in batches."""
+        request starts without a round trip to the store; answered units are marked done in batches."""
+        writer = AnswerWriter(
+            self.store, on_written=lambda keys: self.queue.complete(run_id, keys, self.worker_id)
+        )
         waiting: list[UnitRecord] = []
         running: dict[str, asyncio.Task[None]] = {}
-        beat = asyncio.ensure_future(self._heartbeat(run_id, lambda: [*running, *(u.key for u in waiting)]))
+
+        def held() -> list[str]:  # answered units stay leased until their answers are written
+            return [*running, *(u.key for u in waiting), *writer.unwritten()]
+
+        beat = asyncio.ensure_future(self._heartbeat(run_id, held))
         started = time.perf_counter()
         try:
             while True:
@@ -113,32 +124,40 @@ class UnitWorker:
                 while waiting and len(running) < self.slots:
                     record = waiting.pop(0)
                     running[record.key] = asyncio.ensure_future(
-                        self._answer(run_id, self._unit(record), policy)
+                        self._answer(run_id, self._unit(record), policy, writer)
                     )
                 if not running:
-                    if not claimed and self.queue.state(run_id, model=self.model_name).remaining == 0:
+                    if not claimed and await self._all_done(run_id, writer):
                         break
                     await asyncio.sleep(self.poll_s)  # others hold the rest: wait for them or their expiry
                     continue
                 finished, _ = await asyncio.wait(
                     running.values(), timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED
                 )
-                done = [key for key, job in running.items() if job in finished]
-                for key in done:
+                for key in [key for key, job in running.items() if job in finished]:
                     running.pop(key).result()  # a bug in answering surfaces here, not silently
-                if done:
-                    self.queue.complete(run_id, done, self.worker_id)
         finally:
             beat.cancel()
             for job in running.values():
                 job.cancel()
             await asyncio.gather(beat, *running.values(), return_exceptions=True)
-            held = [*running, *(u.key for u in waiting)]
-            if held:
-                with contextlib.suppress(Exception):  # the store may be the thing that failed
-                    self.queue.release(run_id, self.worker_id, held)
-            self.stats.answered = self._calls.answered
-            self.stats.errors = self._calls.errors
-            self.stats.sent = self._calls.sent
-            self.stats.busy_s += time.perf_counter() - started
+            try:
+                await writer.aclose()  # the answers in hand are committed and their units done
+            finally:
+                self._hand_back(run_id, [*running, *(u.key for u in waiting)])
+                self.stats.answered = self._calls.answered
+                self.stats.errors = self._calls.errors
+                self.stats.sent = self._calls.sent
+                self.stats.busy_s += time.perf_counter() - started
         return self.stats
+
+    async def _all_done(self, run_id: str, writer: AnswerWriter) -> bool:
+        """Whether no unit of this model is left in the queue, once this worker's answers are written
+        (their units are marked done with the batch)."""
+        await writer.flush()
+        return self.queue.state(run_id, model=self.model_name).remaining == 0
+
+    def _hand_back(self, run_id: str, keys: list[str]) -> None:
+        if keys:
+            with contextlib.suppress(Exception):  # the store may be the thing that failed
+                self.queue.release(run_id, self.worker_id, keys)
