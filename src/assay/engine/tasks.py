@@ -12,7 +12,7 @@ from assay.core.protocols import Task
 from assay.core.registry import suites, tasks
 from assay.core.spec import RunSpec, TaskConfig
 from assay.engine.plan import TaskRun
-from assay.sandbox import sandbox_problem
+from assay.sandbox import isolation, sandbox_problem
 from assay.tasks.circular import circular
 from assay.tasks.spec import is_spec_path
 
@@ -124,7 +124,7 @@ def check_sandbox(task: Task) -> None:
 def code_execution(task: Task) -> str:
     """What the run record says about model-written code: what will really happen, not the flag."""
     if sandbox_problem() is None:
-        return "bubblewrap sandbox"
+        return f"bubblewrap sandbox: {isolation()}"
     return "no sandbox (--unsafe-no-sandbox)" if getattr(task, "unsafe_no_sandbox", False) else "refused"
 
 

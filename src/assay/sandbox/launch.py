@@ -4,43 +4,88 @@ the kill, and the outputs. See runner.py for what the sandbox guarantees."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import fcntl
+import itertools
 import os
 import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from assay.core.errors import SandboxError
-from assay.sandbox import cgroups, uids
+from assay.sandbox import cgroups, host, uids
 from assay.sandbox.records import Limits, Outcome, Status
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 SANDBOX_TASKS = 3  # bubblewrap's monitor and init, and the launcher: not the program's to spend
-# Runs first inside the sandbox: it reports "Python is up" on an inherited pipe, then runs main.py as
-# __main__. No report means bubblewrap or the interpreter failed: the sandbox's fault, not the program's.
+# Runs first inside the sandbox: it caps the processes of the sandbox's own user namespace, reports
+# "Python is up" on an inherited pipe, then runs main.py as __main__. No report means bubblewrap or the
+# interpreter failed: the sandbox's fault, not the program's. The kernel counts RLIMIT_NPROC per user
+# namespace as well as per uid: set inside, the cap counts this run's tasks only, never the user's
+# other processes (whose number changes while the run starts: threads come and go).
 LAUNCHER = (
-    "import os, runpy, sys; fd = int(sys.argv[1]); os.write(fd, b'1'); os.close(fd); "
+    "import os, resource, runpy, sys; fd, cap = int(sys.argv[1]), int(sys.argv[2]); "
+    "resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap)); os.write(fd, b'1'); os.close(fd); "
     "sys.argv = ['main.py']; runpy.run_path('main.py', run_name='__main__')"
 )
 
 
+# Without a group of its own, a run's memory is bounded only by RLIMIT_AS per process times its
+# processes: runs then go one at a time, with at most this many processes each.
+SERIAL_PROCESSES = 4
+_RUNS = itertools.count()
+
+
 def launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool) -> Outcome:
-    """Run `code` as main.py next to `files`; every resource (uid, temp dir, cgroup, pipe) is released
-    on every path, including a failure to start."""
+    """Run `code` as main.py next to `files`; every resource (uid, temp dir, cgroup, lock, pipe) is
+    released on every path, including a failure to start."""
     with contextlib.ExitStack() as stack:
         uid = stack.enter_context(uids.reserved_uid())
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assay-sandbox-")))
         work = _write_files(root, code, files, uid)
         own_uid = uid if os.getuid() == 0 else None
-        tasks = limits.processes + SANDBOX_TASKS
-        group = cgroups.create(f"run-{uid}", _run_memory(limits), tasks) if own_uid else None
+        name = f"run-{uid}" if own_uid else f"run-{os.getpid()}-{next(_RUNS)}"
+        group = cgroups.create(name, _run_memory(limits), limits.processes + SANDBOX_TASKS)
         if group is not None:
             stack.callback(group.remove)
+        elif own_uid is None:
+            stack.enter_context(one_at_a_time())
+            limits = dataclasses.replace(limits, processes=min(limits.processes, SERIAL_PROCESSES))
         pipe = _Pipe(stack) if sandboxed else None
         cmd, switch_uid = _command(work, limits, own_uid, group, None if pipe is None else pipe.write)
-        return _run(cmd, switch_uid, root, limits, uid, pipe, sandboxed=sandboxed)
+        kills_before = host.oom_kills()
+        outcome = _run(cmd, switch_uid, root, limits, uid, pipe, group, sandboxed=sandboxed)
+        return dataclasses.replace(outcome, host_failure=_host_failure(outcome, group, kills_before))
     raise AssertionError("unreachable")  # pragma: no cover  (ExitStack does not swallow)
+
+
+@contextlib.contextmanager
+def one_at_a_time() -> Iterator[None]:
+    """Hold this user's sandbox lock (every assay process of the user takes the same one)."""
+    path = Path(tempfile.gettempdir()) / f"assay-sandbox-{os.getuid()}.lock"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _host_failure(outcome: Outcome, group: cgroups.RunCgroup | None, kills_before: int) -> str | None:
+    """Why a failed program failed for want of something it did not use up, or None. Judged from the
+    kernel's counters only, never from what the program printed (a program could print anything)."""
+    if outcome.status != "failed":
+        return None
+    reached = group.limits_reached() if group is not None else set()
+    killed = outcome.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL)
+    if killed and "memory" not in reached and host.oom_kills() > kills_before:
+        return "the host ran out of memory and its OOM killer stopped the program"
+    if "processes" not in reached and host.short_of_tasks():
+        return "the host ran out of process slots while the program ran"
+    return None
 
 
 class _Pipe:
@@ -78,7 +123,7 @@ def _write_files(root: Path, code: str, files: dict[str, str], uid: int) -> Path
 
 def _run(
     cmd: list[str], switch_uid: int | None, root: Path, limits: Limits, uid: int, pipe: _Pipe | None,
-    *, sandboxed: bool,
+    group: cgroups.RunCgroup | None, *, sandboxed: bool,
 ) -> Outcome:  # fmt: skip
     out_path, err_path = root / "stdout", root / "stderr"
     started = time.perf_counter()
@@ -94,7 +139,7 @@ def _run(
             raise SandboxError(f"could not start the sandbox ({cmd[0]}): {exc}") from None
         if pipe is not None:
             pipe.close(pipe.write)  # the child has its copy
-        status, code = _wait(proc, limits, uid)
+        status, code = _wait(proc, limits, uid, group)
     stderr = _read(err_path, limits)
     if pipe is not None and not _started(pipe.read):
         first = stderr.strip().splitlines()[0] if stderr.strip() else f"exit status {code}"
@@ -105,14 +150,16 @@ def _run(
     )  # fmt: skip
 
 
-def _wait(proc: subprocess.Popen[bytes], limits: Limits, uid: int) -> tuple[Status, int | None]:
+def _wait(
+    proc: subprocess.Popen[bytes], limits: Limits, uid: int, group: cgroups.RunCgroup | None
+) -> tuple[Status, int | None]:
     try:
         code = proc.wait(timeout=limits.wall_seconds)
         return ("passed" if code == 0 else "failed"), code
     except subprocess.TimeoutExpired:
         return "timeout", None
     finally:
-        _kill_group(proc, uid)
+        _kill_group(proc, uid, group)
 
 
 def _bwrap_command(work: Path, limits: Limits, started_fd: int) -> list[str]:
@@ -173,24 +220,29 @@ def _bwrap_command(work: Path, limits: Limits, started_fd: int) -> list[str]:
         "-c",
         LAUNCHER,
         str(started_fd),
+        str(limits.processes),
     ]
     return cmd
 
 
-def _prlimit(limits: Limits, uid: int | None) -> list[str]:
+def _prlimit(limits: Limits, uid: int | None, *, boxed: bool) -> list[str]:
     """Hard resource limits set by util-linux's prlimit before it execs the sandbox (no preexec_fn,
-    which is unsafe in a threaded process). The process limit counts every task of the uid: a run
-    with a uid of its own gets `processes`; otherwise the user's current tasks plus `processes`."""
+    which is unsafe in a threaded process). RLIMIT_NPROC counts every task of a uid: a run with a uid
+    of its own (as root) gets `processes` and the sandbox's own tasks there; a user's sandboxed run is
+    capped inside the sandbox by the launcher instead (see LAUNCHER), where only its own tasks count;
+    a user's unsandboxed run (--unsafe-no-sandbox) gets the user's tasks plus `processes`."""
     mb = 2**20
-    nproc = limits.processes + SANDBOX_TASKS if uid is not None else _tasks_of(os.getuid()) + limits.processes
     values = {
         "cpu": limits.cpu_seconds,
         "as": limits.memory_mb * mb,
-        "nproc": nproc,
         "fsize": limits.file_size_mb * mb,
         "nofile": limits.open_files,
         "core": 0,
     }
+    if uid is not None:
+        values["nproc"] = limits.processes + SANDBOX_TASKS
+    elif not boxed:
+        values["nproc"] = _tasks_of(os.getuid()) + limits.processes
     return ["prlimit", *(f"--{name}={value}:{value}" for name, value in values.items()), "--"]
 
 
@@ -227,24 +279,28 @@ def _command(
 ) -> tuple[list[str], int | None]:
     """The command line, and the uid Popen itself must switch to (None when the command does it).
 
-    With a cgroup: a root shell joins it, setpriv drops to the run's uid, prlimit sets the limits,
-    then bubblewrap; without: Popen switches the uid and prlimit comes first."""
+    With a cgroup: a shell joins it (as root: then setpriv drops to the run's uid), prlimit sets the
+    limits, then bubblewrap; without: Popen switches the uid (as root) and prlimit comes first."""
     unboxed = [SYSTEM_PYTHON, "-I", "-B", str(work / "main.py")]
     program = unboxed if started_fd is None else _bwrap_command(work, limits, started_fd)
-    limited = [*_prlimit(limits, uid), *program]
-    if group is None or uid is None:
+    limited = [*_prlimit(limits, uid, boxed=started_fd is not None), *program]
+    if group is None:
         return limited, uid
+    if uid is None:  # a user's own delegated group: the shell joins it as the user
+        return [*cgroups.enter_command(group), *limited], None
     drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
     return [*cgroups.enter_command(group), *drop, *limited], None
 
 
-def _kill_group(proc: subprocess.Popen[bytes], uid: int) -> None:
+def _kill_group(proc: subprocess.Popen[bytes], uid: int, group: cgroups.RunCgroup | None) -> None:
     """Kill bwrap's group; its death tears the sandbox's pid namespace down, but asynchronously, so
-    (as root, where the run has a uid of its own) also kill and wait out every process of that uid:
-    when this returns, nothing the program started is still running."""
+    also kill and wait out every process of the run's control group and (as root, where the run has a
+    uid of its own) of that uid: when this returns, nothing the program started is still running."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    if group is not None:
+        group.kill_all()
     if os.getuid() != 0:
         return
     deadline = time.monotonic() + 5.0

@@ -31,6 +31,9 @@ class Outcome:
     stderr: str
     duration_s: float
     sandboxed: bool
+    # Set when the program failed for want of processes or memory that it did not use up itself (the
+    # host, or a neighbour, ran out): not the program's failure, so it is run again, never scored.
+    host_failure: str | None = None
 
     @property
     def error_line(self) -> str:

@@ -10,14 +10,18 @@ process group; output is capped by the file-size limit and read back truncated.
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 from assay.core.errors import SandboxError
-from assay.sandbox.launch import SYSTEM_PYTHON, launch, live_processes
+from assay.sandbox import cgroups
+from assay.sandbox.launch import SERIAL_PROCESSES, SYSTEM_PYTHON, launch, live_processes
 from assay.sandbox.records import Limits, Outcome, Status
 
 _CHECKED: dict[str, str | None] = {}
+HOST_FAILURE_ATTEMPTS = 3  # a program that failed for want of what it did not use up is run again
 
 
 def sandbox_problem() -> str | None:
@@ -51,14 +55,37 @@ def run_python(
     """Run `code` as main.py next to `files`; passed = exit status 0 within the limits.
 
     Refuses (SandboxError) when the sandbox cannot work here, unless `unsafe_no_sandbox` is given;
-    then the code runs with the same limits but without isolation, and the outcome says so."""
+    then the code runs with the same limits but without isolation, and the outcome says so. A program
+    that failed because the host ran short (not itself) is run again, a few times; if it never gets a
+    fair run, the outcome's `host_failure` says why, and it must not be scored as failed."""
     problem = sandbox_problem()
     if problem and not unsafe_no_sandbox:
         raise SandboxError(
             f"refusing to run model-written code: {problem}; pass --unsafe-no-sandbox to run "
             "it without isolation (not recommended)"
         )
-    return launch(code, files or {}, limits or Limits(), sandboxed=problem is None)
+    for attempt in range(1, HOST_FAILURE_ATTEMPTS + 1):
+        outcome = launch(code, files or {}, limits or Limits(), sandboxed=problem is None)
+        if outcome.host_failure is None:
+            break
+        time.sleep(0.5 * attempt)  # let the host recover before the next try
+    return outcome  # still host_failure after every attempt: the caller records an error, not a score
 
 
-__all__ = ["Limits", "Outcome", "Status", "live_processes", "run_python", "sandbox_problem"]
+def isolation() -> str:
+    """What keeps one sandboxed run from another here, in words for the run record."""
+    found = cgroups.parents()
+    if os.getuid() == 0:
+        budgets = (
+            f"memory and process budgets per run (cgroup v{found[1]})" if found else "per-process limits"
+        )
+        return f"a uid of its own and {budgets} for every run"
+    if found is not None:
+        return f"memory and process budgets per run (a cgroup v{found[1]} delegated to this user)"
+    return (
+        f"programs one at a time with per-process limits, at most {SERIAL_PROCESSES} processes each "
+        "(no cgroup this user may manage: see docs/sandbox.md)"
+    )
+
+
+__all__ = ["Limits", "Outcome", "Status", "isolation", "live_processes", "run_python", "sandbox_problem"]

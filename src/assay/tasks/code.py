@@ -53,6 +53,9 @@ def run_tests(program: str, limits: Limits, *, unsafe_no_sandbox: bool = False) 
     marker = f"assay-tests-done-{secrets.token_hex(8)}"
     checked = f"{program}\n\nprint({marker!r})\n"
     outcome = run_python(checked, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox)
+    if outcome.host_failure is not None:
+        # Not the program's failure: no score for it (it is not counted), the reason kept instead.
+        return Score(values={}, extracted=f"not scored: {outcome.host_failure}")
     finished = outcome.stdout.rstrip().endswith(marker)
     if outcome.status == "passed" and not finished:
         detail = "failed: exited before its tests finished"
