@@ -36,6 +36,7 @@ from assay.models.http_errors import (
     redirected,
     unreadable_body,
 )
+from assay.models.http_pool import ClientPool
 from assay.models.sse import answer_pieces, sse_data
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -74,26 +75,21 @@ class OpenAICompatModel(Model):
             "mode": mode,
         }
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client: httpx.AsyncClient | None = None
+        self._clients: ClientPool | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._probe_lock: asyncio.Lock | None = None
         self._prompt_logprobs_checked = False
 
     # -- HTTP plumbing -------------------------------------------------------------------------
 
-    def _http(self) -> httpx.AsyncClient:
-        # A client's connections belong to one event loop; a caller on a new loop gets a new client.
+    def _http(self) -> ClientPool:
+        # A client's connections belong to one event loop; a caller on a new loop gets new clients.
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            limits = httpx.Limits(
-                max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency
-            )
-            self._client = httpx.AsyncClient(
-                headers=self._headers, limits=limits, timeout=httpx.Timeout(self.timeout)
-            )
+        if self._clients is None or self._client_loop is not loop:
+            self._clients = ClientPool(self.max_concurrency, headers=self._headers, timeout=self.timeout)
             self._client_loop = loop
             self._probe_lock = asyncio.Lock()
-        return self._client
+        return self._clients
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -101,7 +97,8 @@ class OpenAICompatModel(Model):
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url(path)
         try:
-            response = await self._http().post(url, json={"model": self.model, **body})
+            async with self._http().client() as client:
+                response = await client.post(url, json={"model": self.model, **body})
         except httpx.TransportError as exc:
             raise error_from_transport(exc, url, self.timeout) from None
         return self._answer_json(response, url)
@@ -140,7 +137,8 @@ class OpenAICompatModel(Model):
         """Fail early, with one line, when the server is down or refuses our key."""
         url = self._url("/models")
         try:
-            response = await self._http().get(url, timeout=min(self.timeout, 15.0))
+            async with self._http().client() as client:
+                response = await client.get(url, timeout=min(self.timeout, 15.0))
         except httpx.TransportError as exc:
             reason = error_from_transport(exc, url, min(self.timeout, 15.0)).reason
             raise AssayError(f"cannot reach OpenAI-compatible server at {self.base_url}: {reason}") from None
@@ -150,9 +148,9 @@ class OpenAICompatModel(Model):
             raise AssayError(f"cannot use OpenAI-compatible server at {self.base_url}: {error.reason}")
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and self._client_loop is asyncio.get_running_loop():
-            await client.aclose()
+        clients, self._clients = self._clients, None
+        if clients is not None and self._client_loop is asyncio.get_running_loop():
+            await clients.aclose()
         self._client_loop = None
 
     # -- generation ----------------------------------------------------------------------------
@@ -189,9 +187,10 @@ class OpenAICompatModel(Model):
         path, body = self._generation_call(request)
         url, chat = self._url(path), path == "/chat/completions"
         try:
-            async with self._http().stream(
-                "POST", url, json={"model": self.model, **body, "stream": True}
-            ) as response:
+            async with (
+                self._http().client() as client,
+                client.stream("POST", url, json={"model": self.model, **body, "stream": True}) as response,
+            ):
                 events = response.headers.get("content-type", "").startswith("text/event-stream")
                 if response.status_code >= 400 or not events:
                     await response.aread()  # an error, or a server that ignores `stream`: one piece
