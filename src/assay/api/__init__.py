@@ -41,6 +41,7 @@ from assay.api.judging import (
     judge_rank,
     judge_stats,
 )
+from assay.api.power import PowerAnalysis, power_analysis
 from assay.api.reports import report
 from assay.api.results import (
     Leaderboard,
@@ -128,6 +129,7 @@ __all__ = [
     "PairwiseJudgement",
     "Policy",
     "PositionStats",
+    "PowerAnalysis",
     "PromptTemplate",
     "Question",
     "RatingError",
@@ -177,6 +179,7 @@ __all__ = [
     "overview",
     "parse_key_values",
     "plugin_status",
+    "power_analysis",
     "records",
     "report",
     "rescore",

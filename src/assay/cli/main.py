@@ -14,6 +14,7 @@ from assay.cli import output
 from assay.cli.arena import arena_app
 from assay.cli.judge import judge_app
 from assay.cli.options import DbOpt, JsonOpt, ProgressOpt, console, err
+from assay.cli.power import power_cmd
 from assay.cli.safety import safety_app
 from assay.cli.serve import serve_app
 from assay.cli.tasks import tasks_app
@@ -229,6 +230,7 @@ def plugins(as_json: JsonOpt = False) -> None:
         console.print("no third-party plugins installed")
 
 
+app.command("power")(power_cmd)
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
 app.add_typer(judge_app, name="judge")
 app.add_typer(safety_app, name="safety", help="Harm classification, refusals, bias and truthfulness.")
