@@ -15,13 +15,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import pwd
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,7 +54,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.as_user:
-        raise SystemExit(as_user(args.as_user, delegated=args.delegated, workers=args.workers))
+        raise SystemExit(rerun_as(args.as_user, delegated=args.delegated, workers=args.workers))
     if problem := sandbox_problem():
         raise SystemExit(f"the sandbox cannot run here: {problem}")
     problems = read_problems(packaged_humaneval())
@@ -96,50 +93,17 @@ def main() -> None:
     print(f"wrong bodies failed: {sum(o.status != 'passed' for o in wrong_out)}/{n}")
 
 
-@contextlib.contextmanager
-def delegated_cgroup(user: str) -> Iterator[list[Path]]:
-    """Groups owned by `user` (memory and pids on cgroup v1, one on v2), as systemd's Delegate=yes
-    would give them, for the user's process to start in."""
-    root = Path("/sys/fs/cgroup")
-    name = f"assay-bench-{os.getpid()}"
-    dirs = (
-        [root / name]
-        if (root / "cgroup.controllers").exists()
-        else [root / c / name for c in ("memory", "pids")]
-    )
-    uid = pwd.getpwnam(user).pw_uid
-    for directory in dirs:
-        directory.mkdir()
-        for path in (
-            directory,
-            *(directory / f for f in ("cgroup.procs", "tasks", "cgroup.subtree_control")),
-        ):
-            if path.exists():
-                os.chown(path, uid, -1)
-    try:
-        yield dirs
-    finally:
-        for directory in dirs:
-            for child in sorted(directory.glob("**/"), key=lambda p: -len(p.parts)):
-                with contextlib.suppress(OSError):
-                    child.rmdir()
-
-
-def as_user(user: str, *, delegated: bool, workers: int | None) -> int:
-    """This benchmark as `user`, with the system Python and this checkout (and this environment's
-    packages) on its path."""
+def rerun_as(user: str, *, delegated: bool, workers: int | None) -> int:
+    """This benchmark again as `user` (the system Python, this checkout), bare or in a delegated group."""
     if os.getuid() != 0:
         raise SystemExit("--as-user needs root (to switch users and delegate a cgroup)")
-    checkout = Path(__file__).resolve().parents[1]
-    path = f"{checkout / 'src'}:{sysconfig.get_paths()['purelib']}"
-    env = ["env", f"PYTHONPATH={path}", "HOME=/tmp", "PATH=/usr/bin:/bin"]
-    cmd = ["runuser", "-u", user, "--", *env, "/usr/bin/python3", str(Path(__file__).resolve())]
-    cmd += ["--workers", str(workers)] if workers else []
-    with delegated_cgroup(user) if delegated else contextlib.nullcontext([]) as groups:
-        if groups:
-            joins = " && ".join(f'echo $$ > "{g / "cgroup.procs"}"' for g in groups)
-            cmd = ["/bin/sh", "-c", f'{joins} && exec "$@"', "sh", *cmd]
-        return subprocess.run(cmd, cwd="/tmp").returncode
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from delegation import as_user, delegated_groups
+
+    command = ["/usr/bin/python3", str(Path(__file__).resolve())]
+    command += ["--workers", str(workers)] if workers else []
+    with delegated_groups(user) if delegated else contextlib.nullcontext([]) as groups:
+        return subprocess.run(as_user(user, command, groups=groups, home="/tmp"), cwd="/tmp").returncode
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from assay.sandbox import Limits, host, run_python, sandbox_problem
 from assay.sandbox import launch as sandbox_launch
 from assay.sandbox import runner as sandbox_runner
 from assay.tasks.code import run_tests
+from sandbox_programs import SIX_CHILDREN_OF_200MB
 
 PROBLEM = sandbox_problem()
 if PROBLEM and not os.environ.get("ASSAY_REQUIRE_SANDBOX"):
@@ -95,15 +96,7 @@ def test_what_a_program_does_to_itself_stays_its_own_failure(launches: list[int]
 def test_a_program_over_its_own_memory_budget_fails_on_its_merits(launches: list[int]) -> None:
     # Its own budget refused it (the run's cgroup, or RLIMIT_AS one at a time): not the host's doing,
     # though a cgroup's OOM kill raises the machine-wide counter too.
-    hog = (
-        "import os, sys, time\nkids = []\n"
-        "for _ in range(6):\n"
-        "    pid = os.fork()\n"
-        "    if pid == 0:\n"
-        "        block = b'x' * (200 * 2**20)\n        time.sleep(2)\n        os._exit(0)\n"
-        "    kids.append(pid)\n"
-        "sys.exit(0 if all(os.waitpid(k, 0)[1] == 0 for k in kids) else 1)\n"
-    )
+    hog = SIX_CHILDREN_OF_200MB
     outcome = run_python(hog, limits=LIMITS)
     assert outcome.status == "failed" and outcome.host_failure is None
     assert len(launches) == 1

@@ -23,6 +23,7 @@ from assay.sandbox import Limits, cgroups, run_many, run_python, sandbox_problem
 from assay.sandbox import launch as sandbox_launch
 from assay.sandbox import runner as sandbox_runner
 from assay.sandbox import uids as sandbox_uids
+from sandbox_programs import SIX_CHILDREN_OF_200MB
 
 PROBLEM = sandbox_problem()
 if PROBLEM and not os.environ.get("ASSAY_REQUIRE_SANDBOX"):
@@ -99,15 +100,7 @@ def test_memory_is_bounded_per_run_not_only_per_process() -> None:
     if probe is None:
         pytest.skip("no usable cgroup hierarchy here (not root, or none mounted)")
     probe.remove()
-    code = (
-        "import os, sys, time\nkids = []\n"
-        "for _ in range(6):\n"
-        "    pid = os.fork()\n"
-        "    if pid == 0:\n"
-        "        block = b'x' * (200 * 2**20)\n        time.sleep(2)\n        os._exit(0)\n"
-        "    kids.append(pid)\n"
-        "ok = all(os.waitpid(k, 0)[1] == 0 for k in kids)\nsys.exit(0 if ok else 1)\n"
-    )
+    code = SIX_CHILDREN_OF_200MB
     limits = Limits(cpu_seconds=5, wall_seconds=15, memory_mb=256, processes=16, tmpfs_mb=16)
     assert run_python(code, limits=limits).status == "failed"
     # the same program with room for all six passes: the budget, not the program, made it fail
