@@ -8,6 +8,7 @@ import dataclasses
 import fcntl
 import itertools
 import os
+import select
 import signal
 import subprocess
 import tempfile
@@ -26,10 +27,14 @@ SANDBOX_TASKS = 3  # bubblewrap's monitor and init, and the launcher: not the pr
 # interpreter failed: the sandbox's fault, not the program's. The kernel counts RLIMIT_NPROC per user
 # namespace as well as per uid: set inside, the cap counts this run's tasks only, never the user's
 # other processes (whose number changes while the run starts: threads come and go).
+# It runs main.py with compile and exec, as `runpy.run_path` would for a file (sys.path untouched)
+# without importing runpy's machinery: 16 ms of every run.
 LAUNCHER = (
-    "import os, resource, runpy, sys; fd, cap = int(sys.argv[1]), int(sys.argv[2]); "
+    "import os, resource, sys; fd, cap = int(sys.argv[1]), int(sys.argv[2]); "
     "resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap)); os.write(fd, b'1'); os.close(fd); "
-    "sys.argv = ['main.py']; runpy.run_path('main.py', run_name='__main__')"
+    "sys.argv = ['main.py']; source = open('main.py', 'rb').read(); "
+    "exec(compile(source, 'main.py', 'exec'), {'__name__': '__main__', '__file__': 'main.py', "
+    "'__builtins__': __builtins__})"
 )
 
 
@@ -154,12 +159,27 @@ def _wait(
     proc: subprocess.Popen[bytes], limits: Limits, uid: int, group: cgroups.RunCgroup | None
 ) -> tuple[Status, int | None]:
     try:
-        code = proc.wait(timeout=limits.wall_seconds)
+        code = _wait_for_exit(proc, limits.wall_seconds)
         return ("passed" if code == 0 else "failed"), code
     except subprocess.TimeoutExpired:
         return "timeout", None
     finally:
         _kill_group(proc, uid, group)
+
+
+def _wait_for_exit(proc: subprocess.Popen[bytes], timeout: float) -> int:
+    """The exit status, noticed at once: `Popen.wait(timeout)` polls with sleeps of up to 50 ms, a
+    delay as long as a short program's whole run. A pidfd becomes readable when the process exits."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # no pidfd (Linux before 5.3): the polling wait
+        return proc.wait(timeout=timeout)
+    try:
+        if not select.select([pidfd], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+    finally:
+        os.close(pidfd)
+    return proc.wait()
 
 
 def _bwrap_command(work: Path, limits: Limits, started_fd: int) -> list[str]:
