@@ -12,6 +12,7 @@ hierarchies). Without either, `create` gives None and the launcher falls back to
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -175,17 +176,13 @@ def _delegated_v2(group: Path) -> tuple[tuple[Path, ...], int] | None:
     return (group,), 2
 
 
-_PARENTS: dict[str, tuple[tuple[Path, ...], int] | None] = {}
-
-
+@functools.cache
 def parents() -> tuple[tuple[Path, ...], int] | None:
     """Where this process makes runs' groups, and the cgroup version; None when it cannot (checked once)."""
-    if "parents" not in _PARENTS:
-        try:
-            _PARENTS["parents"] = _root_parents() if os.getuid() == 0 else _delegated_parents()
-        except OSError:
-            _PARENTS["parents"] = None  # a read-only hierarchy: no groups
-    return _PARENTS["parents"]
+    try:
+        return _root_parents() if os.getuid() == 0 else _delegated_parents()
+    except OSError:
+        return None  # a read-only hierarchy: no groups
 
 
 def create(name: str, memory_bytes: int, processes: int) -> RunCgroup | None:
