@@ -116,10 +116,12 @@ def compare_paired(
     seed: int = 0,
     names: tuple[str, str] = ("A", "B"),
     scale: float = 100.0,
+    higher_is_better: bool = True,
 ) -> PairedComparison:
     """Paired comparison of two models' per-sample scores (same samples, same order).
 
-    `scale` turns differences into the verdict's "points" (100: accuracy in percentage points)."""
+    `scale` turns differences into the verdict's "points" (100: accuracy in percentage points);
+    `higher_is_better=False` (an error rate, a calibration error) makes the lower mean the better."""
     a = np.asarray(scores_a, dtype=np.float64)
     b = np.asarray(scores_b, dtype=np.float64)
     if len(a) != len(b):
@@ -147,7 +149,17 @@ def compare_paired(
     detectable = _detectable(a, b, rho, se, alpha, power)
     difference = float(diff.mean())
     significant = p_value < alpha and (low > 0 or high < 0)
-    verdict = _verdict(difference, low, high, detectable, significant, names, scale, 1 - alpha)
+    verdict = verdict_in_words(
+        difference,
+        low,
+        high,
+        detectable,
+        significant,
+        names=names,
+        scale=scale,
+        confidence=1 - alpha,
+        higher_is_better=higher_is_better,
+    )
     return PairedComparison(
         n=n,
         clusters=n_clusters,
@@ -166,22 +178,39 @@ def compare_paired(
     )
 
 
-def _verdict(
+def better_of(difference: float, names: tuple[str, str], higher_is_better: bool = True) -> tuple[str, str]:
+    """(better, worse) of the two names given the mean difference A - B and the metric's direction."""
+    return names if (difference > 0) == higher_is_better else (names[1], names[0])
+
+
+def verdict_in_words(
     difference: float,
     low: float,
     high: float,
     detectable: float,
     significant: bool,
-    names: tuple[str, str],
-    scale: float,
-    confidence: float,
+    *,
+    names: tuple[str, str] = ("A", "B"),
+    scale: float = 100.0,
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+    adjusted: tuple[float, float, int] | None = None,
 ) -> str:
+    """The comparison in one sentence: who is better by how much, or what the run could have seen.
+
+    `adjusted` is (raw p, Holm-adjusted p, number of tasks) when a correction across tasks turned
+    a difference that was significant on its own into one that is not; the sentence then says so."""
     level = f"{confidence * 100:g}% CI"
     if significant:
-        better, worse, sign = (names[0], names[1], 1.0) if difference > 0 else (names[1], names[0], -1.0)
+        better, worse = better_of(difference, names, higher_is_better)
+        sign = 1.0 if difference > 0 else -1.0  # report the gap as a positive number of points
         lo, hi = sorted((sign * low * scale, sign * high * scale))
         size = f"{abs(difference) * scale:.1f} points"
         return f"{better} is better than {worse} by {size} ({level} {lo:.1f} to {hi:.1f})"
-    if math.isinf(detectable):
-        return "no detectable difference; this run is too small to detect any difference reliably"
-    return f"no detectable difference; this run could detect {detectable * scale:.1f} points"
+    opening = "no detectable difference"
+    if adjusted is not None:
+        raw, corrected, tasks = adjusted
+        opening += f" after Holm correction over {tasks} tasks (p {raw:.3g} -> {corrected:.3g})"
+    if math.isinf(detectable) or math.isnan(detectable):
+        return f"{opening}; this run is too small to detect any difference reliably"
+    return f"{opening}; this run could detect {detectable * scale:.1f} points"
