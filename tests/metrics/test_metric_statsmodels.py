@@ -69,3 +69,14 @@ def test_verdict_after_holm_says_the_correction_took_the_difference_away():
         "no detectable difference after Holm correction over 2 tasks (p 0.0414 -> 0.0828); "
         "this run could detect 12.0 points"
     )
+
+
+def test_detectable_difference_is_finite_at_the_edges_of_accuracy():
+    # all wrong on both sides, or nearly all right: the run can still see a large enough change
+    for a, b in [([0.0] * 20, [0.0] * 20), ([1.0] * 20, [1.0] * 19 + [0.0])]:
+        got = compare_paired(a, b)
+        assert 0.2 < got.detectable < 0.5
+        assert (
+            got.verdict
+            == f"no detectable difference; this run could detect {got.detectable * 100:.1f} points"
+        )

@@ -95,12 +95,18 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _detectable(a: np.ndarray, b: np.ndarray, rho: float, se: float, alpha: float, power: float) -> float:
-    """Binary scores: the Bernoulli power formula at B's accuracy with the observed correlation;
-    otherwise (z_{1-alpha/2} + z_power) times the observed standard error of the difference."""
-    baseline = float(b.mean())
-    if is_binary(a) and is_binary(b) and 0.0 < baseline < 1.0:
+    """Binary scores: the Bernoulli power formula at B's accuracy with the observed correlation, for
+    a gain or a loss, whichever is smaller (near 1 only a loss can be seen; a loss from p is a gain
+    from 1 - p). An accuracy of 0 or 1 counts as half a sample from the edge, so it has a variance.
+    Otherwise: (z_{1-alpha/2} + z_power) times the observed standard error of the difference."""
+    edge = 0.5 / len(b)
+    baseline = min(max(float(b.mean()), edge), 1.0 - edge)
+    if is_binary(a) and is_binary(b):
         rho = 0.0 if math.isnan(rho) else rho
-        return minimum_detectable_effect(baseline, len(a), correlation=rho, alpha=alpha, power=power)
+        return min(
+            minimum_detectable_effect(start, len(a), correlation=rho, alpha=alpha, power=power)
+            for start in (baseline, 1.0 - baseline)
+        )
     k = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
     return k * se
 
