@@ -3,6 +3,7 @@ verdicts for lower-is-better metrics and for differences a correction across tas
 
 import numpy as np
 import pytest
+from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
@@ -80,3 +81,12 @@ def test_detectable_difference_is_finite_at_the_edges_of_accuracy():
             got.verdict
             == f"no detectable difference; this run could detect {got.detectable * 100:.1f} points"
         )
+
+
+def test_detectable_difference_with_no_discordant_pair_yet_uses_the_largest_possible_correlation():
+    # identical scores: observed correlation 1, impossible between two different accuracies; at the
+    # Frechet bound every difference goes one way, so effect = k * sqrt(effect (1 - effect) / n)
+    got = compare_paired([1.0, 0.0] * 20, [1.0, 0.0] * 20)
+    k2 = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) ** 2
+    assert got.correlation == pytest.approx(1.0)
+    assert got.detectable == pytest.approx(k2 / (40 + k2), rel=1e-6)

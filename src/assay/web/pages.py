@@ -11,9 +11,11 @@ import assay
 from assay.web import audit_pages, i18n
 from assay.web.charts import heatmap_spec, spec_json, win_rate_spec
 from assay.web.context import language, render, render_fragment, state
-from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
+from assay.web.data import verdict_parts
+from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_comparison, run_samples
 
 router = APIRouter(include_in_schema=False)
+MAX_NAME = 300  # a model name a visitor may put in a query string
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -77,12 +79,25 @@ async def run_page(
 
 
 @router.get("/runs/{run_id}/compare", response_class=HTMLResponse)
-async def compare_page(request: Request, run_id: str, a: str, b: str, wrong: bool = False) -> str:
+async def compare_page(
+    request: Request,
+    run_id: str,
+    a: str = Query(..., max_length=MAX_NAME),
+    b: str = Query(..., max_length=MAX_NAME),
+    wrong: bool = False,
+) -> str:
     run, records = await run_samples(request, run_id, wrong=False)
+    comparison = await run_comparison(request, run, records, a, b)
+    names = (comparison.a.label, comparison.b.label)
+    tested = sum(1 for t in comparison.tasks if t.test != "none")
+    verdicts = [verdict_parts(t, names, comparison.alpha, tested) for t in comparison.tasks]
     pairs = pair_samples(records, a, b)
     if wrong:
         pairs = [p for p in pairs if (p["a"]["score"] or 0) < 1 or (p["b"]["score"] or 0) < 1]
-    return render(request, "compare.html", {"run": run, "pairs": pairs[:PAGE_SIZE], "a": a, "b": b})
+    context = {"run": run, "pairs": pairs[:PAGE_SIZE], "a": a, "b": b}
+    return render(
+        request, "compare.html", {**context, "rows": list(zip(comparison.tasks, verdicts, strict=True))}
+    )
 
 
 @router.get("/api", response_class=HTMLResponse)
