@@ -104,3 +104,6 @@ def test_two_engine_runs_against_the_stub_server(tmp_path):
     assert (task["task"], task["metric"], task["shared"], task["dropped"]) == ("gsm8k", "exact_match", 12, 0)
     assert task["test"] == "mcnemar-exact" and not task["significant"]
     assert task["verdict"].startswith("no detectable difference; this run could detect ")
+    model = data["a"]["model"]  # the bare model name means its newest results: the second run
+    newest = assay.compare(f"{ids[0]}:{model}", model, store=str(db))
+    assert newest.b.runs == (ids[1],) and newest.tasks[0].shared == 12

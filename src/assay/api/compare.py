@@ -243,38 +243,20 @@ def _task(
     rows_a, rows_b = side_a.by_task[task], side_b.by_task[task]
     chosen = metric or headline_metric(side_a.run_of_task[task], task, rows_a) or "-"
     pairs = _pair(rows_a, rows_b, chosen)
-    n = len(pairs.a)
-    higher = chosen not in LOWER_IS_BETTER
-    names = (side_a.side.label, side_b.side.label)
     counts: dict[str, Any] = {
         "task": task,
         "metric": chosen,
-        "shared": n,
+        "shared": len(pairs.a),
         "dropped": pairs.only_a + pairs.only_b + pairs.errored + pairs.mismatched,
         "only_a": pairs.only_a,
         "only_b": pairs.only_b,
         "errored": pairs.errored,
         "mismatched": pairs.mismatched,
-        "higher_is_better": higher,
+        "higher_is_better": chosen not in LOWER_IS_BETTER,
     }
-    if n < 2:
-        nothing: dict[str, Any] = dict.fromkeys(
-            ("difference", "se", "low", "high", "p_value", "p_holm"), math.nan
-        )
-        return TaskComparison(
-            **counts,
-            **nothing,
-            clusters=None,
-            mean_a=float(np.mean(pairs.a)) if n else math.nan,
-            mean_b=float(np.mean(pairs.b)) if n else math.nan,
-            correlation=math.nan,
-            detectable=math.nan,
-            test="none",
-            significant=False,
-            better=None,
-            verdict=f"cannot compare: {n} shared sample{'s' if n != 1 else ''} with a {chosen!r} score",
-            scale=100.0,
-        )
+    if len(pairs.a) < 2:
+        return _not_compared(counts, pairs)
+    names = (side_a.side.label, side_b.side.label)
     values = np.asarray(pairs.a + pairs.b)
     scale = 100.0 if bool(np.all((values >= 0) & (values <= 1))) else 1.0
     found = compare_paired(
@@ -287,26 +269,45 @@ def _task(
         seed=seed,
         names=names,
         scale=scale,
-        higher_is_better=higher,
+        higher_is_better=counts["higher_is_better"],
     )
+    better = better_of(found.difference, names, counts["higher_is_better"])[0] if found.significant else None
     return TaskComparison(
         **counts,
         clusters=found.clusters if pairs.clusters is not None else None,
-        mean_a=found.mean_a,
-        mean_b=found.mean_b,
-        difference=found.difference,
-        se=found.se,
-        low=found.low,
-        high=found.high,
-        test=found.test,
-        p_value=found.p_value,
+        **{k: getattr(found, k) for k in _FROM_PAIRED},
         p_holm=found.p_value,
-        correlation=found.correlation,
-        detectable=found.detectable,
-        significant=found.significant,
-        better=better_of(found.difference, names, higher)[0] if found.significant else None,
-        verdict=found.verdict,
+        better=better,
         scale=scale,
+    )
+
+
+# what a task's record takes over unchanged from the paired comparison
+_FROM_PAIRED = (
+    "mean_a", "mean_b", "difference", "se", "low", "high", "test", "p_value", "correlation",
+    "detectable", "significant", "verdict",
+)  # fmt: skip
+
+
+def _not_compared(counts: dict[str, Any], pairs: _Pairs) -> TaskComparison:
+    """Fewer than two pairs: nothing to test; the counts say why."""
+    n = len(pairs.a)
+    nothing: dict[str, Any] = dict.fromkeys(
+        ("difference", "se", "low", "high", "p_value", "p_holm"), math.nan
+    )
+    return TaskComparison(
+        **counts,
+        **nothing,
+        clusters=None,
+        mean_a=float(np.mean(pairs.a)) if n else math.nan,
+        mean_b=float(np.mean(pairs.b)) if n else math.nan,
+        correlation=math.nan,
+        detectable=math.nan,
+        test="none",
+        significant=False,
+        better=None,
+        verdict=f"cannot compare: {n} shared sample{'s' if n != 1 else ''} with a {counts['metric']!r} score",
+        scale=100.0,
     )
 
 

@@ -69,8 +69,8 @@ def _newest_of_model(store: Store, model: str, spec: str) -> SideResults | None:
     by_task: dict[str, list[ResultRecord]] = {}
     run_of_task: dict[str, RunRecord] = {}
     for run in store.list_runs(RUNS_SCANNED):
-        if model not in run.spec.models:
-            continue
+        if model not in run.spec.models and model not in run.plan.model_identities:
+            continue  # skip reading the results of runs that never had this model
         rows: dict[str, list[ResultRecord]] = defaultdict(list)
         for row in store.results(run.id):
             if row.model == model and row.task not in by_task:
