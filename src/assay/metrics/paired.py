@@ -3,8 +3,10 @@
 An unpaired test on paired data throws away the correlation between the models' per-sample scores
 and so reports differences as noise that a paired test would call clear. Here the difference is
 A - B per sample; the interval is a bootstrap over samples (over whole clusters when items share a
-passage); the p-value is McNemar's exact test for binary scores on independent items, otherwise a
-t-test on the cluster-robust standard error of the mean difference.
+passage), never narrower than the t-interval on the cluster-robust standard error: a percentile
+bootstrap alone covers 74% with 4 clusters and 89% with 10 (bench/paired_compare.py). The p-value is
+McNemar's exact test for binary scores on independent items, otherwise a t-test on the
+cluster-robust standard error of the mean difference.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class PairedComparison:
     mean_b: float
     difference: float
     se: float
-    low: float  # bootstrap confidence interval of the difference
+    low: float  # confidence interval of the difference: paired bootstrap, widened to the t-interval
     high: float
     p_value: float
     test: str  # "mcnemar-exact", "paired-t" or "clustered-t"
@@ -141,6 +143,9 @@ def compare_paired(
     low, high = paired_bootstrap_interval(
         diff, clusters, confidence=1 - alpha, resamples=resamples, seed=seed
     )
+    if not math.isnan(se):  # few independent units: the t quantile widens what the bootstrap cannot
+        half = float(stats.t.ppf(1 - alpha / 2, n_clusters - 1)) * se
+        low, high = min(low, float(diff.mean()) - half), max(high, float(diff.mean()) + half)
     if is_binary(a) and is_binary(b) and n_clusters == n:
         test = "mcnemar-exact"
         p_value = mcnemar_exact(int(np.sum(diff > 0)), int(np.sum(diff < 0)))
