@@ -74,3 +74,17 @@ def test_a_visitors_model_names_are_checked(site, params, status, detail):
         assert reply.status_code == status
         if detail and path.startswith("/api"):
             assert detail in reply.json()["detail"]
+
+
+def test_two_runs_page_takes_runs_and_refuses_bare_model_names(site):
+    store, client, _ = site
+    old = write_run(store, {EVIL: {"clear": [0.0] * 30}})
+    new = write_run(store, {"gamma": {"clear": [1.0] * 30}})
+    assert 'href="/compare"' in client.get("/runs").text
+    assert client.get("/compare").status_code == 200  # the empty form
+    page = client.get("/compare", params={"a": new, "b": old})
+    assert page.status_code == 200 and EVIL not in page.text
+    assert "gamma is better than &lt;img src=x onerror=alert(1)&gt; by 100.0 points" in page.text
+    refused = client.get("/compare", params={"a": "gamma", "b": old})
+    assert refused.status_code == 404 and "give RUN or RUN:MODEL" in refused.text
+    assert client.get("/compare", params={"a": "x" * 301, "b": old}).status_code == 422

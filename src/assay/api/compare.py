@@ -121,20 +121,21 @@ def compare(
     power: float = 0.8,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 0,
+    by_model_name: bool = True,
     store: StoreLike = None,
 ) -> Comparison:
     """Paired comparison of two sides on their shared tasks and samples.
 
     `a`, `b`: a run id (or prefix, or "latest") whose only model is compared, "RUN:MODEL", or a model
-    name (its newest results per task). `tasks` limits the tasks; `metric` replaces each task's
-    headline metric."""
+    name (its newest results per task; `by_model_name=False` refuses it, for names from strangers:
+    it reads up to 200 runs). `tasks` limits the tasks; `metric` replaces each task's headline."""
     if not 0.0 < alpha < 1.0 or not 0.0 < power < 1.0:
         raise AssayError(f"alpha and power must be between 0 and 1, got {alpha} and {power}")
     if resamples < 100:
         raise AssayError(f"resamples must be at least 100, got {resamples}")
     with using_store(store) as opened:
-        side_a = resolve_side(opened, run_id_of(a))
-        side_b = resolve_side(opened, run_id_of(b))
+        side_a = resolve_side(opened, run_id_of(a), by_model_name=by_model_name)
+        side_b = resolve_side(opened, run_id_of(b), by_model_name=by_model_name)
     label_a, label_b = labels(side_a.side, side_b.side)
     side_a = replace(side_a, side=replace(side_a.side, label=label_a))
     side_b = replace(side_b, side=replace(side_b.side, label=label_b))

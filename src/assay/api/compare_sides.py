@@ -83,8 +83,10 @@ def _newest_of_model(store: Store, model: str, spec: str) -> SideResults | None:
     return SideResults(Side(spec, model, runs), by_task, run_of_task)
 
 
-def resolve_side(store: Store, spec: str) -> SideResults:
-    """The results `spec` names (see the module docstring); one-line AssayError if nothing matches."""
+def resolve_side(store: Store, spec: str, *, by_model_name: bool = True) -> SideResults:
+    """The results `spec` names (see the module docstring); one-line AssayError if nothing matches.
+
+    `by_model_name=False` accepts RUN and RUN:MODEL only (a bare name reads up to 200 runs)."""
     text = spec.strip()
     if not text:
         raise AssayError("an empty name: give a run id, RUN:MODEL or a model name") from None
@@ -96,6 +98,8 @@ def resolve_side(store: Store, spec: str) -> SideResults:
         run = _run_or_none(store, head)
         if run is not None:
             return _one_run(store, run, text, model, head)
+    if not by_model_name:
+        raise AssayError(f"no run {text!r} in {store.display_url}: give RUN or RUN:MODEL") from None
     found = _newest_of_model(store, text, text)
     if found is None:
         raise AssayError(
