@@ -61,6 +61,7 @@ def test_two_models_in_a_run_per_task_and_holm(two_models):
 
     # the errored sample and alpha's two extra samples are left out of the pairs, and counted
     assert (even.shared, even.errored, even.only_a, even.only_b, even.dropped) == (119, 1, 2, 0, 3)
+    assert (even.unscored_a, even.unscored_b) == (1, 0)
     kept_a = [x for i, x in enumerate(even_a[:120]) if i != 7]
     kept_b = [x for i, x in enumerate(even_b) if i != 7]
     assert even.p_value == pytest.approx(mcnemar(_table(kept_a, kept_b), exact=True).pvalue, rel=1e-12)
@@ -131,5 +132,5 @@ def test_names_that_match_nothing_are_one_line_errors(any_store, a, b, message):
 def test_too_few_shared_samples_say_so(any_store):
     run_id = write_run(any_store, {"alpha": {"t1": [1.0, None, 1.0]}, "beta": {"t1": [None, 1.0, 0.0]}})
     (task,) = assay.compare(f"{run_id}:alpha", f"{run_id}:beta", store=any_store).tasks
-    assert (task.shared, task.errored, task.test) == (1, 2, "none")
+    assert (task.shared, task.errored, task.test, task.unscored_a, task.unscored_b) == (1, 2, "none", 1, 1)
     assert task.verdict == "cannot compare: 1 shared sample with a 'acc' score"

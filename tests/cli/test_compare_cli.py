@@ -44,7 +44,10 @@ def test_table_names_the_sides_and_says_the_verdicts(stored):
     assert "B = [bold]beta" in out  # a model's name is shown as written, never read as markup
     assert "alpha is better than [bold]beta by" in out
     assert "no detectable difference" in out
-    assert "close: dropped 1 only in A, 0 only in B, 0 without a score, 0 changed" in out
+    assert (
+        "close: dropped 1 only in A, 0 only in B, 0 without a score, 0 changed (without a score: 1 of A's"
+        in out
+    )
 
 
 def test_json_is_the_api_result(stored):

@@ -48,6 +48,8 @@ class TaskComparison:
     only_b: int
     errored: int  # in both, but one side (or both) has no score: an error or no answer
     mismatched: int  # same sample id, different sample content (another task version)
+    unscored_a: int  # A's samples of this task without a score (failed, unanswered), shared or not
+    unscored_b: int
     clusters: int | None  # independent clusters when samples carry a "cluster"; None: independent
     mean_a: float
     mean_b: float
@@ -253,6 +255,8 @@ def _task(
         "only_b": pairs.only_b,
         "errored": pairs.errored,
         "mismatched": pairs.mismatched,
+        "unscored_a": sum(1 for r in rows_a if _score(r, chosen) is None),
+        "unscored_b": sum(1 for r in rows_b if _score(r, chosen) is None),
         "higher_is_better": chosen not in LOWER_IS_BETTER,
     }
     if len(pairs.a) < 2:

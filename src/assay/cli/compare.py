@@ -112,7 +112,8 @@ def print_comparison(result: Comparison) -> None:
         if t.dropped:
             notes.append(
                 f"{t.task}: dropped {t.only_a} only in A, {t.only_b} only in B, {t.errored} without a "
-                f"score, {t.mismatched} changed"
+                f"score, {t.mismatched} changed (without a score: {t.unscored_a} of A's, {t.unscored_b} "
+                "of B's)"
             )
     if result.only_in_a or result.only_in_b:
         notes.append(
