@@ -104,6 +104,10 @@ def test_sides_named_by_run_and_by_model_across_runs(any_store):
     assert (same_model.a.label, same_model.b.label) == (old, "alpha")
     assert same_model.tasks[0].difference == -1.0 and same_model.tasks[0].better == "alpha"
     assert same_model.only_in_a == () and same_model.only_in_b == ()
+    assert assay.compare(solo, "beta", store=any_store).only_in_b == ("t2",)
+    write_run(any_store, {"delta": {"t9": [1.0, 0.0]}})
+    with pytest.raises(AssayError, match=r"^delta and gamma share no task \(delta: t9; gamma: t1\)$"):
+        assay.compare("delta", "gamma", store=any_store)
 
 
 @pytest.mark.parametrize(
