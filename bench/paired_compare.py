@@ -130,7 +130,8 @@ def coverage(runs: int) -> None:
 
 
 def _draw(rng: np.random.Generator, n: int, design: str):
-    """Two models, A 5 points better in expectation; clustered items share a passage difficulty."""
+    """Two models: A 5 points better on independent items; clustered items share a passage difficulty
+    and a passage-specific gain for A (3.5 points on average, see _true_gain)."""
     if design == "independent":
         a, b = correlated_pair(rng, n, 0.65, 0.60, 0.5)
         return a, b, 0.05, None
