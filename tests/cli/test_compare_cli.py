@@ -4,14 +4,13 @@ and end to end on two real runs of the engine against the stub OpenAI server."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 import assay
-from assay.cli.main import app
+from assay.cli.main import app, main
 from assay.core.errors import AssayError
 from assay.store import Store
 from paired_runs import correlated_binary, write_run
@@ -75,17 +74,15 @@ def test_bad_names_are_user_errors(stored, args, fragment):
     assert fragment.format(run=run_id) in str(result.exception)
 
 
-def test_a_name_that_matches_nothing_is_one_line_and_exit_2(stored):
+def test_a_name_that_matches_nothing_is_one_line_and_exit_2(stored, monkeypatch, capsys):
+    """Through the console script's entry point (in process: a subprocess costs seconds of imports)."""
     db, _ = stored
-    proc = subprocess.run(
-        [sys.executable, "-m", "assay.cli.main", "compare", "nobody", "alpha", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "'nobody' is no run id, RUN:MODEL or model name" in lines[0], proc.stderr
+    monkeypatch.setattr(sys, "argv", ["assay", "compare", "nobody", "alpha", "--db", str(db)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "'nobody' is no run id, RUN:MODEL or model name" in lines[0], lines
 
 
 def test_two_engine_runs_against_the_stub_server(tmp_path):

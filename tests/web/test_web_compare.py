@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 import assay
 from assay.arena import ArenaConfig
+from assay.store import Store
 from assay.web.app import create_app
 from paired_runs import correlated_binary, write_run
 
@@ -17,7 +18,13 @@ EVIL = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def site(any_store):
+def site(tmp_path):
+    """SQLite only: the store queries behind these pages run on PostgreSQL in tests/api."""
+    with Store.open(tmp_path / "web.db") as store:
+        yield from _site(store)
+
+
+def _site(any_store):
     a, b = correlated_binary(150, 0.8, 0.5, seed=11)
     run_id = write_run(
         any_store,
