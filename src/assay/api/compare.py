@@ -136,8 +136,9 @@ def compare(
     if resamples < 100:
         raise AssayError(f"resamples must be at least 100, got {resamples}")
     with using_store(store) as opened:
-        side_a = resolve_side(opened, run_id_of(a), by_model_name=by_model_name)
-        side_b = resolve_side(opened, run_id_of(b), by_model_name=by_model_name)
+        loaded: dict[str, list[ResultRecord]] = {}
+        side_a = resolve_side(opened, run_id_of(a), by_model_name=by_model_name, loaded=loaded)
+        side_b = resolve_side(opened, run_id_of(b), by_model_name=by_model_name, loaded=loaded)
     label_a, label_b = labels(side_a.side, side_b.side)
     side_a = replace(side_a, side=replace(side_a.side, label=label_a))
     side_b = replace(side_b, side=replace(side_b.side, label=label_b))

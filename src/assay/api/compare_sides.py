@@ -45,8 +45,22 @@ def _run_or_none(store: Store, text: str) -> RunRecord | None:
         return None
 
 
-def _one_run(store: Store, run: RunRecord, spec: str, model: str | None, run_text: str) -> SideResults:
-    results = store.results(run.id)
+def _results(store: Store, run_id: str, loaded: dict[str, list[ResultRecord]]) -> list[ResultRecord]:
+    """A run's results, read once per comparison (both sides are often models of one run)."""
+    if run_id not in loaded:
+        loaded[run_id] = store.results(run_id)
+    return loaded[run_id]
+
+
+def _one_run(
+    store: Store,
+    run: RunRecord,
+    spec: str,
+    model: str | None,
+    run_text: str,
+    loaded: dict[str, list[ResultRecord]],
+) -> SideResults:
+    results = _results(store, run.id, loaded)
     models = sorted({r.model for r in results})
     if model is None:
         if len(models) != 1:
@@ -65,14 +79,16 @@ def _one_run(store: Store, run: RunRecord, spec: str, model: str | None, run_tex
     return SideResults(Side(spec, model, (run.id,)), dict(by_task), {t: run for t in by_task})
 
 
-def _newest_of_model(store: Store, model: str, spec: str) -> SideResults | None:
+def _newest_of_model(
+    store: Store, model: str, spec: str, loaded: dict[str, list[ResultRecord]]
+) -> SideResults | None:
     by_task: dict[str, list[ResultRecord]] = {}
     run_of_task: dict[str, RunRecord] = {}
     for run in store.list_runs(RUNS_SCANNED):
         if model not in run.spec.models and model not in run.plan.model_identities:
             continue  # skip reading the results of runs that never had this model
         rows: dict[str, list[ResultRecord]] = defaultdict(list)
-        for row in store.results(run.id):
+        for row in _results(store, run.id, loaded):
             if row.model == model and row.task not in by_task:
                 rows[row.task].append(row)
         for task, units in rows.items():
@@ -83,24 +99,32 @@ def _newest_of_model(store: Store, model: str, spec: str) -> SideResults | None:
     return SideResults(Side(spec, model, runs), by_task, run_of_task)
 
 
-def resolve_side(store: Store, spec: str, *, by_model_name: bool = True) -> SideResults:
+def resolve_side(
+    store: Store,
+    spec: str,
+    *,
+    by_model_name: bool = True,
+    loaded: dict[str, list[ResultRecord]] | None = None,
+) -> SideResults:
     """The results `spec` names (see the module docstring); one-line AssayError if nothing matches.
 
-    `by_model_name=False` accepts RUN and RUN:MODEL only (a bare name reads up to 200 runs)."""
+    `by_model_name=False` accepts RUN and RUN:MODEL only (a bare name reads up to 200 runs);
+    `loaded` keeps the runs' results read so far, shared by the two sides of one comparison."""
+    loaded = {} if loaded is None else loaded
     text = spec.strip()
     if not text:
         raise AssayError("an empty name: give a run id, RUN:MODEL or a model name") from None
     run = _run_or_none(store, text)
     if run is not None:
-        return _one_run(store, run, text, None, text)
+        return _one_run(store, run, text, None, text, loaded)
     head, colon, model = text.partition(":")
     if colon and head and model:
         run = _run_or_none(store, head)
         if run is not None:
-            return _one_run(store, run, text, model, head)
+            return _one_run(store, run, text, model, head, loaded)
     if not by_model_name:
         raise AssayError(f"no run {text!r} in {store.display_url}: give RUN or RUN:MODEL") from None
-    found = _newest_of_model(store, text, text)
+    found = _newest_of_model(store, text, text, loaded)
     if found is None:
         raise AssayError(
             f"{text!r} is no run id, RUN:MODEL or model name in {store.display_url} "
