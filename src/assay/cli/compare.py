@@ -14,7 +14,7 @@ from rich.text import Text
 
 import assay
 from assay.api.compare import Comparison, TaskComparison
-from assay.cli.options import DbOpt, JsonOpt, console, emit_json
+from assay.cli.options import DbOpt, JsonOpt, console, emit_json, err
 
 SIDE_HELP = "A run id (or unique prefix, or 'latest') with one model, RUN:MODEL, or a model name."
 
@@ -39,9 +39,19 @@ def compare_cmd(
 ) -> None:
     """Paired comparison per task: difference with its interval, p-value (Holm-corrected across
     tasks), correlation, the smallest difference the run could detect, and a verdict in words."""
-    result = assay.compare(
-        a, b, tasks=task, metric=metric, alpha=alpha, power=power, resamples=resamples, seed=seed, store=db
-    )
+    # a spinner on stderr (only on a terminal): big runs take seconds to read and resample
+    with err.status("reading results and resampling pairs", spinner="dots"):
+        result = assay.compare(
+            a,
+            b,
+            tasks=task,
+            metric=metric,
+            alpha=alpha,
+            power=power,
+            resamples=resamples,
+            seed=seed,
+            store=db,
+        )
     if as_json:
         emit_json(result.to_dict())
         return
