@@ -52,7 +52,9 @@ def test_within_sample_variance_equals_numpy():
 
 def test_epochs_aggregator_reports_the_within_sample_part():
     scores = {"a": [1.0, 0.0, 1.0], "b": [0.0, 0.0, 1.0], "c": [1.0, 1.0, 1.0]}
-    items = [(Sample(id=s, input="q"), Score(values={"exact_match": v})) for s, vs in scores.items() for v in vs]
+    items = [
+        (Sample(id=s, input="q"), Score(values={"exact_match": v})) for s, vs in scores.items() for v in vs
+    ]
     out = epochs_summary(items)
     within = np.mean([np.var(v, ddof=1) for v in scores.values()])
     between = np.var([np.mean(v) for v in scores.values()], ddof=1)
