@@ -162,7 +162,7 @@ def test_spec_file_fields():
     spec = spec_from_mapping(raw, "run.yaml")
     assert (spec.until_ci, spec.epochs, spec.epochs_reducer) == (0.1, 4, "pass@2")
     assert spec_from_mapping({"models": ["m"], "tasks": ["gsm8k"]}, "run.yaml").until_ci is None
-    with pytest.raises(ConfigError, match="run.yaml: epochs"):
+    with pytest.raises(ConfigError, match=r"run\.yaml: epochs"):
         spec_from_mapping({**raw, "epochs": "four"}, "run.yaml")
-    with pytest.raises(ConfigError, match="run.yaml: pass@5 needs at least 5 epochs"):
+    with pytest.raises(ConfigError, match=r"run\.yaml: pass@5 needs at least 5 epochs"):
         spec_from_mapping({**raw, "epochs_reducer": "pass@5"}, "run.yaml")

@@ -72,7 +72,7 @@ def test_interval_narrows_holds_the_mean_and_never_widens():
 
 
 def test_scores_outside_zero_one_are_refused():
-    with pytest.raises(ValueError, match="got 1.5"):
+    with pytest.raises(ValueError, match=r"got 1\.5"):
         extend(start(), [0.5, 1.5])
     with pytest.raises(ValueError):
         start(alpha=0.0)
