@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import assay
+from assay.cli import options
 from assay.cli.main import app, main
 from assay.core.errors import AssayError
 from assay.store import Store
@@ -18,8 +19,16 @@ from stub_openai import StubServer
 
 
 def invoke(*args, db):
-    """In process (a subprocess costs seconds of imports); wide enough that a verdict stays on one line."""
-    return CliRunner().invoke(app, ["compare", *args, "--db", str(db)], env={"COLUMNS": "220"})
+    """In process (a subprocess costs seconds of imports); wide enough that a verdict stays on one line.
+
+    The CLI's console is made at import, and what it then learnt of the terminal differs between a
+    plain pytest and an xdist worker, so the width is set on the console itself for the call."""
+    width = options.console.width
+    options.console.width = 220
+    try:
+        return CliRunner().invoke(app, ["compare", *args, "--db", str(db)], env={"COLUMNS": "220"})
+    finally:
+        options.console.width = width
 
 
 @pytest.fixture(scope="module")
