@@ -32,6 +32,15 @@ from assay.api.arena import (
 )
 from assay.api.catalog import model_names, plugin_status, task_card, task_names
 from assay.api.charts import save_chart
+from assay.api.contamination import (
+    CleanLeaderboard,
+    clean_leaderboard,
+    contamination_hits,
+    contamination_min_k,
+    contamination_scan,
+    contamination_scans,
+    drift,
+)
 from assay.api.evaluation import build_spec, evaluate, load_spec, parse_key_values, rescore, task_configs
 from assay.api.judging import (
     judge_agreement,
@@ -86,6 +95,9 @@ from assay.api.transparency import (
     transparency_overview,
     transparency_scores,
 )
+from assay.contamination.drift import DriftReport
+from assay.contamination.membership import MembershipReport
+from assay.contamination.overlap import ScanReport
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.spec import RunPlan, RunSpec, RunSummary, TaskConfig
 from assay.engine.run import RunResult
@@ -112,8 +124,10 @@ __all__ = [
     "ClassifiedText",
     "ClassifierEvaluation",
     "ClassifierRow",
+    "CleanLeaderboard",
     "DeveloperTotal",
     "DisconnectedComparisonError",
+    "DriftReport",
     "Edition",
     "Grade",
     "HarmCategory",
@@ -124,6 +138,7 @@ __all__ = [
     "JudgeRankResult",
     "Leaderboard",
     "LeaderboardRow",
+    "MembershipReport",
     "ModelGrade",
     "ModelSafety",
     "PairwiseJudgement",
@@ -145,6 +160,7 @@ __all__ = [
     "SafetyMetric",
     "SafetyReport",
     "SampleView",
+    "ScanReport",
     "Store",
     "StoreLike",
     "TaskConfig",
@@ -158,8 +174,14 @@ __all__ = [
     "assessment_history",
     "build_spec",
     "check_model_names",
+    "clean_leaderboard",
+    "contamination_hits",
+    "contamination_min_k",
+    "contamination_scan",
+    "contamination_scans",
     "create_assessment",
     "delete_live_battles",
+    "drift",
     "evaluate",
     "export",
     "export_assessment",
