@@ -104,7 +104,7 @@ def _open_stream(path: Path, compression: str | None) -> tuple[Any, IO[bytes]]:
     return raw, raw
 
 
-def read_blocks(path: Path, *, text_field: str = "text") -> Iterator[Block]:
+def read_blocks(path: Path, *, text_field: str = "text", block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
     """Every block of one corpus file, whatever its format."""
     kind, compression = file_format(path)
     try:
@@ -116,9 +116,9 @@ def read_blocks(path: Path, *, text_field: str = "text") -> Iterator[Block]:
         stream, raw = _open_stream(path, compression)
         with raw, stream:
             if kind == "jsonl":
-                yield from _jsonl_blocks(path, stream, raw, text_field)
+                yield from _jsonl_blocks(path, stream, raw, text_field, block_bytes)
             else:
-                yield from _text_blocks(path, stream, raw)
+                yield from _text_blocks(path, stream, raw, block_bytes)
     except (OSError, EOFError, ValueError) as exc:
         if isinstance(exc, AssayError):
             raise
@@ -127,17 +127,18 @@ def read_blocks(path: Path, *, text_field: str = "text") -> Iterator[Block]:
         ) from None
 
 
-def _text_blocks(path: Path, stream: Any, raw: IO[bytes]) -> Iterator[Block]:
+def _text_blocks(path: Path, stream: Any, raw: IO[bytes], block_bytes: int) -> Iterator[Block]:
     pending = b""
     offset = line = 0  # of the start of `pending`
     seam = b""
     while True:
-        chunk = stream.read(BLOCK_BYTES)
+        chunk = stream.read(block_bytes)
         pending += chunk
         cut = pending.rfind(b"\n") + 1 if chunk else len(pending)
-        if cut == 0 and len(pending) < 4 * BLOCK_BYTES:
-            continue  # a very long line: read more before cutting
-        cut = cut or len(pending)
+        if chunk and cut == 0:
+            if len(pending) < 4 * block_bytes:
+                continue  # a very long line: read more before cutting
+            cut = len(pending)
         body, pending = pending[:cut], pending[cut:]
         if body:
             yield Block(
@@ -148,6 +149,7 @@ def _text_blocks(path: Path, stream: Any, raw: IO[bytes]) -> Iterator[Block]:
                 consumed=raw.tell(),
             )
             seam = body[-SEAM_BYTES:]
+            seam = seam[seam.find(b" ") + 1 :]  # whole words only
             offset += len(body)
             line += body.count(b"\n")
         if not chunk:
@@ -172,10 +174,14 @@ def _pack(path: Path, texts: list[tuple[str, int, int]], consumed: int) -> Block
     )
 
 
-def _jsonl_blocks(path: Path, stream: Any, raw: IO[bytes], text_field: str) -> Iterator[Block]:
+def _jsonl_blocks(
+    path: Path, stream: Any, raw: IO[bytes], text_field: str, block_bytes: int
+) -> Iterator[Block]:
     batch: list[tuple[str, int, int]] = []
     size = offset = 0
-    for number, line in enumerate(io.BufferedReader(stream, BLOCK_BYTES) if stream is not raw else raw, 1):
+    # Kept in a name: a dropped BufferedReader closes the stream under it (and zstd the file too).
+    lines = io.BufferedReader(stream, 1 << 20) if stream is not raw else raw
+    for number, line in enumerate(lines, 1):
         start, offset = offset, offset + len(line)
         if not line.strip():
             continue
@@ -188,7 +194,7 @@ def _jsonl_blocks(path: Path, stream: Any, raw: IO[bytes], text_field: str) -> I
             raise CorpusError(f"{path}:{number}: no text field {text_field!r} (use --text-field)")
         batch.append((text, number, start))
         size += len(text)
-        if size >= BLOCK_BYTES:
+        if size >= block_bytes:
             yield _pack(path, batch, raw.tell())
             batch, size = [], 0
     if batch:

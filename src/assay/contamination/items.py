@@ -24,7 +24,7 @@ from assay.engine.tasks import expand_tasks
 @dataclass(frozen=True)
 class ScanSettings:
     ngram: int = 13  # GPT-3 and lm-eval's decontamination use 13-grams
-    shingle: int = 5  # words per MinHash shingle
+    shingle: int = 3  # words per MinHash shingle: short enough that two edits leave most intact
     threshold: float = 0.5  # Jaccard similarity that makes a near-duplicate
     perms: int = 128
     bands: int = 32  # (1/32)^(1/4) ~ 0.42: pairs above the threshold almost always meet

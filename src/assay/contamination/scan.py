@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assay.contamination.corpus import Block, read_blocks
+from assay.contamination.corpus import BLOCK_BYTES, Block, read_blocks
 from assay.contamination.items import ItemIndex
 from assay.contamination.normalize import ngram_hashes, normalise, word_hashes, word_starts
 
@@ -55,11 +55,16 @@ class Scanner:
         self.totals = ScanTotals()
 
     def scan_files(
-        self, files: Sequence[Path], *, text_field: str = "text", progress: Progress | None = None
+        self,
+        files: Sequence[Path],
+        *,
+        text_field: str = "text",
+        progress: Progress | None = None,
+        block_bytes: int = BLOCK_BYTES,
     ) -> ScanTotals:
         started = time.perf_counter()
         for path in files:
-            for block in read_blocks(path, text_field=text_field):
+            for block in read_blocks(path, text_field=text_field, block_bytes=block_bytes):
                 self.scan_block(block)
                 if progress is not None:
                     progress(block.consumed)
