@@ -207,6 +207,9 @@ class LlamaCppModel(Model):
             else:
                 context, continuations = split_trailing_space(request.context, request.continuations)
                 ctx_tokens = llm.tokenize(context.encode("utf-8"), add_bos=True, special=False)
+                if not ctx_tokens and llm.token_bos() >= 0:
+                    # Nothing to predict the first token from (a model that adds no BOS): give it one.
+                    ctx_tokens = [llm.token_bos()]
             conts = [llm.tokenize(c.encode("utf-8"), add_bos=False, special=False) for c in continuations]
             longest = max((len(c) for c in conts), default=0)
             if len(ctx_tokens) + longest > self.n_ctx:
