@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, inspect, text
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from assay.core.errors import AssayError
 from assay.store import Store
 from assay.store.migrations import MIGRATIONS, SCHEMA_VERSION, v7_contamination
 from assay.store.schema import SchemaVersion
+from assay.web.app import create_app
 
 LIMIT = 12
 
@@ -69,6 +71,12 @@ def test_drift_and_clean_scores_on_two_stub_runs(tmp_path):
     assert json.loads(out.stdout)["rows"][0]["flagged_n"] == 3
     out = runner.invoke(app, ["contamination", "hits", "--db", str(db)])
     assert out.exit_code == 0 and "corpus.txt:51" in out.stdout
+    with Store.open(db) as store, TestClient(create_app(store)) as client:
+        page = client.get("/models/openai:stub/history")
+        assert page.status_code == 200 and second[:12] in page.text
+        assert f"Answers that changed ({len(changed)})" in page.text
+        assert "No run of this model" in client.get("/models/nobody/history").text
+
     out = runner.invoke(app, ["drift", "nobody", "--db", str(db)])  # `assay` prints it as one line
     assert isinstance(out.exception, AssayError) and "no run of model 'nobody'" in str(out.exception)
 
