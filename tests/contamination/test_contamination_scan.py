@@ -152,10 +152,10 @@ def test_each_hit_points_at_its_file_line_and_byte(corpus, scanned):
         assert normalise(raw[hit.offset : hit.offset + 400]).split()[: len(said)] == said
 
 
-def test_tiny_blocks_find_the_same_hits_as_big_ones(corpus, scanned):
+def test_tiny_blocks_in_two_processes_find_the_same_hits_as_big_ones_in_one(corpus, scanned):
     root, _ = corpus
     index, totals = scanned
-    small = Scanner(index).scan_files([root / "a.txt", root / "b.txt.gz"], block_bytes=4096)
+    small = Scanner(index).scan_files([root / "a.txt", root / "b.txt.gz"], block_bytes=4096, workers=2)
     big = {k: h for k, h in totals.first.items() if h.source.endswith(("a.txt", "b.txt.gz"))}
     assert {k: (h.line, h.offset) for k, h in small.first.items() if k[1] == "ngram"} == {
         k: (h.line, h.offset) for k, h in big.items() if k[1] == "ngram"

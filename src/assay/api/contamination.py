@@ -71,11 +71,14 @@ def contamination_scan(
     threshold: float = 0.5,
     text_field: str = "text",
     save: bool = True,
+    workers: int | None = None,
     store: StoreLike = None,
     show_progress: bool = False,
 ) -> ScanReport:
     """Which items of the tasks appear in the corpus (13-gram overlap, MinHash near-duplicates), with
-    the file and line/byte offset of each; stored (unless `save=False`) for `clean_leaderboard`."""
+    the file and line/byte offset of each; stored (unless `save=False`) for `clean_leaderboard`.
+    `workers`: processes scanning blocks (default: the machine's cores, at most 4)."""
+    workers = workers or min(4, os.cpu_count() or 1)
     settings = ScanSettings(ngram=ngram, threshold=threshold)
     with using_store(store) as opened, _bytes_progress(show_progress) as progress:
         return scan_corpus(
@@ -85,6 +88,7 @@ def contamination_scan(
             text_field=text_field,
             store=opened if save else None,
             progress=progress,
+            workers=workers,
         )
 
 

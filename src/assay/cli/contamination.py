@@ -44,6 +44,9 @@ def scan_cmd(
     ] = 0.5,
     text_field: Annotated[str, typer.Option(help="JSONL field / Parquet column holding the text.")] = "text",
     show_hits: Annotated[int, typer.Option("--hits", help="Print at most this many hits.")] = 20,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes scanning (default: cores, at most 4).")
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
@@ -51,7 +54,7 @@ def scan_cmd(
     """Which task items appear in a corpus (text, JSONL, Parquet; .gz/.zst): 13-gram overlap and
     MinHash near-duplicates, with file and line of each; stored for `assay contamination leaderboard`."""
     report = contamination_scan(
-        corpus, task, ngram=ngram, threshold=threshold, text_field=text_field, store=db,
+        corpus, task, ngram=ngram, threshold=threshold, text_field=text_field, store=db, workers=workers,
         show_progress=progress and not as_json,
     )  # fmt: skip
     if as_json:

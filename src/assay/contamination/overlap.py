@@ -83,6 +83,7 @@ def scan_corpus(
     text_field: str = "text",
     store: Store | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    workers: int = 1,
 ) -> ScanReport:
     """Scan the corpus for the tasks' items; with a store, record the scan and its hits there.
 
@@ -95,7 +96,7 @@ def scan_corpus(
     for path in files:
         size = path.stat().st_size
         report = (lambda done, p=str(path), s=size: progress(p, done, s)) if progress else None
-        scanner.scan_files([path], text_field=text_field, progress=report)
+        scanner.scan_files([path], text_field=text_field, progress=report, workers=workers)
     totals = scanner.totals
     hits = tuple(StoredHit(hit, totals.occurrences[key]) for key, hit in totals.first.items())
     per_task = summarise(index, totals)

@@ -8,10 +8,13 @@ only documents that share many shingles with some item get a MinHash signature a
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +52,17 @@ class ScanTotals:
 Progress = Callable[[int], None]  # called with bytes of the current file consumed
 
 
+_FORKED: Scanner | None = None
+
+
+def _scan_in_child(block: Block) -> tuple[ScanTotals, int]:
+    """In a forked worker: one block's hits, counted afresh."""
+    assert _FORKED is not None
+    _FORKED.totals = ScanTotals()
+    _FORKED.scan_block(block)
+    return _FORKED.totals, block.consumed
+
+
 class Scanner:
     def __init__(self, index: ItemIndex) -> None:
         self.index = index
@@ -61,15 +75,45 @@ class Scanner:
         text_field: str = "text",
         progress: Progress | None = None,
         block_bytes: int = BLOCK_BYTES,
+        workers: int = 1,
     ) -> ScanTotals:
+        """Scan the files in order; with `workers` > 1, blocks are scanned by that many forked processes
+        (results merged in block order, so the first location of a hit is the same either way)."""
         started = time.perf_counter()
-        for path in files:
-            for block in read_blocks(path, text_field=text_field, block_bytes=block_bytes):
+        blocks = (
+            b for path in files for b in read_blocks(path, text_field=text_field, block_bytes=block_bytes)
+        )
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self._scan_parallel(blocks, workers, progress)
+        else:
+            for block in blocks:
                 self.scan_block(block)
                 if progress is not None:
                     progress(block.consumed)
         self.totals.seconds += time.perf_counter() - started
         return self.totals
+
+    def _scan_parallel(self, blocks: Iterator[Block], workers: int, progress: Progress | None) -> None:
+        global _FORKED
+        _FORKED = self  # the children inherit the index (and this process's hash salt) by forking
+        in_flight: deque[Any] = deque()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for block in blocks:
+                in_flight.append(pool.apply_async(_scan_in_child, (block,)))
+                if len(in_flight) >= 2 * workers:  # bounded: never more than a few blocks in memory
+                    self._merge(in_flight.popleft().get(), progress)
+            while in_flight:
+                self._merge(in_flight.popleft().get(), progress)
+        _FORKED = None
+
+    def _merge(self, part: tuple[ScanTotals, int], progress: Progress | None) -> None:
+        totals, consumed = part
+        self.totals.bytes_read += totals.bytes_read
+        for key, count in totals.occurrences.items():
+            self.totals.occurrences[key] = self.totals.occurrences.get(key, 0) + count
+            self.totals.first.setdefault(key, totals.first[key])
+        if progress is not None:
+            progress(consumed)
 
     def scan_block(self, block: Block) -> None:
         settings = self.index.settings
