@@ -58,7 +58,9 @@ def test_min_k_runs_through_the_engine_on_smollm2(tmp_path):
     ]
     reference.write_text("".join(json.dumps(r) + "\n" for r in rows))
     db = tmp_path / "mink.db"
-    report = assay.contamination_min_k("smollm2-135m", ["gsm8k"], reference=str(reference), limit=1, store=db)
+    report = assay.contamination_min_k(
+        "smollm2-135m", ["gsm8k"], reference=str(reference), limit=1, store=db, model_args={"n_ctx": 512}
+    )
     by = {(r.task, r.metric): r for r in report.rows}
     assert set(by) == {(t, m) for t in ("gsm8k", "reference") for m in ("min_k", "min_k_plus")}
     assert all(r.scores.n == 1 for r in report.rows)
