@@ -28,16 +28,16 @@ Send = Any
 
 
 class Stub:
-    def __init__(self, delay_s: float) -> None:
+    def __init__(self, delay_s: float, salt: str = "") -> None:
         self.delay_s = delay_s
+        self.salt = salt  # a different salt: a different model behind the same name (drift tests)
         self.served = 0
         self.in_flight = 0
         self.max_in_flight = 0
 
-    @staticmethod
-    def answer(prompt: str) -> str:
+    def answer(self, prompt: str) -> str:
         """Deterministic text: a number drawn from the prompt's hash, as a GSM8K-style final answer."""
-        number = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 100
+        number = int(hashlib.sha256((self.salt + prompt).encode()).hexdigest(), 16) % 100
         return f"Let me think. The answer is {number}.\n#### {number}"
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -130,8 +130,9 @@ def free_port() -> int:
 class StubServer:
     """The stub in its own process (so a busy test process cannot slow its answers)."""
 
-    def __init__(self, delay_s: float = 0.2) -> None:
+    def __init__(self, delay_s: float = 0.2, salt: str = "") -> None:
         self.delay_s = delay_s
+        self.salt = salt
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -151,6 +152,8 @@ class StubServer:
             str(self.port),
             "--delay",
             str(self.delay_s),
+            "--salt",
+            self.salt,
         ]
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
@@ -176,8 +179,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--delay", type=float, default=0.2, help="seconds per answer")
+    parser.add_argument("--salt", default="", help="mixed into every answer's hash")
     args = parser.parse_args()
-    uvicorn.run(Stub(args.delay), host="127.0.0.1", port=args.port, log_level="warning", backlog=4096)
+    uvicorn.run(
+        Stub(args.delay, args.salt), host="127.0.0.1", port=args.port, log_level="warning", backlog=4096
+    )
 
 
 if __name__ == "__main__":

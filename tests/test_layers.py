@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "transparency": DOMAIN - {"engine"},
     "trends": DOMAIN - {"engine"},
     "arena": DOMAIN | {"models"},
+    "contamination": DOMAIN,
     "report": {"core", "io"},
     "api": {
         "core",
@@ -47,6 +48,7 @@ ALLOWED: dict[str, set[str]] = {
         "transparency",
         "trends",
         "arena",
+        "contamination",
         "report",
     },
     "web": {"api", "core"},

@@ -31,8 +31,9 @@ def test_the_migrations_are_the_released_steps_in_order():
         "v4_arena_live",
         "v5_work_queue",
         "v6_rate_limits",
+        "v7_contamination",
     ]
-    assert SCHEMA_VERSION == 6
+    assert SCHEMA_VERSION == 7
 
 
 def _layout(url: str) -> dict:
@@ -130,4 +131,4 @@ def test_a_v1_store_with_rows_is_upgraded_in_place(tmp_path):
             "errors": 0,
             "battles": 0,
         }
-        assert _stamps(store) == [1, 2, 3, 4, 5, 6]
+        assert _stamps(store) == [1, 2, 3, 4, 5, 6, 7]

@@ -34,6 +34,15 @@ from assay.api.arena import (
 from assay.api.catalog import model_names, plugin_status, task_card, task_names
 from assay.api.charts import save_chart
 from assay.api.compare import Comparison, TaskComparison, compare
+from assay.api.contamination import (
+    CleanLeaderboard,
+    clean_leaderboard,
+    contamination_hits,
+    contamination_min_k,
+    contamination_scan,
+    contamination_scans,
+    drift,
+)
 from assay.api.evaluation import build_spec, evaluate, load_spec, parse_key_values, rescore, task_configs
 from assay.api.judging import (
     judge_agreement,
@@ -88,6 +97,9 @@ from assay.api.transparency import (
     transparency_overview,
     transparency_scores,
 )
+from assay.contamination.drift import DriftReport
+from assay.contamination.membership import MembershipReport
+from assay.contamination.overlap import ScanReport
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.spec import RunPlan, RunSpec, RunSummary, TaskConfig
 from assay.engine.run import RunResult
@@ -114,9 +126,11 @@ __all__ = [
     "ClassifiedText",
     "ClassifierEvaluation",
     "ClassifierRow",
+    "CleanLeaderboard",
     "Comparison",
     "DeveloperTotal",
     "DisconnectedComparisonError",
+    "DriftReport",
     "Edition",
     "Grade",
     "HarmCategory",
@@ -127,6 +141,7 @@ __all__ = [
     "JudgeRankResult",
     "Leaderboard",
     "LeaderboardRow",
+    "MembershipReport",
     "ModelGrade",
     "ModelSafety",
     "PairwiseJudgement",
@@ -148,6 +163,7 @@ __all__ = [
     "SafetyMetric",
     "SafetyReport",
     "SampleView",
+    "ScanReport",
     "Store",
     "StoreLike",
     "TaskComparison",
@@ -162,9 +178,15 @@ __all__ = [
     "assessment_history",
     "build_spec",
     "check_model_names",
+    "clean_leaderboard",
     "compare",
+    "contamination_hits",
+    "contamination_min_k",
+    "contamination_scan",
+    "contamination_scans",
     "create_assessment",
     "delete_live_battles",
+    "drift",
     "evaluate",
     "export",
     "export_assessment",

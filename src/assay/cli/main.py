@@ -13,6 +13,7 @@ import assay
 from assay.cli import output
 from assay.cli.arena import arena_app
 from assay.cli.compare import compare_cmd
+from assay.cli.contamination import contamination_app, drift_cmd
 from assay.cli.judge import judge_app
 from assay.cli.options import (
     DbOpt,
@@ -252,6 +253,8 @@ def plugins(as_json: JsonOpt = False) -> None:
 
 app.command("power")(power_cmd)
 app.command("compare")(compare_cmd)
+app.command("drift")(drift_cmd)
+app.add_typer(contamination_app, name="contamination")
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
 app.add_typer(judge_app, name="judge")
 app.add_typer(safety_app, name="safety", help="Harm classification, refusals, bias and truthfulness.")

@@ -5,10 +5,13 @@ All frozen so a record that has been keyed or stored cannot change under us.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
+# A field added after records were keyed and stored: left out of a record's JSON while it holds its
+# default, so every key and stored row made before the field existed stays the same.
+OMIT_DEFAULT = {"omit_default": True}
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class LoglikelihoodRequest:
     continuations: tuple[str, ...]
     messages: tuple[Message, ...] | None = None
     kind: Literal["loglikelihood"] = "loglikelihood"
+    # Ask for each token's log-probability (and, where the backend has the whole distribution, its
+    # mean and spread), as membership tests such as Min-K% need.
+    per_token: bool = field(default=False, metadata=OMIT_DEFAULT)
 
 
 Request = GenerateRequest | LoglikelihoodRequest
@@ -76,6 +82,11 @@ class ContinuationScore:
     logprob: float
     num_tokens: int
     is_greedy: bool
+    # With `per_token` requests: each token's log-probability, and the mean and standard deviation of
+    # log p over the vocabulary at that position (None when the backend only knows the chosen token).
+    token_logprobs: tuple[float, ...] | None = field(default=None, metadata=OMIT_DEFAULT)
+    token_means: tuple[float, ...] | None = field(default=None, metadata=OMIT_DEFAULT)
+    token_stds: tuple[float, ...] | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,11 @@ class ModelSpec:
 def to_jsonable(record: Any) -> Any:
     """Dataclass -> plain dict/list structure, stable for hashing and storage."""
     if hasattr(record, "__dataclass_fields__"):
-        return {k: to_jsonable(v) for k, v in asdict(record).items()}
+        return {
+            f.name: to_jsonable(getattr(record, f.name))
+            for f in fields(record)
+            if not (f.metadata.get("omit_default") and getattr(record, f.name) == f.default)
+        }
     if isinstance(record, dict):
         return {str(k): to_jsonable(v) for k, v in record.items()}
     if isinstance(record, list | tuple):
@@ -139,6 +154,7 @@ def request_from_json(data: dict[str, Any]) -> Request:
             context=data["context"],
             continuations=tuple(data["continuations"]),
             messages=tuple(Message(**m) for m in turns) if turns is not None else None,
+            per_token=bool(data.get("per_token", False)),
         )
     params = GenerationParams(**{**data["params"], "stop": tuple(data["params"].get("stop", ()))})
     messages = data.get("messages")
@@ -152,10 +168,16 @@ def request_from_json(data: dict[str, Any]) -> Request:
 def response_from_json(data: dict[str, Any]) -> Response:
     if data["kind"] == "loglikelihood":
         return LoglikelihoodResult(
-            scores=tuple(ContinuationScore(**s) for s in data["scores"]),
+            scores=tuple(continuation_score_from_json(s) for s in data["scores"]),
             tokens_evaluated=data.get("tokens_evaluated"),
         )
     return Generation(**{k: v for k, v in data.items() if k != "kind"})
+
+
+def continuation_score_from_json(data: dict[str, Any]) -> ContinuationScore:
+    per_token = ("token_logprobs", "token_means", "token_stds")
+    extra = {k: tuple(data[k]) for k in per_token if data.get(k) is not None}
+    return ContinuationScore(data["logprob"], data["num_tokens"], data["is_greedy"], **extra)
 
 
 def sample_from_json(data: dict[str, Any]) -> Sample:

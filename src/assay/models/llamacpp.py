@@ -207,6 +207,9 @@ class LlamaCppModel(Model):
             else:
                 context, continuations = split_trailing_space(request.context, request.continuations)
                 ctx_tokens = llm.tokenize(context.encode("utf-8"), add_bos=True, special=False)
+                if not ctx_tokens and llm.token_bos() >= 0:
+                    # Nothing to predict the first token from (a model that adds no BOS): give it one.
+                    ctx_tokens = [llm.token_bos()]
             conts = [llm.tokenize(c.encode("utf-8"), add_bos=False, special=False) for c in continuations]
             longest = max((len(c) for c in conts), default=0)
             if len(ctx_tokens) + longest > self.n_ctx:
@@ -226,7 +229,7 @@ class LlamaCppModel(Model):
                 evaluated += len(tokens)
                 start = len(ctx_tokens) - 1
                 logits = np.asarray(llm.scores[start : start + len(tokens)], dtype=np.float64)
-                scores.append(score_tokens(logits, tokens))
+                scores.append(score_tokens(logits, tokens, per_token=request.per_token))
             llm.reset()  # the next generation must not trust a context we rewound by hand
         return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
 
@@ -270,8 +273,10 @@ def split_trailing_space(context: str, continuations: tuple[str, ...]) -> tuple[
     return stripped, tuple(moved + c for c in continuations)
 
 
-def score_tokens(logits: np.ndarray, tokens: list[int]) -> ContinuationScore:
-    """Sum of log-softmax at each continuation token; greedy if each was the arg-max."""
+def score_tokens(logits: np.ndarray, tokens: list[int], *, per_token: bool = False) -> ContinuationScore:
+    """Sum of log-softmax at each continuation token; greedy if each was the arg-max. With `per_token`,
+    also each token's log-probability and the mean and spread of log p under the model's distribution
+    at that position (what Min-K%++ normalises by)."""
     if not tokens:
         return ContinuationScore(logprob=0.0, num_tokens=0, is_greedy=True)
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -279,7 +284,19 @@ def score_tokens(logits: np.ndarray, tokens: list[int]) -> ContinuationScore:
     idx = np.arange(len(tokens))
     chosen = log_probs[idx, tokens]
     greedy = bool(np.all(log_probs.argmax(axis=1) == np.asarray(tokens)))
-    return ContinuationScore(logprob=float(chosen.sum()), num_tokens=len(tokens), is_greedy=greedy)
+    if not per_token:
+        return ContinuationScore(logprob=float(chosen.sum()), num_tokens=len(tokens), is_greedy=greedy)
+    probs = np.exp(log_probs)
+    means = (probs * log_probs).sum(axis=1)
+    stds = np.sqrt(np.maximum((probs * np.square(log_probs - means[:, None])).sum(axis=1), 0.0))
+    return ContinuationScore(
+        logprob=float(chosen.sum()),
+        num_tokens=len(tokens),
+        is_greedy=greedy,
+        token_logprobs=tuple(float(v) for v in chosen),
+        token_means=tuple(float(v) for v in means),
+        token_stds=tuple(float(v) for v in stds),
+    )
 
 
 @model_backends.register("llama.cpp")

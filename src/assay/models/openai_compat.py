@@ -212,12 +212,14 @@ class OpenAICompatModel(Model):
             )
         await self._check_prompt_logprobs()
         context, continuations = _split_trailing_space(request.context, request.continuations)
-        results = await asyncio.gather(*(self._score(context, c) for c in continuations))
+        results = await asyncio.gather(*(self._score(context, c, request.per_token) for c in continuations))
         return LoglikelihoodResult(
             scores=tuple(score for score, _ in results), tokens_evaluated=sum(n for _, n in results)
         )
 
-    async def _score(self, context: str, continuation: str) -> tuple[ContinuationScore, int]:
+    async def _score(
+        self, context: str, continuation: str, per_token: bool = False
+    ) -> tuple[ContinuationScore, int]:
         """log P(continuation | context) from one echoed prompt; returns (score, prompt tokens sent)."""
         if not continuation:
             return ContinuationScore(logprob=0.0, num_tokens=0, is_greedy=True), 0
@@ -251,7 +253,12 @@ class OpenAICompatModel(Model):
         logprob = math.fsum(float(values[i]) for i in picked)
         greedy = all(_is_top(float(values[i]), tops[i]) for i in picked)
         sent = (data.get("usage") or {}).get("prompt_tokens") or len(offsets)
-        return ContinuationScore(logprob=logprob, num_tokens=len(picked), is_greedy=greedy), int(sent)
+        # The server tells only the chosen tokens' log-probabilities, not the whole distribution.
+        each = tuple(float(values[i]) for i in picked) if per_token else None
+        score = ContinuationScore(
+            logprob=logprob, num_tokens=len(picked), is_greedy=greedy, token_logprobs=each
+        )
+        return score, int(sent)
 
     async def _check_prompt_logprobs(self) -> None:
         """Once per model: the echoed log-probability of the greedy next token must match the one the

@@ -32,6 +32,7 @@ BUILTIN_MODULES = (
     "assay.safety.classifier",
     "assay.safety.refusals",
     "assay.judge.judges",
+    "assay.contamination.mink",
     "assay.engine.executors.ray",
 )
 

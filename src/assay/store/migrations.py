@@ -52,6 +52,11 @@ def v6_rate_limits(conn: Connection) -> None:
     _create(conn, "rate_limit_hits")
 
 
+def v7_contamination(conn: Connection) -> None:
+    """The contamination_scans and contamination_hits tables (no existing table changes)."""
+    _create(conn, "contamination_scans", "contamination_hits")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     v1_initial,
     v2_battles,
@@ -59,6 +64,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     v4_arena_live,
     v5_work_queue,
     v6_rate_limits,
+    v7_contamination,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL

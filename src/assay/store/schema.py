@@ -4,7 +4,7 @@ Content-keyed units are shared across runs; a run only points at the units it pl
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -197,3 +197,35 @@ class RateLimitHitRow(Base):
 
 
 Index("ix_rate_limit_hits_key", RateLimitHitRow.key, RateLimitHitRow.expires_at)
+
+
+class ContaminationScanRow(Base):
+    """One overlap scan of a corpus against some tasks' items (assay.contamination)."""
+
+    __tablename__ = "contamination_scans"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+    corpus_json: Mapped[str] = mapped_column(Text)  # the files scanned
+    settings_json: Mapped[str] = mapped_column(Text)  # n-gram size, shingle size, threshold
+    summary_json: Mapped[str] = mapped_column(Text)  # per task: items, checked, flagged; bytes, seconds
+
+
+class ContaminationHitRow(Base):
+    """An item of a task found in a scanned corpus: the first location per (item, kind) and how often."""
+
+    __tablename__ = "contamination_hits"
+    scan_id: Mapped[str] = mapped_column(
+        ForeignKey("contamination_scans.id", ondelete="CASCADE"), primary_key=True
+    )
+    task: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sample_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # ngram | near_duplicate
+    source: Mapped[str] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    offset: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    occurrences: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text)
+
+
+Index("ix_contamination_hits_task", ContaminationHitRow.task, ContaminationHitRow.sample_id)

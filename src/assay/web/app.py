@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assay.api import ArenaConfig, ArenaService, Store, open_store
 from assay.api.arena import RateLimits
 from assay.core.errors import ConfigError
-from assay.web import api, arena_routes, pages, security
+from assay.web import api, arena_routes, history_pages, pages, security
 from assay.web.context import HERE, WebState, render, templates
 
 
@@ -69,6 +69,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(arena_routes.router)
     app.include_router(pages.router)
+    app.include_router(history_pages.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Any:

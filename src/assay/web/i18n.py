@@ -99,6 +99,15 @@ _EN = {
     "safety.empty": "No safety results yet: run `assay safety refusals` or `assay safety eval-classifier`.",
     "source": "Source",
     "error.title": "Something went wrong",
+    "history.title": "Model history",
+    "history.intro": "Runs of this model name over time; each step compares a run with the one before it "
+    "on the samples both scored (paired difference, 95% interval).",
+    "history.empty": "No run of this model is stored.",
+    "history.changed": "Answers that changed",
+    "history.before": "Before",
+    "history.after": "After",
+    "history.value": "Value",
+    "history.step": "Change",
 }
 _ZH = {
     "nav.leaderboard": "排行榜",
@@ -192,6 +201,15 @@ _ZH = {
     "safety.empty": "还没有安全评估结果：请运行 `assay safety refusals` 或 `assay safety eval-classifier`。",
     "source": "来源",
     "error.title": "出错了",
+    "history.title": "模型历史",
+    "history.intro": "同一模型名称随时间的运行；每一步在两次运行都评分的样本上"
+    "与上一次比较（配对差值，95% 区间）。",
+    "history.empty": "没有存储此模型的运行。",
+    "history.changed": "答案有变化的样本",
+    "history.before": "之前",
+    "history.after": "之后",
+    "history.value": "数值",
+    "history.step": "变化",
 }
 CATALOGUES = {"en": _EN, "zh-Hans": _ZH}
 
