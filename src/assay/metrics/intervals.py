@@ -155,3 +155,64 @@ def mean_interval(
     _z(confidence)
     half = float(stats.t.ppf(0.5 + confidence / 2, n_clusters - 1)) * se
     return Interval(mean, se, mean - half, mean + half, method, n, n_clusters)
+
+
+def clustered_wilson_interval(
+    scores: Sequence[float] | np.ndarray, clusters: Sequence[Hashable], *, confidence: float = 0.95
+) -> Interval:
+    """Continuity-corrected Wilson on an effective sample size, for binary scores in clusters.
+
+    The design effect (clustered variance over the binomial one) shrinks n to n / deff, and, as in
+    Korn and Graubard (1998), by (z / t_{C-1})^2 more for the few independent clusters the variance
+    was estimated from. Unlike mean +- t * SE this stays inside [0, 1] and does not collapse to a
+    point when every item is right. With one cluster nothing can be estimated: the interval is NaN."""
+    values = np.asarray(scores, dtype=np.float64)
+    n, n_clusters = len(values), len(set(clusters))
+    mean = float(values.mean())
+    se = clustered_se(values, clusters)
+    if n_clusters < 2:
+        return Interval(mean, se, math.nan, math.nan, "clustered-wilson", n, n_clusters)
+    binomial_variance = mean * (1 - mean) / n
+    # At 0 or n successes there is no spread to measure; assume the worst a cluster can do (deff = n/C).
+    deff = se * se / binomial_variance if binomial_variance > 0 else n / n_clusters
+    deff = min(max(deff, 1.0), n / n_clusters)
+    z = _z(confidence)
+    t = float(stats.t.ppf(0.5 + confidence / 2, n_clusters - 1))
+    effective = max(1.0, n / deff * (z / t) ** 2)
+    low, high = _wilson_fractional(mean, effective, z)
+    return Interval(mean, se, low, high, "clustered-wilson", n, n_clusters)
+
+
+def _wilson_fractional(p: float, n: float, z: float) -> tuple[float, float]:
+    """Continuity-corrected Wilson bounds for proportion p on a (possibly fractional) sample size n."""
+    q, denom = 1 - p, 2 * (n + z * z)
+    low = 0.0
+    if p > 0:
+        root = math.sqrt(max(0.0, z * z - 2 - 1 / n + 4 * p * (n * q + 1)))
+        low = max(0.0, (2 * n * p + z * z - 1 - z * root) / denom)
+    high = 1.0
+    if p < 1:
+        root = math.sqrt(max(0.0, z * z + 2 - 1 / n + 4 * p * (n * q - 1)))
+        high = min(1.0, (2 * n * p + z * z + 1 + z * root) / denom)
+    return low, high
+
+
+def reported_interval(
+    scores: Sequence[float] | np.ndarray,
+    clusters: Sequence[Hashable] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> Interval:
+    """The interval leaderboards, reports and the dashboard show for a mean score.
+
+    Binary scores: continuity-corrected Wilson ("wilson-cc"), or on clustered items its design-effect
+    form ("clustered-wilson"). Other scores: mean +- t * SE, the SE cluster-robust when items share a
+    cluster ("t" / "clustered-t"). Cluster ids that are all distinct count as no clustering."""
+    values = np.asarray(scores, dtype=np.float64)
+    if clusters is not None and len(set(clusters)) == len(values):
+        clusters = None
+    if clusters is not None and len(values) and np.all(np.isfinite(values)) and is_binary(values):
+        if len(clusters) != len(values):
+            raise ValueError(f"{len(clusters)} cluster ids for {len(values)} scores")
+        return clustered_wilson_interval(values, clusters, confidence=confidence)
+    return mean_interval(values, clusters, confidence=confidence)
