@@ -94,6 +94,7 @@ from assay.judge.prompts import PromptTemplate
 from assay.judge.results import JudgeCalls, JudgeGradeResult, JudgePairwiseResult, JudgeRankResult
 from assay.judge.run import CandidateRanking
 from assay.judge.types import Answer, Grade, ModelGrade, PairwiseJudgement, Question
+from assay.rank.score_ranks import RankInterval, TaskScores, rank_intervals
 from assay.safety.policies import HarmCategory, Policy
 from assay.safety.report import ModelSafety, SafetyMetric, SafetyReport
 from assay.safety.runs import ClassificationResult, ClassifiedText, RefusalResult
@@ -132,6 +133,7 @@ __all__ = [
     "PowerAnalysis",
     "PromptTemplate",
     "Question",
+    "RankInterval",
     "RatingError",
     "RefusalResult",
     "ResultRecord",
@@ -148,6 +150,7 @@ __all__ = [
     "Store",
     "StoreLike",
     "TaskConfig",
+    "TaskScores",
     "TransparencyAnalysis",
     "TransparencyOverview",
     "TransparencyScores",
@@ -180,6 +183,7 @@ __all__ = [
     "parse_key_values",
     "plugin_status",
     "power_analysis",
+    "rank_intervals",
     "records",
     "report",
     "rescore",

@@ -14,8 +14,10 @@ from typing import Any
 from assay.core.registry import aggregators
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.types import Sample, Score, sample_from_json
-from assay.metrics import run_level_metrics, summarize
+from assay.metrics import run_level_metrics
+from assay.metrics.intervals import reported_interval
 from assay.rank import mean_win_rate
+from assay.rank.score_ranks import TaskScores
 from assay.store import Store
 
 # Metrics where lower is better; everything else is higher-is-better.
@@ -39,20 +41,45 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
     out = []
     for (model, task), rows in groups.items():
         metric = headline_metric(run, task, rows)
-        values = [r.scores[metric] for r in rows if r.scores and metric in r.scores] if metric else []
-        summary = summarize(values)
+        scored = [r for r in rows if metric and r.scores and metric in r.scores]
+        values = [r.scores[metric] for r in scored if r.scores and metric]
         out.append(
             LeaderboardRow(
                 model=model,
                 task=task,
                 metric=metric or "-",
-                value=summary.mean,
-                stderr=summary.stderr,
-                n=summary.n,
                 errors=sum(1 for r in rows if r.response is None),
+                **_mean_fields(values, [cluster_of(r.sample) for r in scored]),
             )
         )
     return out
+
+
+def cluster_of(sample: dict[str, Any]) -> str | None:
+    """The cluster a stored sample belongs to (its metadata "cluster"), if its task declared one."""
+    found = dict(sample.get("metadata") or ()).get("cluster")
+    return None if found is None else str(found)
+
+
+def _mean_fields(values: Sequence[float], clusters: Sequence[str | None]) -> dict[str, Any]:
+    """A row's mean with its standard error and interval: clustered when every sample names a cluster."""
+    n = len(values)
+    if n == 0:
+        return {"value": math.nan, "stderr": None, "n": 0}
+    if n < 2 or not all(math.isfinite(v) for v in values):
+        return {"value": math.fsum(values) / n, "stderr": None, "n": n}
+    named = None if any(c is None for c in clusters) else list(clusters)
+    found = reported_interval(values, named)
+    usable = math.isfinite(found.low) and math.isfinite(found.se)
+    return {
+        "value": found.mean,
+        "stderr": found.se if math.isfinite(found.se) else None,
+        "n": n,
+        "low": found.low if usable else None,
+        "high": found.high if usable else None,
+        "method": found.method,
+        "clusters": found.clusters,
+    }
 
 
 def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelMetric]:
@@ -76,13 +103,44 @@ def latest_rows(
     store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
 ) -> list[LeaderboardRow]:
     """One row per (model, task): from the given runs, else from the newest run that has it."""
+    return latest_rows_and_scores(store, run_ids, scan=scan)[0]
+
+
+def latest_rows_and_scores(
+    store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
+) -> tuple[list[LeaderboardRow], list[TaskScores]]:
+    """`latest_rows`, and the per-sample headline scores behind them (for rank intervals)."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
+    scores: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    clusters: dict[str, dict[str, str]] = defaultdict(dict)
     for run in runs:
-        for row in run_rows(store.results(run.id), run):
-            if row.n > 0:
-                chosen.setdefault((row.model, row.task), row)
-    return sorted(chosen.values(), key=lambda r: (r.task, r.model))
+        results = store.results(run.id)
+        by_cell: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
+        for result in results:
+            by_cell[(result.model, result.task)].append(result)
+        for row in run_rows(results, run):
+            if row.n > 0 and (row.model, row.task) not in chosen:
+                chosen[(row.model, row.task)] = row
+                picked = by_cell[(row.model, row.task)]
+                scores[row.task][row.model] = {
+                    r.sample_id: r.scores[row.metric] for r in picked if r.scores and row.metric in r.scores
+                }
+                for r in picked:
+                    found = cluster_of(r.sample)
+                    if found is not None:
+                        clusters[row.task][r.sample_id] = found
+    rows = sorted(chosen.values(), key=lambda r: (r.task, r.model))
+    metric_of = {r.task: r.metric for r in rows}
+    return rows, [
+        TaskScores(
+            task=task,
+            scores=by_model,
+            higher_is_better=metric_of[task] not in LOWER_IS_BETTER,
+            clusters=clusters.get(task) or None,
+        )
+        for task, by_model in sorted(scores.items())
+    ]
 
 
 def win_rates(rows: Sequence[LeaderboardRow]) -> list[tuple[str, float]]:

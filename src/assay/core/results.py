@@ -84,7 +84,11 @@ class ResultRecord:
 
 @dataclass(frozen=True)
 class LeaderboardRow:
-    """One model x task: the task's headline metric with its standard error."""
+    """One model x task: the task's headline metric with its standard error and 95% interval.
+
+    `stderr` is cluster-robust when the task's samples name a cluster; `method` says how the
+    interval was made ("wilson-cc", "clustered-wilson", "t", "clustered-t"); `clusters` counts the
+    independent units (n when the task has no clusters)."""
 
     model: str
     task: str
@@ -93,6 +97,10 @@ class LeaderboardRow:
     stderr: float | None
     n: int
     errors: int
+    low: float | None = None
+    high: float | None = None
+    method: str | None = None
+    clusters: int | None = None
 
 
 @dataclass(frozen=True)
