@@ -86,7 +86,14 @@ from assay.api.transparency import (
     transparency_overview,
     transparency_scores,
 )
-from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
+from assay.core.results import (
+    LeaderboardRow,
+    RankInterval,
+    ResultRecord,
+    RunLevelMetric,
+    RunRecord,
+    SampleView,
+)
 from assay.core.spec import RunPlan, RunSpec, RunSummary, TaskConfig
 from assay.engine.run import RunResult
 from assay.judge.position import PositionStats
@@ -94,7 +101,7 @@ from assay.judge.prompts import PromptTemplate
 from assay.judge.results import JudgeCalls, JudgeGradeResult, JudgePairwiseResult, JudgeRankResult
 from assay.judge.run import CandidateRanking
 from assay.judge.types import Answer, Grade, ModelGrade, PairwiseJudgement, Question
-from assay.rank.score_ranks import RankInterval, TaskScores, rank_intervals
+from assay.rank.score_ranks import TaskScores, rank_intervals
 from assay.safety.policies import HarmCategory, Policy
 from assay.safety.report import ModelSafety, SafetyMetric, SafetyReport
 from assay.safety.runs import ClassificationResult, ClassifiedText, RefusalResult

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from assay.api.stores import StoreLike, using_store
 from assay.api.views import flat_records, latest_rows_and_scores, run_level, run_rows, win_rates
 from assay.core.errors import AssayError, ConfigError
-from assay.core.results import LeaderboardRow, RunLevelMetric, RunRecord
+from assay.core.results import LeaderboardRow, RankInterval, RunLevelMetric, RunRecord
 from assay.engine.run import RunResult
 from assay.io import atomic_path
-from assay.rank.score_ranks import RankInterval, rank_intervals
+from assay.rank.score_ranks import rank_intervals
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from assay.core.registry import aggregators
@@ -112,33 +112,35 @@ def latest_rows_and_scores(
     """`latest_rows`, and the per-sample headline scores behind them (for rank intervals)."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
-    scores: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
-    clusters: dict[str, dict[str, str]] = defaultdict(dict)
+    behind: list[ResultRecord] = []
     for run in runs:
         results = store.results(run.id)
-        by_cell: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
-        for result in results:
-            by_cell[(result.model, result.task)].append(result)
+        fresh = set()
         for row in run_rows(results, run):
             if row.n > 0 and (row.model, row.task) not in chosen:
                 chosen[(row.model, row.task)] = row
-                picked = by_cell[(row.model, row.task)]
-                scores[row.task][row.model] = {
-                    r.sample_id: r.scores[row.metric] for r in picked if r.scores and row.metric in r.scores
-                }
-                for r in picked:
-                    found = cluster_of(r.sample)
-                    if found is not None:
-                        clusters[row.task][r.sample_id] = found
+                fresh.add((row.model, row.task))
+        behind.extend(r for r in results if (r.model, r.task) in fresh)
     rows = sorted(chosen.values(), key=lambda r: (r.task, r.model))
-    metric_of = {r.task: r.metric for r in rows}
-    return rows, [
-        TaskScores(
-            task=task,
-            scores=by_model,
-            higher_is_better=metric_of[task] not in LOWER_IS_BETTER,
-            clusters=clusters.get(task) or None,
-        )
+    return rows, task_scores(behind, rows)
+
+
+def task_scores(results: Iterable[ResultRecord], rows: Sequence[LeaderboardRow]) -> list[TaskScores]:
+    """Per task, each model's per-sample headline scores (the rows' metric) and the samples' clusters."""
+    metric_of = {(r.model, r.task): r.metric for r in rows}
+    scores: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    clusters: dict[str, dict[str, str]] = defaultdict(dict)
+    for result in results:
+        metric = metric_of.get((result.model, result.task))
+        if metric is None or not result.scores or metric not in result.scores:
+            continue
+        scores[result.task][result.model][result.sample_id] = result.scores[metric]
+        found = cluster_of(result.sample)
+        if found is not None:
+            clusters[result.task][result.sample_id] = found
+    lower = {r.task for r in rows if r.metric in LOWER_IS_BETTER}
+    return [
+        TaskScores(task, dict(by_model), task not in lower, clusters.get(task) or None)
         for task, by_model in sorted(scores.items())
     ]
 

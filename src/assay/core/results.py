@@ -1,7 +1,7 @@
 """Result records: a run as stored, one unit's outcome, and the views built from them.
 
 The store returns `RunRecord` and `ResultRecord`; leaderboards, reports, the CLI and the dashboard
-all speak in `LeaderboardRow`, `RunLevelMetric` and `SampleView`.
+all speak in `LeaderboardRow`, `RankInterval`, `RunLevelMetric` and `SampleView`.
 """
 
 from __future__ import annotations
@@ -101,6 +101,18 @@ class LeaderboardRow:
     high: float | None = None
     method: str | None = None
     clusters: int | None = None
+
+
+@dataclass(frozen=True)
+class RankInterval:
+    """A model's place on a leaderboard with its 95% rank interval and its group of tied models."""
+
+    model: str
+    rank: int  # 1 + models with a strictly better statistic on the full data
+    low: int  # rank interval (percentiles of the bootstrap ranks)
+    high: int
+    group: int  # 1 for the models tied with the leader, 2 for the next tier, ...
+    statistic: float  # the statistic ranked: mean win rate over tasks
 
 
 @dataclass(frozen=True)

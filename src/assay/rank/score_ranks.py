@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assay.core.results import RankInterval
+
 # Bootstrap rounds are drawn in batches of at most this many (round x cluster) cells.
 _BATCH_CELLS = 4_000_000
 
@@ -28,16 +30,6 @@ class TaskScores:
     scores: Mapping[str, Mapping[str, float]]
     higher_is_better: bool = True
     clusters: Mapping[str, str] | None = None  # sample id -> cluster; None: each sample alone
-
-
-@dataclass(frozen=True)
-class RankInterval:
-    model: str
-    rank: int  # 1 + models with a strictly better statistic on the full data
-    low: int  # rank interval (percentiles of the bootstrap ranks)
-    high: int
-    group: int  # 1 for the models tied with the leader, 2 for the next tier, ...
-    statistic: float  # the statistic ranked: mean win rate over tasks
 
 
 @dataclass(frozen=True)
