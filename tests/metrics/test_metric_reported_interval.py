@@ -22,7 +22,9 @@ def test_reported_interval_names_its_method_and_counts_clusters():
     assert reported_interval(binary, [str(i) for i in range(8)]).method == "wilson-cc"
     paired = reported_interval(binary, ["a", "a", "b", "b", "c", "c", "d", "d"])
     assert (paired.method, paired.clusters, paired.n) == ("clustered-wilson", 4, 8)
-    assert reported_interval([0.2, 0.9, 0.4]).method == "t"
+    assert reported_interval([0.2, 0.9, 0.4]).method == "t"  # too few items to bootstrap
+    skewed = reported_interval([0.0] * 12 + [0.1, 0.9, 1.0, 0.7])
+    assert skewed.method == "bootstrap-t" and skewed.high - skewed.mean > skewed.mean - skewed.low
     assert reported_interval([0.2, 0.9, 0.4, 0.1], ["a", "a", "b", "b"]).method == "clustered-t"
 
 
@@ -67,3 +69,12 @@ def test_binary_coverage_at_twenty_items_small_simulation():
         for _ in range(300)
     )
     assert hits / 300 >= 0.92
+
+
+def test_skewed_scores_coverage_at_twenty_items_small_simulation():
+    rng = np.random.default_rng(8)
+    hits = 0
+    for _ in range(300):
+        found = reported_interval(rng.beta(0.5, 2.0, 20))  # mean 0.2, most mass near 0
+        hits += found.low <= 0.2 <= found.high
+    assert found.method == "bootstrap-t" and hits / 300 >= 0.92
