@@ -16,6 +16,7 @@ from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, Run
 from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics
 from assay.metrics.intervals import reported_interval
+from assay.metrics.reducers import reduce_by_sample
 from assay.rank import mean_win_rate
 from assay.rank.score_ranks import TaskScores
 from assay.store import Store
@@ -43,16 +44,28 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
         metric = headline_metric(run, task, rows)
         scored = [r for r in rows if metric and r.scores and metric in r.scores]
         values = [r.scores[metric] for r in scored if r.scores and metric]
+        clusters = [cluster_of(r.sample) for r in scored]
+        if run is not None and run.spec.epochs > 1 and metric:  # repeats: one reduced score per sample
+            values = reduce_by_sample(_epochs(rows, metric), run.spec.epochs_reducer)
+            # reduce_by_sample keeps the order samples first appear in: so do their clusters
+            first: dict[str, str | None] = {}
+            for r in scored:
+                first.setdefault(r.sample_id, cluster_of(r.sample))
+            clusters = list(first.values())
         out.append(
             LeaderboardRow(
                 model=model,
                 task=task,
                 metric=metric or "-",
                 errors=sum(1 for r in rows if r.response is None),
-                **_mean_fields(values, [cluster_of(r.sample) for r in scored]),
+                **_mean_fields(values, clusters),
             )
         )
     return out
+
+
+def _epochs(rows: Sequence[ResultRecord], metric: str) -> list[tuple[str, float, str | None]]:
+    return [(r.sample_id, r.scores[metric], r.extracted) for r in rows if r.scores and metric in r.scores]
 
 
 def cluster_of(sample: dict[str, Any]) -> str | None:
@@ -128,20 +141,26 @@ def latest_rows_and_scores(
 def task_scores(results: Iterable[ResultRecord], rows: Sequence[LeaderboardRow]) -> list[TaskScores]:
     """Per task, each model's per-sample headline scores (the rows' metric) and the samples' clusters."""
     metric_of = {(r.model, r.task): r.metric for r in rows}
-    scores: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    # a sample asked several times (epochs) counts once, with the mean of its repeats
+    repeats: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(dict))
     clusters: dict[str, dict[str, str]] = defaultdict(dict)
     for result in results:
         metric = metric_of.get((result.model, result.task))
         if metric is None or not result.scores or metric not in result.scores:
             continue
-        scores[result.task][result.model][result.sample_id] = result.scores[metric]
+        repeats[result.task][result.model].setdefault(result.sample_id, []).append(result.scores[metric])
         found = cluster_of(result.sample)
         if found is not None:
             clusters[result.task][result.sample_id] = found
     lower = {r.task for r in rows if r.metric in LOWER_IS_BETTER}
     return [
-        TaskScores(task, dict(by_model), task not in lower, clusters.get(task) or None)
-        for task, by_model in sorted(scores.items())
+        TaskScores(
+            task,
+            {m: {i: math.fsum(v) / len(v) for i, v in by_id.items()} for m, by_id in by_model.items()},
+            task not in lower,
+            clusters.get(task) or None,
+        )
+        for task, by_model in sorted(repeats.items())
     ]
 
 

@@ -12,8 +12,18 @@ from rich.text import Text
 import assay
 from assay.cli import output
 from assay.cli.arena import arena_app
+from assay.cli.compare import compare_cmd
 from assay.cli.judge import judge_app
-from assay.cli.options import DbOpt, JsonOpt, ProgressOpt, console, err
+from assay.cli.options import (
+    DbOpt,
+    EpochsOpt,
+    EpochsReducerOpt,
+    JsonOpt,
+    ProgressOpt,
+    UntilCiOpt,
+    console,
+    err,
+)
 from assay.cli.power import power_cmd
 from assay.cli.safety import safety_app
 from assay.cli.serve import serve_app
@@ -93,6 +103,9 @@ def run(
         list[str] | None,
         typer.Option("--executor-arg", help="Executor option KEY=VALUE, e.g. lease_s=10 for ray."),
     ] = None,
+    until_ci: UntilCiOpt = None,
+    epochs: EpochsOpt = 1,
+    epochs_reducer: EpochsReducerOpt = "mean",
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
@@ -104,6 +117,8 @@ def run(
     model_args.update({"base_url": base_url} if base_url else {})
     model_args.update({"api_key_env": api_key_env} if api_key_env else {})
     if spec_file is not None:
+        if until_ci is not None or epochs != 1 or epochs_reducer != "mean":
+            raise ConfigError("with --spec, give until_ci, epochs and epochs_reducer in the spec file")
         spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox)
     else:
         spec = assay.build_spec(
@@ -123,6 +138,9 @@ def run(
                 **assay.parse_key_values(executor_arg or [], "--executor-arg"),
                 **({"address": ray_address} if ray_address else {}),
             },
+            until_ci=until_ci,
+            epochs=epochs,
+            epochs_reducer=epochs_reducer,
         )
     with assay.open_store(db) as store:
         result = assay.evaluate(spec=spec, store=store, progress=progress and not as_json)
@@ -177,6 +195,8 @@ def show(
     """Per-sample view of a run: prompt, response, extracted answer, score."""
     records = assay.samples(run_id, wrong=wrong, limit=limit, store=db)
     output.print_samples(console, records, as_json=as_json)
+    if not as_json:
+        output.print_measurement(console, assay.get_run(run_id, store=db))
 
 
 @app.command()
@@ -231,6 +251,7 @@ def plugins(as_json: JsonOpt = False) -> None:
 
 
 app.command("power")(power_cmd)
+app.command("compare")(compare_cmd)
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
 app.add_typer(judge_app, name="judge")
 app.add_typer(safety_app, name="safety", help="Harm classification, refusals, bias and truthfulness.")

@@ -25,14 +25,18 @@ def unit_key(
     sample_id: str,
     request: Any,
     seed: int | None,
+    epoch: int = 0,
 ) -> str:
-    """Key of one work unit. The model identity is always part of it (a peer once forgot)."""
-    return content_key(
-        {
-            "model": model_identity,
-            "task": {"name": task_name, "version": task_version},
-            "sample": sample_id,
-            "request": request,
-            "seed": seed,
-        }
-    )
+    """Key of one work unit. The model identity is always part of it (a peer once forgot). A repeat
+    of a sample (`epoch` > 0) is its own unit; epoch 0 keeps the key it had before repeats existed,
+    so stored answers are still found."""
+    content: dict[str, Any] = {
+        "model": model_identity,
+        "task": {"name": task_name, "version": task_version},
+        "sample": sample_id,
+        "request": request,
+        "seed": seed,
+    }
+    if epoch:
+        content["epoch"] = epoch
+    return content_key(content)
