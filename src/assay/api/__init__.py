@@ -100,7 +100,14 @@ from assay.api.transparency import (
 from assay.contamination.drift import DriftReport
 from assay.contamination.membership import MembershipReport
 from assay.contamination.overlap import ScanReport
-from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
+from assay.core.results import (
+    LeaderboardRow,
+    RankInterval,
+    ResultRecord,
+    RunLevelMetric,
+    RunRecord,
+    SampleView,
+)
 from assay.core.spec import RunPlan, RunSpec, RunSummary, TaskConfig
 from assay.engine.run import RunResult
 from assay.judge.position import PositionStats
@@ -108,6 +115,7 @@ from assay.judge.prompts import PromptTemplate
 from assay.judge.results import JudgeCalls, JudgeGradeResult, JudgePairwiseResult, JudgeRankResult
 from assay.judge.run import CandidateRanking
 from assay.judge.types import Answer, Grade, ModelGrade, PairwiseJudgement, Question
+from assay.rank.score_ranks import TaskScores, rank_intervals
 from assay.safety.policies import HarmCategory, Policy
 from assay.safety.report import ModelSafety, SafetyMetric, SafetyReport
 from assay.safety.runs import ClassificationResult, ClassifiedText, RefusalResult
@@ -150,6 +158,7 @@ __all__ = [
     "PowerAnalysis",
     "PromptTemplate",
     "Question",
+    "RankInterval",
     "RatingError",
     "RefusalResult",
     "ResultRecord",
@@ -168,6 +177,7 @@ __all__ = [
     "StoreLike",
     "TaskComparison",
     "TaskConfig",
+    "TaskScores",
     "TransparencyAnalysis",
     "TransparencyOverview",
     "TransparencyScores",
@@ -207,6 +217,7 @@ __all__ = [
     "parse_key_values",
     "plugin_status",
     "power_analysis",
+    "rank_intervals",
     "records",
     "report",
     "rescore",

@@ -7,6 +7,7 @@ from typing import Any
 
 from assay import plugins
 from assay.core.registry import model_aliases, model_backends, suites, tasks
+from assay.metrics.power import minimum_detectable_effect
 from assay.tasks.spec import is_spec_path, load_task_spec
 
 
@@ -57,9 +58,10 @@ def task_card(name: str) -> dict[str, Any]:
     except Exception as exc:  # a task that needs options cannot describe more of itself
         card["note"] = f"needs options to build: {str(exc).splitlines()[0] if str(exc) else exc}"
         return card
-    for attr in ("version", "output_type", "metric_names", "citation"):
-        if hasattr(task, attr):
+    for attr in ("version", "output_type", "metric_names", "citation", "cluster"):
+        if getattr(task, attr, None) is not None:
             card[attr] = getattr(task, attr)
+    card.update(detectable_difference(getattr(task, "full_size", None)))
     module_doc = inspect.getdoc(inspect.getmodule(type(task)))
     if module_doc and not card["description"]:
         card["description"] = module_doc.split("\n\n")[0]
@@ -69,7 +71,8 @@ def task_card(name: str) -> dict[str, Any]:
 def _task_file_card(path: str) -> dict[str, Any]:
     task = load_task_spec(path)
     spec = task.spec
-    return {
+    samples = sum(1 for _ in task.samples())
+    card = {
         "name": spec.name,
         "kind": "task file",
         "path": str(spec.source),
@@ -79,5 +82,32 @@ def _task_file_card(path: str) -> dict[str, Any]:
         "citation": spec.citation,
         "description": spec.description,
         "fewshot": spec.fewshot.num,
-        "samples": sum(1 for _ in task.samples()),
+        "samples": samples,
+    }
+    if spec.fields.cluster is not None:
+        card["cluster"] = spec.fields.cluster
+    return card | detectable_difference(samples)
+
+
+# What the task card assumes when it says how small a difference the task can see.
+CARD_BASELINE, CARD_CORRELATION, CARD_POWER, CARD_ALPHA = 0.5, 0.5, 0.8, 0.05
+
+
+def detectable_difference(samples: int | None) -> dict[str, Any]:
+    """The card's power line: the smallest accuracy gain a paired comparison of two models finds on
+    all `samples` items (baseline 0.5 when unknown, correlation 0.5, power 0.8, two-sided 5%), as a
+    fraction and in words. Nothing when the task's size is unknown until its data is loaded."""
+    if not samples:
+        return {}
+    effect = minimum_detectable_effect(
+        CARD_BASELINE, samples, correlation=CARD_CORRELATION, alpha=CARD_ALPHA, power=CARD_POWER
+    )
+    return {
+        "full_size": samples,
+        "minimum_detectable_effect": round(effect, 4),
+        "detectable": (
+            f"{100 * effect:.1f} points of accuracy on all {samples} samples (paired, baseline "
+            f"{CARD_BASELINE:g}, correlation {CARD_CORRELATION:g}, power {CARD_POWER:g}, two-sided alpha "
+            f"{CARD_ALPHA:g}; items sharing a cluster make it larger)"
+        ),
     }

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from assay.api.results import RunRef, run_id_of
 from assay.api.stores import StoreLike, using_store
-from assay.api.views import run_level, run_rows, sample_view, win_rates
+from assay.api.views import run_level, run_rows, sample_view, task_scores, win_rates
 from assay.core.errors import AssayError
 from assay.core.results import LeaderboardRow, ResultRecord, RunRecord
+from assay.rank.score_ranks import rank_intervals
 from assay.report import BenchmarkSection, ReportData, RunInfo, write_html_report
 from assay.safety.report import render_html_section
 from assay.safety.runs import safety_report
@@ -64,8 +65,10 @@ def report_data(
     """Everything a report shows for these runs: runs, leaderboard, run-level metrics, examples, the
     tracked benchmarks against the state of the art, and the safety section when there is one."""
     infos, rows, samples, details = [], [], [], []
+    everything: list[ResultRecord] = []
     for run in (store.get_run(r) for r in run_ids):
         results = store.results(run.id)
+        everything.extend(results)
         infos.append(run_info(run, results))
         rows.extend(run_rows(results, run))
         details.extend(run_level(run, results))
@@ -81,6 +84,7 @@ def report_data(
         runs=tuple(infos),
         rows=tuple(rows),
         mean_win_rate=tuple(win_rates(rows)),
+        ranks=tuple(rank_intervals(task_scores(everything, rows))),
         samples=tuple(samples),
         run_level=tuple(details),
         benchmarks=benchmark_sections(rows),

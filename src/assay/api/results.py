@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.api.stores import StoreLike, using_store
-from assay.api.views import flat_records, latest_rows, run_level, run_rows, win_rates
+from assay.api.views import flat_records, latest_rows_and_scores, run_level, run_rows, win_rates
 from assay.core.errors import AssayError, ConfigError
-from assay.core.results import LeaderboardRow, RunLevelMetric, RunRecord
+from assay.core.results import LeaderboardRow, RankInterval, RunLevelMetric, RunRecord
 from assay.engine.run import RunResult
 from assay.io import atomic_path
+from assay.rank.score_ranks import rank_intervals
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,18 +33,36 @@ class Leaderboard:
 
     rows: tuple[LeaderboardRow, ...]
     mean_win_rate: tuple[tuple[str, float], ...]  # (model, rate), best first
+    # Rank intervals and tie groups from a paired bootstrap over samples, best first (empty when
+    # not computed, e.g. for a run's own summary).
+    ranks: tuple[RankInterval, ...] = ()
+
+    def rank_of(self, model: str) -> RankInterval | None:
+        return next((r for r in self.ranks if r.model == model), None)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per model (best first): its mean win rate, then one column per task."""
+        """One row per model (best first): its mean win rate, its rank, rank interval and tie group
+        (when computed), then per task its value and 95% interval (`TASK`, `TASK low`, `TASK high`)."""
         import pandas as pd
 
-        table = pd.DataFrame([{"model": r.model, "task": r.task, "value": r.value} for r in self.rows])
-        if table.empty:
-            return pd.DataFrame(columns=["model", "mean_win_rate"])
-        wide = table.pivot(index="model", columns="task", values="value")
         order = [m for m, _ in self.mean_win_rate]
-        wide.insert(0, "mean_win_rate", pd.Series(dict(self.mean_win_rate)))
-        return wide.reindex(order).rename_axis(columns=None)
+        columns: dict[str, pd.Series] = {"mean_win_rate": pd.Series(dict(self.mean_win_rate), dtype=float)}
+        for name, field in (
+            ("rank", "rank"),
+            ("rank_low", "low"),
+            ("rank_high", "high"),
+            ("tie_group", "group"),
+        ):
+            if self.ranks:
+                columns[name] = pd.Series({r.model: getattr(r, field) for r in self.ranks})
+        for task in sorted({r.task for r in self.rows}):
+            cells = [r for r in self.rows if r.task == task]
+            columns[task] = pd.Series({r.model: r.value for r in cells}, dtype=float)
+            columns[f"{task} low"] = pd.Series({r.model: r.low for r in cells}, dtype=float)
+            columns[f"{task} high"] = pd.Series({r.model: r.high for r in cells}, dtype=float)
+        if not self.rows:
+            return pd.DataFrame(columns=["model", "mean_win_rate"])
+        return pd.DataFrame(columns).reindex(order).rename_axis(index="model")
 
 
 @dataclass(frozen=True)
@@ -67,11 +86,20 @@ def get_run(run: RunRef = "latest", *, store: StoreLike = None) -> RunRecord:
         return opened.get_run(run_id_of(run))
 
 
-def leaderboard(runs: Sequence[RunRef] | None = None, *, store: StoreLike = None) -> Leaderboard:
-    """The given runs, else the newest result of every (model, task) in the store."""
+def leaderboard(
+    runs: Sequence[RunRef] | None = None,
+    *,
+    store: StoreLike = None,
+    rank_resamples: int = 1000,
+    seed: int = 0,
+) -> Leaderboard:
+    """The given runs, else the newest result of every (model, task) in the store; each value with
+    its 95% interval, each model with its rank interval and tie group (a paired bootstrap over
+    samples, `rank_resamples` rounds; 0 skips it)."""
     with using_store(store) as opened:
-        rows = latest_rows(opened, [run_id_of(r) for r in runs] if runs else None)
-    return Leaderboard(tuple(rows), tuple(win_rates(rows)))
+        rows, scores = latest_rows_and_scores(opened, [run_id_of(r) for r in runs] if runs else None)
+    ranks = rank_intervals(scores, resamples=rank_resamples, seed=seed) if rank_resamples > 0 else []
+    return Leaderboard(tuple(rows), tuple(win_rates(rows)), tuple(ranks))
 
 
 def overview(run: RunRef = "latest", *, store: StoreLike = None) -> RunOverview:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from assay.core.registry import aggregators
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.types import Sample, Score, sample_from_json
-from assay.metrics import run_level_metrics, summarize
+from assay.metrics import run_level_metrics
+from assay.metrics.intervals import reported_interval
 from assay.metrics.reducers import reduce_by_sample
 from assay.rank import mean_win_rate
+from assay.rank.score_ranks import TaskScores
 from assay.store import Store
 
 # Metrics where lower is better; everything else is higher-is-better.
@@ -40,19 +42,23 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
     out = []
     for (model, task), rows in groups.items():
         metric = headline_metric(run, task, rows)
-        values = [r.scores[metric] for r in rows if r.scores and metric in r.scores] if metric else []
+        scored = [r for r in rows if metric and r.scores and metric in r.scores]
+        values = [r.scores[metric] for r in scored if r.scores and metric]
+        clusters = [cluster_of(r.sample) for r in scored]
         if run is not None and run.spec.epochs > 1 and metric:  # repeats: one reduced score per sample
             values = reduce_by_sample(_epochs(rows, metric), run.spec.epochs_reducer)
-        summary = summarize(values)
+            # reduce_by_sample keeps the order samples first appear in: so do their clusters
+            first: dict[str, str | None] = {}
+            for r in scored:
+                first.setdefault(r.sample_id, cluster_of(r.sample))
+            clusters = list(first.values())
         out.append(
             LeaderboardRow(
                 model=model,
                 task=task,
                 metric=metric or "-",
-                value=summary.mean,
-                stderr=summary.stderr,
-                n=summary.n,
                 errors=sum(1 for r in rows if r.response is None),
+                **_mean_fields(values, clusters),
             )
         )
     return out
@@ -60,6 +66,33 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
 
 def _epochs(rows: Sequence[ResultRecord], metric: str) -> list[tuple[str, float, str | None]]:
     return [(r.sample_id, r.scores[metric], r.extracted) for r in rows if r.scores and metric in r.scores]
+
+
+def cluster_of(sample: dict[str, Any]) -> str | None:
+    """The cluster a stored sample belongs to (its metadata "cluster"), if its task declared one."""
+    found = dict(sample.get("metadata") or ()).get("cluster")
+    return None if found is None else str(found)
+
+
+def _mean_fields(values: Sequence[float], clusters: Sequence[str | None]) -> dict[str, Any]:
+    """A row's mean with its standard error and interval: clustered when every sample names a cluster."""
+    n = len(values)
+    if n == 0:
+        return {"value": math.nan, "stderr": None, "n": 0}
+    if n < 2 or not all(math.isfinite(v) for v in values):
+        return {"value": math.fsum(values) / n, "stderr": None, "n": n}
+    named = None if any(c is None for c in clusters) else list(clusters)
+    found = reported_interval(values, named)
+    usable = math.isfinite(found.low) and math.isfinite(found.se)
+    return {
+        "value": found.mean,
+        "stderr": found.se if math.isfinite(found.se) else None,
+        "n": n,
+        "low": found.low if usable else None,
+        "high": found.high if usable else None,
+        "method": found.method,
+        "clusters": found.clusters,
+    }
 
 
 def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelMetric]:
@@ -83,13 +116,52 @@ def latest_rows(
     store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
 ) -> list[LeaderboardRow]:
     """One row per (model, task): from the given runs, else from the newest run that has it."""
+    return latest_rows_and_scores(store, run_ids, scan=scan)[0]
+
+
+def latest_rows_and_scores(
+    store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
+) -> tuple[list[LeaderboardRow], list[TaskScores]]:
+    """`latest_rows`, and the per-sample headline scores behind them (for rank intervals)."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
+    behind: list[ResultRecord] = []
     for run in runs:
-        for row in run_rows(store.results(run.id), run):
-            if row.n > 0:
-                chosen.setdefault((row.model, row.task), row)
-    return sorted(chosen.values(), key=lambda r: (r.task, r.model))
+        results = store.results(run.id)
+        fresh = set()
+        for row in run_rows(results, run):
+            if row.n > 0 and (row.model, row.task) not in chosen:
+                chosen[(row.model, row.task)] = row
+                fresh.add((row.model, row.task))
+        behind.extend(r for r in results if (r.model, r.task) in fresh)
+    rows = sorted(chosen.values(), key=lambda r: (r.task, r.model))
+    return rows, task_scores(behind, rows)
+
+
+def task_scores(results: Iterable[ResultRecord], rows: Sequence[LeaderboardRow]) -> list[TaskScores]:
+    """Per task, each model's per-sample headline scores (the rows' metric) and the samples' clusters."""
+    metric_of = {(r.model, r.task): r.metric for r in rows}
+    # a sample asked several times (epochs) counts once, with the mean of its repeats
+    repeats: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(dict))
+    clusters: dict[str, dict[str, str]] = defaultdict(dict)
+    for result in results:
+        metric = metric_of.get((result.model, result.task))
+        if metric is None or not result.scores or metric not in result.scores:
+            continue
+        repeats[result.task][result.model].setdefault(result.sample_id, []).append(result.scores[metric])
+        found = cluster_of(result.sample)
+        if found is not None:
+            clusters[result.task][result.sample_id] = found
+    lower = {r.task for r in rows if r.metric in LOWER_IS_BETTER}
+    return [
+        TaskScores(
+            task,
+            {m: {i: math.fsum(v) / len(v) for i, v in by_id.items()} for m, by_id in by_model.items()},
+            task not in lower,
+            clusters.get(task) or None,
+        )
+        for task, by_model in sorted(repeats.items())
+    ]
 
 
 def win_rates(rows: Sequence[LeaderboardRow]) -> list[tuple[str, float]]:

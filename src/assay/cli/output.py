@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from assay.api import Leaderboard, RunOverview, RunRecord, RunResult
+from assay.api import Leaderboard, RankInterval, RunOverview, RunRecord, RunResult
 from assay.cli.options import emit_json, json_safe
+from assay.core.results import LeaderboardRow
 
 __all__ = ["emit_json", "json_safe"]
 
@@ -24,6 +25,57 @@ def _fmt(value: float | None, stderr: float | None = None) -> str:
     if value is None or math.isnan(value):
         return "-"
     return f"{value:.3f}" + (f" ± {stderr:.3f}" if stderr is not None else "")
+
+
+def _cell(row: LeaderboardRow) -> str:
+    """'0.812 [0.780, 0.842]' (the 95% interval), or '0.812 ± 0.020' when only a standard error is known."""
+    if math.isnan(row.value):
+        return "-"
+    if row.low is None or row.high is None:
+        shown = _fmt(row.value, row.stderr)
+    else:
+        shown = f"{row.value:.3f} [{row.low:.3f}, {row.high:.3f}]"
+    return shown + (f" [{row.errors} err]" if row.errors else "")
+
+
+def _rank_text(found: RankInterval | None, position: int) -> str:
+    if found is None:
+        return str(position)
+    return str(found.rank) if found.low == found.high else f"{found.rank} ({found.low}-{found.high})"
+
+
+def interval_note(rows: Sequence[LeaderboardRow]) -> str:
+    """The footnote under a leaderboard: how its intervals were made."""
+    methods = sorted({r.method for r in rows if r.method})
+    if not methods:
+        return ""
+    return (
+        f"[value] 95% interval: {', '.join(methods)} (see docs/statistics.md); rank (low-high): "
+        "paired bootstrap over samples; models in one tie group are not statistically distinguishable"
+    )
+
+
+def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
+    return {
+        "rows": [asdict(r) for r in board.rows],
+        "mean_win_rate": dict(board.mean_win_rate),
+        "ranks": [asdict(r) for r in board.ranks],
+    }
+
+
+def _write_csv(console: Console, board: Leaderboard) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    head = ["model", "task", "metric", "value", "stderr", "n", "errors", "mean_win_rate"]
+    extra = ["low", "high", "method", "clusters", "rank", "rank_low", "rank_high", "tie_group"]
+    writer.writerow(head + extra)
+    by_model = dict(board.mean_win_rate)
+    for r in board.rows:
+        found = board.rank_of(r.model)
+        ranks = [found.rank, found.low, found.high, found.group] if found else [None] * 4
+        base = [r.model, r.task, r.metric, r.value, r.stderr, r.n, r.errors, by_model.get(r.model)]
+        writer.writerow([*base, r.low, r.high, r.method, r.clusters, *ranks])
+    console.file.write(buf.getvalue())
 
 
 def print_leaderboard(
@@ -36,18 +88,10 @@ def print_leaderboard(
 ) -> None:
     rows, rates = board.rows, board.mean_win_rate
     if as_json:
-        emit_json({"rows": [asdict(r) for r in rows], "mean_win_rate": dict(rates)})
+        emit_json(leaderboard_json(board))
         return
     if as_csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(["model", "task", "metric", "value", "stderr", "n", "errors", "mean_win_rate"])
-        by_model = dict(rates)
-        for r in rows:
-            writer.writerow(
-                [r.model, r.task, r.metric, r.value, r.stderr, r.n, r.errors, by_model.get(r.model)]
-            )
-        console.file.write(buf.getvalue())
+        _write_csv(console, board)
         return
     if not rows:
         console.print("no scored results yet: run `assay run` first")
@@ -56,22 +100,22 @@ def print_leaderboard(
     cell = {(r.model, r.task): r for r in rows}
     table = Table(title=title)
     table.add_column("rank", justify="right")
+    if board.ranks:
+        table.add_column("tie group", justify="right")
     table.add_column("model")
     table.add_column("mean win rate", justify="right")
     for task in tasks:
         metric = next(r.metric for r in rows if r.task == task)
         table.add_column(f"{task}\n({metric})", justify="right")
     for i, (model, rate) in enumerate(rates, start=1):
-        cells = []
-        for task in tasks:
-            found = cell.get((model, task))
-            cells.append(
-                "-"
-                if found is None
-                else _fmt(found.value, found.stderr) + (f" [{found.errors} err]" if found.errors else "")
-            )
-        table.add_row(str(i), Text(model), _fmt(rate), *[Text(c) for c in cells])
+        cells = [_cell(found) if (found := cell.get((model, task))) else "-" for task in tasks]
+        ranked = board.rank_of(model)
+        lead = [_rank_text(ranked, i)] + ([str(ranked.group) if ranked else "-"] if board.ranks else [])
+        table.add_row(*lead, Text(model), _fmt(rate), *[Text(c) for c in cells])
     console.print(table)
+    note = interval_note(rows)
+    if note:
+        console.print(Text(note, style="dim"))
 
 
 def print_run_result(console: Console, result: RunResult, run: RunOverview, *, as_json: bool) -> None:
@@ -84,8 +128,7 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
                 "stats": asdict(result.stats),
                 "duration_s": result.duration_s,
                 "prompt_modes": result.prompt_modes,
-                "rows": [asdict(r) for r in board.rows],
-                "mean_win_rate": dict(board.mean_win_rate),
+                **leaderboard_json(board),
                 "run_level": [asdict(d) for d in run.run_level],
                 **({"adaptive": result.adaptive} if result.adaptive else {}),
             }

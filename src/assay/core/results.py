@@ -1,7 +1,7 @@
 """Result records: a run as stored, one unit's outcome, and the views built from them.
 
 The store returns `RunRecord` and `ResultRecord`; leaderboards, reports, the CLI and the dashboard
-all speak in `LeaderboardRow`, `RunLevelMetric` and `SampleView`.
+all speak in `LeaderboardRow`, `RankInterval`, `RunLevelMetric` and `SampleView`.
 """
 
 from __future__ import annotations
@@ -84,7 +84,11 @@ class ResultRecord:
 
 @dataclass(frozen=True)
 class LeaderboardRow:
-    """One model x task: the task's headline metric with its standard error."""
+    """One model x task: the task's headline metric with its standard error and 95% interval.
+
+    `stderr` is cluster-robust when the task's samples name a cluster; `method` says how the
+    interval was made ("wilson-cc", "clustered-wilson", "t", "clustered-t"); `clusters` counts the
+    independent units (n when the task has no clusters)."""
 
     model: str
     task: str
@@ -93,6 +97,22 @@ class LeaderboardRow:
     stderr: float | None
     n: int
     errors: int
+    low: float | None = None
+    high: float | None = None
+    method: str | None = None
+    clusters: int | None = None
+
+
+@dataclass(frozen=True)
+class RankInterval:
+    """A model's place on a leaderboard with its 95% rank interval and its group of tied models."""
+
+    model: str
+    rank: int  # 1 + models with a strictly better statistic on the full data
+    low: int  # rank interval (percentiles of the bootstrap ranks)
+    high: int
+    group: int  # 1 for the models tied with the leader, 2 for the next tier, ...
+    statistic: float  # the statistic ranked: mean win rate over tasks
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def _vegalite_version() -> str | None:
 def leaderboard_chart(
     rows: Sequence[LeaderboardRow], *, model_order: Sequence[str] | None = None
 ) -> alt.Chart | alt.LayerChart:
-    """Grouped bars: one group per task, one bar per model, with ±stderr rules when known.
+    """Grouped bars: one group per task, one bar per model, with rules for the 95% interval when known.
 
     ``model_order`` fixes the legend and bar order (e.g. best mean win rate first);
     models missing from it follow in order of first appearance.
@@ -78,7 +78,7 @@ def leaderboard_chart(
     bars = base.mark_bar().encode(
         x=x, xOffset=x_offset, y=alt.Y("value:Q", title="score", scale=y_scale), color=color
     )
-    if not any(row.stderr is not None for row in rows):
+    if not any(row.stderr is not None or row.low is not None for row in rows):
         return bars.properties(**size)
     whiskers = (
         base.transform_filter("isValid(datum.low)")
@@ -89,8 +89,8 @@ def leaderboard_chart(
 
 
 def _chart_record(row: LeaderboardRow) -> dict[str, Any]:
-    low = high = None
-    if row.stderr is not None:
+    low, high = row.low, row.high
+    if low is None and row.stderr is not None:  # no interval recorded: one standard error either side
         low, high = row.value - row.stderr, row.value + row.stderr
     return {"task": row.task, "model": row.model, "value": row.value, "low": low, "high": high}
 

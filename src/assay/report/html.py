@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from assay.core.results import LeaderboardRow, RunLevelMetric, SampleView
+from assay.core.results import LeaderboardRow, RankInterval, RunLevelMetric, SampleView
 from assay.io import write_bytes_atomic
 
 # Long model outputs would bloat the file; the full text stays in the store.
@@ -49,6 +49,8 @@ class ReportData:
     benchmarks: tuple[BenchmarkSection, ...] = ()
     # Sections other modules render (safety): HTML that escapes every untrusted string itself.
     extra_sections: tuple[str, ...] = ()
+    # Rank intervals and tie groups (paired bootstrap over samples), best first; empty: not computed.
+    ranks: tuple[RankInterval, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def render_html_report(data: ReportData) -> str:
         title=data.title,
         generated_at=data.generated_at,
         runs=[_run_view(run) for run in data.runs],
-        board=_leaderboard_view(data.rows, data.mean_win_rate),
+        board=_leaderboard_view(data.rows, data.mean_win_rate, data.ranks),
         chart=_chart_view(data.rows, _model_order(data.rows, data.mean_win_rate)),
         example_groups=_example_groups(data.samples),
         run_level=sorted(data.run_level, key=lambda m: (m.task, m.model, m.metric)),
@@ -127,7 +129,9 @@ def _model_order(rows: Sequence[LeaderboardRow], mwr: Sequence[tuple[str, float]
     return list(dict.fromkeys([*ranked, *unranked]))
 
 
-def _leaderboard_view(rows: Sequence[LeaderboardRow], mwr: Sequence[tuple[str, float]]) -> dict[str, Any]:
+def _leaderboard_view(
+    rows: Sequence[LeaderboardRow], mwr: Sequence[tuple[str, float]], ranks: Sequence[RankInterval] = ()
+) -> dict[str, Any]:
     tasks = list(dict.fromkeys(row.task for row in rows))
     metrics: dict[str, list[str]] = {task: [] for task in tasks}
     cells: dict[tuple[str, str], LeaderboardRow] = {}
@@ -137,11 +141,16 @@ def _leaderboard_view(rows: Sequence[LeaderboardRow], mwr: Sequence[tuple[str, f
             metrics[row.task].append(row.metric)
     win_rates = dict(mwr)
     models = _model_order(rows, mwr)
+    by_model = {r.model: r for r in ranks}
     return {
         "columns": [{"task": task, "metric": ", ".join(metrics[task])} for task in tasks],
+        "methods": sorted({row.method for row in rows if row.method}),
+        "has_ranks": bool(by_model),
         "models": [
             {
                 "rank": rank,
+                "rank_interval": _rank_text(by_model.get(model)),
+                "tie_group": by_model[model].group if model in by_model else None,
                 "model": model,
                 "mwr": _fmt(win_rates.get(model)),
                 "cells": [_cell_view(cells.get((model, task))) for task in tasks],
@@ -151,12 +160,21 @@ def _leaderboard_view(rows: Sequence[LeaderboardRow], mwr: Sequence[tuple[str, f
     }
 
 
+def _rank_text(found: RankInterval | None) -> str | None:
+    if found is None:
+        return None
+    return str(found.rank) if found.low == found.high else f"{found.rank} ({found.low}–{found.high})"
+
+
 def _cell_view(row: LeaderboardRow | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {
         "value": _fmt(row.value),
         "stderr": None if row.stderr is None else _fmt(row.stderr),
+        "interval": None if row.low is None or row.high is None else f"[{_fmt(row.low)}, {_fmt(row.high)}]",
+        "method": row.method,
+        "clusters": row.clusters if row.clusters is not None and row.clusters < row.n else None,
         "n": row.n,
         "errors": row.errors,
     }

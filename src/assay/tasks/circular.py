@@ -23,6 +23,8 @@ def rotations(sample: Sample) -> list[Sample]:
     if not sample.choices or sample.answer_index is None:
         return [sample]
     n = len(sample.choices)
+    # The rotations of one question succeed or fail together, so they are one cluster at least.
+    cluster = () if any(k == "cluster" for k, _ in sample.metadata) else (("cluster", sample.id),)
     out = []
     for shift in range(n):
         choices = sample.choices[shift:] + sample.choices[:shift]
@@ -32,7 +34,7 @@ def rotations(sample: Sample) -> list[Sample]:
                 id=f"{sample.id}@r{shift}",
                 choices=choices,
                 answer_index=(sample.answer_index - shift) % n,
-                metadata=(*sample.metadata, ("circular_of", sample.id), ("rotation", shift)),
+                metadata=(*sample.metadata, *cluster, ("circular_of", sample.id), ("rotation", shift)),
             )
         )
     return out

@@ -102,6 +102,7 @@ class HumanEval:
     metric_names: tuple[str, ...] = ("passed",)
     aggregators: tuple[str, ...] = ("pass_at_k",)
     executes_code: bool = True
+    full_size: int = 164  # problems, for the task card's power line
     _problems: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def _load(self) -> dict[str, dict[str, Any]]:
@@ -113,7 +114,9 @@ class HumanEval:
         for task_id, problem in self._load().items():
             for k in range(self.samples_per_problem):
                 sid = task_id if self.samples_per_problem == 1 else f"{task_id}#{k}"
-                yield Sample(id=sid, input=problem["prompt"], metadata=(("problem", task_id),))
+                yield Sample(
+                    id=sid, input=problem["prompt"], metadata=(("problem", task_id), ("cluster", task_id))
+                )
 
     def build_request(self, sample: Sample, *, chat: bool) -> Request:
         params = GenerationParams(

@@ -45,6 +45,7 @@ class GSM8K:
     citation: str = "Cobbe et al., 2021, Training Verifiers to Solve Math Word Problems, arXiv:2110.14168"
     output_type: Literal["generate"] = "generate"
     metric_names: tuple[str, ...] = ("exact_match", "exact_match_strict")
+    full_size: int = 1319  # the test split, for the task card's power line
     _rows: list[Sample] = field(default_factory=list, repr=False)
 
     def _load(self) -> list[Sample]:

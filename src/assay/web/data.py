@@ -8,7 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 import assay
@@ -26,6 +26,16 @@ class Cell:
     upper: float | None
     n: int
     metric: str
+    method: str | None = None  # how the interval was made ("wilson-cc", "clustered-wilson", "t", ...)
+    clusters: int | None = None
+
+
+@dataclass(frozen=True)
+class RankCell:
+    rank: int
+    low: int
+    high: int
+    group: int
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class EvalBoard:
     win_rate: dict[str, float]
     cells: dict[tuple[str, str], Cell]
     groups: tuple[str, ...]
+    ranks: dict[str, RankCell] = field(default_factory=dict)  # per model: rank interval and tie group
     # rendered HTML/JSON of this board, per (kind, group, language): a board never changes once built
     fragments: dict[tuple[str, str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -46,6 +57,7 @@ class EvalBoard:
                 {
                     "model": m,
                     "mean_win_rate": _num(self.win_rate.get(m)),
+                    "rank": asdict(self.ranks[m]) if m in self.ranks else None,
                     "scores": {
                         t: {
                             "value": _num(c.value),
@@ -53,6 +65,8 @@ class EvalBoard:
                             "upper": _num(c.upper),
                             "n": c.n,
                             "metric": c.metric,
+                            "method": c.method,
+                            "clusters": c.clusters,
                         }
                         for t in self.tasks
                         if (c := self.cells.get((m, t))) is not None
@@ -66,7 +80,9 @@ class EvalBoard:
         if not group:
             return self
         tasks = tuple(t for t in self.tasks if task_group(t) == group)
-        return EvalBoard(tasks, self.models, self.win_rate, self.cells, self.groups, self.fragments)
+        return EvalBoard(
+            tasks, self.models, self.win_rate, self.cells, self.groups, self.ranks, self.fragments
+        )
 
 
 def _num(value: float | None) -> float | None:
@@ -135,14 +151,10 @@ def eval_board(store: Store) -> EvalBoard:
     board = assay.leaderboard(store=store)
     cells = {}
     for row in board.rows:
-        half = Z95 * row.stderr if row.stderr is not None and not math.isnan(row.stderr) else None
-        cells[(row.model, row.task)] = Cell(
-            row.value,
-            None if half is None else row.value - half,
-            None if half is None else row.value + half,
-            row.n,
-            row.metric,
-        )
+        low, high = row.low, row.high
+        if low is None and row.stderr is not None and not math.isnan(row.stderr):
+            low, high = row.value - Z95 * row.stderr, row.value + Z95 * row.stderr  # rows from older code
+        cells[(row.model, row.task)] = Cell(row.value, low, high, row.n, row.metric, row.method, row.clusters)
     tasks = tuple(sorted({r.task for r in board.rows}))
     return EvalBoard(
         tasks=tasks,
@@ -150,6 +162,7 @@ def eval_board(store: Store) -> EvalBoard:
         win_rate=dict(board.mean_win_rate),
         cells=cells,
         groups=tuple(sorted({task_group(t) for t in tasks})),
+        ranks={r.model: RankCell(r.rank, r.low, r.high, r.group) for r in board.ranks},
     )
 
 

@@ -22,7 +22,11 @@ _EN = {
     "lb.all": "All tasks",
     "lb.filter": "Filter",
     "lb.empty": "No results stored yet.",
-    "lb.ci": "± is the 95% interval (1.96 standard errors)",
+    "lb.ci": "[low, high] is the 95% interval (Wilson for right/wrong scores, clustered where the task's "
+    "items share a passage or subject; hover for the method). Rank (low–high) comes from a paired "
+    "bootstrap over samples; models in one tie group are not statistically distinguishable.",
+    "lb.rank": "Rank",
+    "lb.tie": "Tie group",
     "lb.sort_hint": "Click a column to sort.",
     "arena.title": "Arena",
     "arena.intro": "Ask a question; two anonymous models answer; vote for the better one.",
@@ -125,7 +129,10 @@ _ZH = {
     "lb.all": "全部任务",
     "lb.filter": "筛选",
     "lb.empty": "尚无结果。",
-    "lb.ci": "± 为 95% 置信区间（1.96 个标准误）",
+    "lb.ci": "[下限, 上限] 为 95% 置信区间（对错型得分用 Wilson 区间；题目共享文章或科目时按聚类计算；"
+    "悬停可见方法）。排名区间（下限–上限）来自对样本的配对自助法；同一并列组内的模型在统计上无法区分。",
+    "lb.rank": "排名",
+    "lb.tie": "并列组",
     "lb.sort_hint": "点击列标题排序。",
     "arena.title": "竞技场",
     "arena.intro": "输入问题，两个匿名模型作答，请投票选出更好的回答。",

@@ -13,6 +13,7 @@ from typing import Literal
 
 from assay.core.errors import DatasetError
 from assay.core.types import LoglikelihoodRequest, Message, Request, Response, Sample, Score
+from assay.tasks.base import with_cluster
 from assay.tasks.multiple_choice import score_choices
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -54,6 +55,9 @@ class ChoiceTask:
     output_type: Literal["multiple_choice"] = "multiple_choice"
     metric_names: tuple[str, ...] = ("acc", "acc_norm")
     aggregators: tuple[str, ...] = ()
+    # The metadata key items share (a subject, a passage): standard errors are clustered by it.
+    cluster: str | None = None
+    full_size: int | None = None  # samples in the published split, for the task card's power line
     _data: tuple[list[Sample], list[Sample]] | None = field(default=None, repr=False)
     _shots: dict[str, list[Sample]] = field(default_factory=dict, repr=False)
 
@@ -62,7 +66,7 @@ class ChoiceTask:
             samples, pool = self.loader()
             if not samples:
                 raise DatasetError(f"{self.name}: the dataset has no rows")
-            self._data = (samples, pool)
+            self._data = ([with_cluster(s, self.cluster) for s in samples], pool)
             self._shots = self._pick_shots(pool)
         return self._data
 

@@ -106,7 +106,9 @@ def _family(family: str, path: str | None, citation: str, aggregate: tuple[str, 
         q, a = prefixes.get(str(dict(sample.metadata).get("group")), ("\nQ: ", "\nA: "))
         return f"{q}{sample.input}{a}".lstrip("\n").rstrip(" ")
 
-    return ChoiceTask(name=family, citation=citation, loader=load, prompt=prompt, aggregators=aggregate)
+    return ChoiceTask(
+        name=family, citation=citation, loader=load, prompt=prompt, aggregators=aggregate, cluster="group"
+    )
 
 
 @tasks.register("hhh_alignment")

@@ -96,6 +96,7 @@ def _task(
         shots_by_group=True,
         preamble=_instruction,
         score_letters=True,
+        cluster="subject",
     )
 
 

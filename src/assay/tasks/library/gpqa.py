@@ -64,4 +64,5 @@ def gpqa_diamond(path: str | None = None, seed: int = 0) -> ChoiceTask:
         loader=lambda: (load_gpqa(source, seed), []),
         prompt=lambda s: lettered(s.input, s.choices or ()),
         score_letters=True,
+        full_size=198,
     )

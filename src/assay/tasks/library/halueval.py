@@ -53,7 +53,8 @@ def load(path: str, kind: str) -> list[Sample]:
                     input=question,
                     choices=("No", "Yes"),
                     answer_index=label,
-                    metadata=(("group", "hallucinated" if label else "right"),),
+                    # the right and the hallucinated answer share one knowledge/question row
+                    metadata=(("group", "hallucinated" if label else "right"), ("cluster", str(i))),
                 )
             )
     return out

@@ -142,4 +142,6 @@ def mmlu(
         preamble=_header,
         score_letters=True,
         aggregators=("mmlu_categories",),
+        cluster="subject",
+        full_size=14042,
     )

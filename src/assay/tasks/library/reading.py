@@ -6,6 +6,7 @@ ARC (Clark et al., 2018, arXiv:1803.05457), HellaSwag (Zellers et al., 2019, ACL
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -55,6 +56,7 @@ def _arc(name: str, config: str, path: str | None) -> ChoiceTask:
         citation="Clark et al., 2018, Think you have Solved Question Answering? Try ARC, arXiv:1803.05457",
         loader=load,
         prompt=lambda s: f"Question: {s.input}\nAnswer:",
+        full_size={"ARC-Easy": 2376, "ARC-Challenge": 1172}.get(config),
     )
 
 
@@ -84,8 +86,14 @@ def hellaswag_sample(where: str, row: dict[str, Any]) -> Sample:
     answer = int(label) if label not in (None, "") else None
     sid = str(row.get("ind", where))
     query = hellaswag_clean(f"{row.get('activity_label', '')}: {ctx}")
+    # Several contexts come from one video or how-to article (its source_id): they are one cluster.
+    source = row.get("source_id")
     return Sample(
-        id=sid, input=query, choices=tuple(endings), answer_index=check_answer(sid, where, endings, answer)
+        id=sid,
+        input=query,
+        choices=tuple(endings),
+        answer_index=check_answer(sid, where, endings, answer),
+        metadata=(("source", str(source)),) if source else (),
     )
 
 
@@ -104,6 +112,8 @@ def hellaswag(path: str | None = None) -> ChoiceTask:
         loader=load,
         prompt=lambda s: s.input,
         metric_names=("acc_norm", "acc"),
+        cluster="source",
+        full_size=10042,
     )
 
 
@@ -114,8 +124,17 @@ def boolq_sample(where: str, row: dict[str, Any]) -> Sample:
     sid = str(row.get("idx", where))
     question = str(_field(row, "question", where)).strip()
     mark = "" if question.endswith("?") else "?"
-    text = f"{_field(row, 'passage', where)}\nQuestion: {question}{mark}\nAnswer:"
-    return Sample(id=sid, input=text, choices=("no", "yes"), answer_index=int(bool(answer)))
+    passage = str(_field(row, "passage", where))
+    text = f"{passage}\nQuestion: {question}{mark}\nAnswer:"
+    # Questions on the same passage form a cluster; a short digest names it without copying the text.
+    digest = hashlib.sha256(passage.strip().encode("utf-8")).hexdigest()[:16]
+    return Sample(
+        id=sid,
+        input=text,
+        choices=("no", "yes"),
+        answer_index=int(bool(answer)),
+        metadata=(("passage", digest),),
+    )
 
 
 @tasks.register("boolq")
@@ -131,6 +150,8 @@ def boolq(path: str | None = None) -> ChoiceTask:
         "Natural Yes/No Questions, NAACL",
         loader=load,
         prompt=lambda s: s.input,
+        cluster="passage",
+        full_size=3270,
     )
 
 

@@ -80,6 +80,7 @@ def truthfulqa_mc1(path: str | None = None) -> ChoiceTask:
         citation=CITATION,
         loader=lambda: (load(path, "mc1_targets"), []),
         prompt=_prompt,
+        full_size=817,
     )
 
 
@@ -92,4 +93,5 @@ def truthfulqa_mc2(path: str | None = None) -> ChoiceTask:
         loader=lambda: (load(path, "mc2_targets"), []),
         prompt=_prompt,
         metric_names=("mc2",),
+        full_size=817,
     )

@@ -178,6 +178,8 @@ def row_sample(
     metadata: list[tuple[str, Any]] = [("where", where), ("row", row)]
     if fields.group is not None:
         metadata.append(("group", str(_value(row, fields.group, where, "fields.group"))))
+    if fields.cluster is not None:
+        metadata.append(("cluster", str(_value(row, fields.cluster, where, "fields.cluster"))))
     if fields.test is not None:  # checked at load, so a row without tests fails before any model runs
         metadata.append(("tests", _code_text(_value(row, fields.test, where, "fields.test"))))
         if fields.setup is not None and row.get(fields.setup):  # MBPP leaves most setups empty

@@ -41,7 +41,7 @@ _TOP = {
 }
 _DATASET = {"path", "format", "field", "hf", "bigbench"}
 _HF = {"name", "config", "split"}
-_FIELDS = {"id", "target", "choices", "answer", "group", "answer_format", "test", "setup"}
+_FIELDS = {"id", "target", "choices", "answer", "group", "cluster", "answer_format", "test", "setup"}
 _SCORING = {"type", "cpu_seconds", "wall_seconds", "memory_mb"}
 SCORING_TYPES = ("match", "code_execution")
 CODE_METRICS = ("passed",)
@@ -67,6 +67,8 @@ class FieldMap:
     choices: str | tuple[str, ...] | None = None
     answer: str | None = None
     group: str | None = None
+    # The row field items share (a passage, a context, a subject): standard errors are clustered by it.
+    cluster: str | None = None
     answer_format: str = "auto"
     test: str | None = None  # code execution: the row field with the test code (text or list of lines)
     setup: str | None = None  # code execution: a row field with code to run before the tests
@@ -291,6 +293,7 @@ def _fields(source: Path, raw: Any, output_type: str, scoring: str = "match") ->
         choices=choices,
         answer=check.get("answer", str),
         group=check.get("group", str),
+        cluster=check.get("cluster", str),
         answer_format=check.choice("answer_format", ANSWER_FORMATS, "auto"),
         test=check.get("test", str),
         setup=check.get("setup", str),
