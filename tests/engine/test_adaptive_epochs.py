@@ -145,6 +145,13 @@ def test_epochs_have_own_keys_epoch_zero_hits_the_cache_and_reduce_per_sample(st
     value = assay.overview(pass2.run_id, store=db).leaderboard.rows[0].value
     assert value == pytest.approx(sum(reduce_epochs(e, "pass@2") for e in by_sample.values()) / 20)
 
+    # compare pairs samples, not repeats: each side's repeats reduced as its run says
+    compared = assay.compare(pass2.run_id, repeated.run_id, store=db).tasks[0]
+    assert compared.shared == 20 and compared.dropped == 0
+    majority = [reduce_epochs(e, "majority") for e in by_sample.values()]
+    best_of_2 = [reduce_epochs(e, "pass@2") for e in by_sample.values()]
+    assert compared.difference == pytest.approx((sum(best_of_2) - sum(majority)) / 20)
+
 
 def test_repeats_of_a_greedy_task_and_bad_settings_are_refused(stub, tasks):
     db = tasks / "r.db"

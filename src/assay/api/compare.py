@@ -26,10 +26,11 @@ import numpy as np
 from assay.api.compare_sides import Side, SideResults, labels, resolve_side
 from assay.api.results import RunRef, run_id_of
 from assay.api.stores import StoreLike, using_store
-from assay.api.views import LOWER_IS_BETTER, headline_metric
+from assay.api.views import LOWER_IS_BETTER, cluster_of, headline_metric
 from assay.core.errors import AssayError
-from assay.core.results import ResultRecord
+from assay.core.results import ResultRecord, RunRecord
 from assay.metrics.paired import BOOTSTRAP_RESAMPLES, better_of, compare_paired, holm, verdict_in_words
+from assay.metrics.reducers import reduce_epochs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,13 +188,21 @@ def _content(sample: dict[str, Any]) -> Any:
     return sample
 
 
-def cluster_of(sample: dict[str, Any]) -> Hashable | None:
-    """The sample's "cluster" metadata (a passage, a context, a subject), if its task declares one."""
-    for item in sample.get("metadata") or ():
-        if isinstance(item, list | tuple) and len(item) == 2 and item[0] == "cluster":
-            value = item[1]
-            return value if isinstance(value, Hashable) else str(value)
-    return None
+def _per_sample(
+    rows: list[ResultRecord], metric: str, run: RunRecord | None
+) -> list[tuple[ResultRecord, float | None]]:
+    """One (row, score) per sample: a sample asked several times (epochs) gets its repeats' scores
+    reduced as its run reduces them (mean, majority, pass@k); a sample with no scored repeat, None."""
+    if run is None or run.spec.epochs <= 1:
+        return [(row, _score(row, metric)) for row in rows]
+    repeats: dict[str, list[ResultRecord]] = {}
+    for row in rows:
+        repeats.setdefault(row.sample_id, []).append(row)
+    out: list[tuple[ResultRecord, float | None]] = []
+    for group in repeats.values():
+        scored = [(value, row.extracted) for row in group if (value := _score(row, metric)) is not None]
+        out.append((group[0], reduce_epochs(scored, run.spec.epochs_reducer) if scored else None))
+    return out
 
 
 @dataclass(frozen=True)
@@ -207,19 +216,23 @@ class _Pairs:
     mismatched: int
 
 
-def _pair(rows_a: list[ResultRecord], rows_b: list[ResultRecord], metric: str) -> _Pairs:
-    by_id_b = {r.sample_id: r for r in rows_b}
-    ids_a = {r.sample_id for r in rows_a}
+def _pair(side_a: SideResults, side_b: SideResults, task: str, metric: str) -> _Pairs:
+    per_a = _per_sample(side_a.by_task[task], metric, side_a.run_of_task.get(task))
+    by_id_b = {
+        row.sample_id: (row, score)
+        for row, score in _per_sample(side_b.by_task[task], metric, side_b.run_of_task.get(task))
+    }
+    ids_a = {row.sample_id for row, _ in per_a}
     a, b, found_clusters = [], [], []
     errored = mismatched = 0
-    for row in rows_a:
-        other = by_id_b.get(row.sample_id)
-        if other is None:
+    for row, score_a in per_a:
+        found = by_id_b.get(row.sample_id)
+        if found is None:
             continue
+        other, score_b = found
         if _content(row.sample) != _content(other.sample):
             mismatched += 1
             continue
-        score_a, score_b = _score(row, metric), _score(other, metric)
         if score_a is None or score_b is None:
             errored += 1
             continue
@@ -246,7 +259,7 @@ def _task(
 ) -> TaskComparison:
     rows_a, rows_b = side_a.by_task[task], side_b.by_task[task]
     chosen = metric or headline_metric(side_a.run_of_task[task], task, rows_a) or "-"
-    pairs = _pair(rows_a, rows_b, chosen)
+    pairs = _pair(side_a, side_b, task, chosen)
     counts: dict[str, Any] = {
         "task": task,
         "metric": chosen,
