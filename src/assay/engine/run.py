@@ -7,11 +7,13 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assay.core.errors import AssayError
 from assay.core.protocols import Model
 from assay.core.spec import RunPlan, RunSpec, RunSummary
 from assay.core.types import to_jsonable
+from assay.engine.agent.loop import run_agent_units
 from assay.engine.calls import ExecutionStats
 from assay.engine.executors import build_executor
 from assay.engine.plan import TaskRun, WorkUnit, plan
@@ -82,15 +84,18 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
         status = "failed"
         remote = None
         try:
+            agentic = {r.task.name: r.task for r in runs if getattr(r.task, "agentic", False)}
             with RunProgress(len(units), enabled=show_progress) as progress:
                 stats = await executor.execute(
-                    units,
+                    [u for u in units if u.task_name not in agentic],
                     store,
                     run_id,
                     policy=policy,
                     progress=progress,
                     models={m.name: s for m, s in zip(models, specs, strict=True)},
                 )
+                if agentic:  # many turns per unit: the agent loop plays them (locally)
+                    stats.add(await _play_agents(units, agentic, store, run_id, policy, progress))
             remote = executor.remote_scorer(spec)
             scored = score_run(store, run_id, {r.task.name: r.task for r in runs}, remote=remote)
             status = "done" if stats.errors == 0 else "done_with_errors"
@@ -127,6 +132,22 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
         duration_s=time.perf_counter() - started,
         prompt_modes=dict(recorded.prompt_modes),
     )
+
+
+async def _play_agents(
+    units: Sequence[WorkUnit],
+    agentic: dict[str, Any],
+    store: Store,
+    run_id: str,
+    policy: RetryPolicy,
+    progress: RunProgress,
+) -> ExecutionStats:
+    mine = [u for u in units if u.task_name in agentic]
+    stats = await run_agent_units(
+        mine, agentic, store, run_id, policy, on_done=lambda failed: progress.advance(error=failed)
+    )
+    progress.advance(cached=stats.cached, steps=stats.cached)
+    return stats
 
 
 def evaluate(spec: RunSpec, store: Store, *, show_progress: bool = False) -> RunResult:

@@ -52,6 +52,11 @@ def v6_rate_limits(conn: Connection) -> None:
     _create(conn, "rate_limit_hits")
 
 
+def v7_agent_turns(conn: Connection) -> None:
+    """The agent_turns table: agent transcripts, one row per turn (no existing table changes)."""
+    _create(conn, "agent_turns")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     v1_initial,
     v2_battles,
@@ -59,6 +64,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     v4_arena_live,
     v5_work_queue,
     v6_rate_limits,
+    v7_agent_turns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL

@@ -197,3 +197,14 @@ class RateLimitHitRow(Base):
 
 
 Index("ix_rate_limit_hits_key", RateLimitHitRow.key, RateLimitHitRow.expires_at)
+
+
+class AgentTurnRow(Base):
+    """One turn of an agent's attempt at a unit (the model's reply, its tool call, the tool's output,
+    the files' state after it), written once: a killed run resumes after the last stored turn."""
+
+    __tablename__ = "agent_turns"
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), primary_key=True)
+    turn: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)

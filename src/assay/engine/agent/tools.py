@@ -25,13 +25,16 @@ DISK_CAP = 64 * 2**20  # bytes the working directory may hold; past it the sessi
 _PATCHING = inspect.getsource(patching)
 # Runs in the sandbox as main.py; args.json and patching.py sit beside it in /sandbox.
 _TOOL_MAIN = """\
-import json, os, sys
+import json, os, sys, tempfile
 sys.path.insert(0, '/sandbox')
 import patching
 args = json.load(open('/sandbox/args.json'))
 name, root = args.pop('tool'), '/sandbox/work'
 try:
-    if name == 'bash':
+    if name == 'bash':  # `python` names this interpreter (Debian has only python3)
+        shims = tempfile.mkdtemp()
+        os.symlink(sys.executable, os.path.join(shims, 'python'))
+        os.environ['PATH'] = shims + ':' + os.environ.get('PATH', '/usr/bin:/bin')
         os.execv('/bin/bash', ['bash', '-c', args['command']])
     elif name == 'python':
         os.execv(sys.executable, [sys.executable, '-c', args['code']])
