@@ -45,7 +45,11 @@ class AgentStub:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 stub.requests.append(body)
-                text = stub.script(body["messages"])
+                try:
+                    text = stub.script(body["messages"])
+                except Exception as exc:  # the script says "fail this call": a server error
+                    self._send({"error": {"message": str(exc)}}, status=500)
+                    return
                 self._send({
                     "id": "agent-1", "object": "chat.completion", "created": 0, "model": "agent",
                     "choices": [{"index": 0, "finish_reason": "stop",
