@@ -11,7 +11,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Script = Callable[[list[dict[str, Any]]], str]
+# The agent's reply: its text, or a whole assistant message (e.g. with `tool_calls`).
+Script = Callable[[list[dict[str, Any]]], str | dict[str, Any]]
 
 
 class AgentStub:
@@ -46,14 +47,15 @@ class AgentStub:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 stub.requests.append(body)
                 try:
-                    text = stub.script(body["messages"])
+                    said = stub.script(body["messages"])
                 except Exception as exc:  # the script says "fail this call": a server error
                     self._send({"error": {"message": str(exc)}}, status=500)
                     return
                 self._send({
                     "id": "agent-1", "object": "chat.completion", "created": 0, "model": "agent",
                     "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": text}}],
+                                 "message": said if isinstance(said, dict)
+                                 else {"role": "assistant", "content": said}}],
                     "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
                 })  # fmt: skip
 
@@ -66,6 +68,16 @@ class AgentStub:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def function_call(name: str, call_id: str = "call_1", **arguments: str) -> dict[str, Any]:
+    """A reply calling `name` through the tools API."""
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": call_id, "type": "function", "function": function}],
+    }
 
 
 def tool(name: str, **arguments: str) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from agent_stub import AgentStub, tool
+from agent_stub import AgentStub, function_call, tool
 from assay.core.spec import RunSpec, TaskConfig
 from assay.engine.run import evaluate
 from assay.metrics.agentic import agentic_summary
@@ -101,3 +101,31 @@ def test_a_run_killed_mid_attempt_resumes_at_its_last_stored_turn(tmp_path):
         assert "apply_patch" in stub.requests[0]["messages"][2]["content"]
         assert row.scores is not None and row.scores["resolved"] == 1.0
         assert [t["turn"] for t in turns(store, row.key)] == [1, 2, 3]
+
+
+def test_through_the_tools_api_calls_come_back_as_tool_messages(tmp_path):
+    def api_agent(messages: list[dict]) -> dict:
+        step = sum(m["role"] == "assistant" for m in messages)
+        if step == 0:
+            return function_call("write_file", path="bounds.py", content=FIXED_CLAMP)
+        return function_call("submit", call_id="call_2", summary="done")
+
+    with AgentStub(api_agent) as stub, Store.open(tmp_path / "d.db") as store:
+        result = evaluate(spec(stub, {"problems": "clamp"}), store)
+        (row,) = store.results(result.run_id)
+        assert row.scores is not None and row.scores["resolved"] == 1.0
+        first, second = stub.requests
+        assert {t["function"]["name"] for t in first["tools"]} >= {"bash", "apply_patch", "submit"}
+        assert "```tool" not in first["messages"][0]["content"]  # no text protocol taught
+        said, answer = second["messages"][2:]
+        assert said["tool_calls"][0]["function"]["name"] == "write_file"
+        assert answer == {
+            "role": "tool",
+            "content": "Result of write_file:\nwrote bounds.py",
+            "tool_call_id": "call_1",
+        }
+        off = evaluate(spec(stub, {"problems": "clamp", "tools_api": "false"}), store)
+        assert "tools" not in stub.requests[-1] and off.status == "done"
+
+
+FIXED_CLAMP = "def clamp(x, low, high):\n    return max(low, min(x, high))\n"

@@ -5,16 +5,40 @@ All frozen so a record that has been keyed or stored cannot change under us.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+# A field marked so is left out of a record's JSON while it is empty: records that never use it keep
+# the JSON (and so the content keys) they had before the field existed.
+OMIT_EMPTY = {"omit_empty": True}
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """A tool call as a tools API gives it: the call's id, the tool's name, its arguments as JSON text."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool offered to a backend with a tools API; `parameters` is a JSON Schema, as JSON text."""
+
+    name: str
+    description: str
+    parameters: str
 
 
 @dataclass(frozen=True)
 class Message:
     role: Role
     content: str
+    # An assistant turn's tool calls, and on a "tool" message the id of the call it answers.
+    tool_calls: tuple[FunctionCall, ...] = field(default=(), metadata=OMIT_EMPTY)
+    tool_call_id: str | None = field(default=None, metadata=OMIT_EMPTY)
 
 
 @dataclass(frozen=True)
@@ -34,6 +58,8 @@ class GenerateRequest:
     prompt: str | None = None
     messages: tuple[Message, ...] | None = None
     kind: Literal["generate"] = "generate"
+    # Tools for a backend with a tools API (one that says `supports_tools = True`); others ignore them.
+    tools: tuple[ToolSpec, ...] = field(default=(), metadata=OMIT_EMPTY)
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):
@@ -69,6 +95,7 @@ class Generation:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     kind: Literal["generate"] = "generate"
+    tool_calls: tuple[FunctionCall, ...] = field(default=(), metadata=OMIT_EMPTY)
 
 
 @dataclass(frozen=True)
@@ -124,12 +151,21 @@ class ModelSpec:
 def to_jsonable(record: Any) -> Any:
     """Dataclass -> plain dict/list structure, stable for hashing and storage."""
     if hasattr(record, "__dataclass_fields__"):
-        return {k: to_jsonable(v) for k, v in asdict(record).items()}
+        return {
+            f.name: to_jsonable(value)
+            for f in fields(record)
+            if not ((value := getattr(record, f.name)) in ((), None) and f.metadata.get("omit_empty"))
+        }
     if isinstance(record, dict):
         return {str(k): to_jsonable(v) for k, v in record.items()}
     if isinstance(record, list | tuple):
         return [to_jsonable(v) for v in record]
     return record
+
+
+def message_from_json(data: dict[str, Any]) -> Message:
+    calls = tuple(FunctionCall(**c) for c in data.get("tool_calls", ()))
+    return Message(data["role"], data["content"], tool_calls=calls, tool_call_id=data.get("tool_call_id"))
 
 
 def request_from_json(data: dict[str, Any]) -> Request:
@@ -138,14 +174,15 @@ def request_from_json(data: dict[str, Any]) -> Request:
         return LoglikelihoodRequest(
             context=data["context"],
             continuations=tuple(data["continuations"]),
-            messages=tuple(Message(**m) for m in turns) if turns is not None else None,
+            messages=tuple(message_from_json(m) for m in turns) if turns is not None else None,
         )
     params = GenerationParams(**{**data["params"], "stop": tuple(data["params"].get("stop", ()))})
     messages = data.get("messages")
     return GenerateRequest(
         params=params,
         prompt=data.get("prompt"),
-        messages=tuple(Message(**m) for m in messages) if messages is not None else None,
+        messages=tuple(message_from_json(m) for m in messages) if messages is not None else None,
+        tools=tuple(ToolSpec(**t) for t in data.get("tools", ())),
     )
 
 
@@ -155,7 +192,8 @@ def response_from_json(data: dict[str, Any]) -> Response:
             scores=tuple(ContinuationScore(**s) for s in data["scores"]),
             tokens_evaluated=data.get("tokens_evaluated"),
         )
-    return Generation(**{k: v for k, v in data.items() if k != "kind"})
+    calls = tuple(FunctionCall(**c) for c in data.get("tool_calls", ()))
+    return Generation(**{k: v for k, v in data.items() if k not in ("kind", "tool_calls")}, tool_calls=calls)
 
 
 def sample_from_json(data: dict[str, Any]) -> Sample:

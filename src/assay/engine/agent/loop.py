@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assay.core.errors import ModelRequestError
-from assay.core.types import GenerateRequest, Generation, Message, to_jsonable
+from assay.core.types import GenerateRequest, Generation, Message, message_from_json, to_jsonable
+from assay.engine.agent.acting import act
 from assay.engine.agent.tools import AgentSession
 from assay.engine.calls import ExecutionStats, UnitFailure
 from assay.engine.plan import WorkUnit
@@ -26,15 +27,11 @@ from assay.engine.retry import RetryPolicy, call_with_retries
 from assay.store import Store
 from assay.store.transcripts import put_turn, turns
 from assay.tasks.agent.problem import AgentProblem
-from assay.tasks.agent.protocol import BadCall, ToolCall, parse_tool_call
+from assay.tasks.agent.protocol import system_prompt
 from assay.tasks.agent.task import AgentTask
 from assay.tasks.agent.workspace import Change, apply_change, change_between, unified_diff
 
 AGENTS_AT_ONCE = 2  # attempts played at once; each spends most of a turn waiting
-NO_CALL = (
-    "error: no tool call found. Reply with one fenced block: ```tool NAME, then the JSON arguments, "
-    "then ```; call submit when you are done."
-)
 
 
 @dataclass
@@ -53,9 +50,7 @@ class Progress:
 
     def absorb(self, record: dict[str, Any]) -> None:
         """Take in one stored turn."""
-        self.messages.append(Message("assistant", record["reply"]))
-        if record.get("observation") is not None:
-            self.messages.append(Message("user", record["observation"]))
+        self.messages.extend(message_from_json(m) for m in record["messages"])
         self.change = Change.from_json(record["change"])
         self.turns = record["turn"]
         self.prompt_tokens += record["prompt_tokens"]
@@ -76,10 +71,20 @@ class Progress:
         return None
 
 
+def uses_tools_api(unit: WorkUnit) -> bool:
+    """Whether the unit offers tools and its backend takes them through a tools API."""
+    assert isinstance(unit.request, GenerateRequest)
+    return bool(unit.request.tools) and bool(getattr(unit.model, "supports_tools", False))
+
+
 def resume(unit: WorkUnit, store: Store) -> Progress:
-    """The attempt as its stored turns left it (a fresh one when none are stored)."""
+    """The attempt as its stored turns left it (a fresh one when none are stored). Tools offered to a
+    backend without a tools API are taught as the text protocol instead."""
     assert isinstance(unit.request, GenerateRequest) and unit.request.messages is not None
-    progress = Progress(messages=list(unit.request.messages))
+    messages = list(unit.request.messages)
+    if unit.request.tools and not uses_tools_api(unit):
+        messages[0] = Message("system", system_prompt(tools_api=False))
+    progress = Progress(messages=messages)
     for record in turns(store, unit.key):
         progress.absorb(record)
     return progress
@@ -127,7 +132,8 @@ async def _turn(attempt: Attempt, progress: Progress) -> UnitFailure | None:
     unit = attempt.unit
     assert isinstance(unit.request, GenerateRequest)
     started = time.perf_counter()
-    request = GenerateRequest(messages=tuple(progress.messages), params=unit.request.params)
+    tools = unit.request.tools if uses_tools_api(unit) else ()
+    request = GenerateRequest(messages=tuple(progress.messages), params=unit.request.params, tools=tools)
     try:
         attempt.stats.sent += 1
         reply, _ = await call_with_retries(lambda: unit.model.generate(request), attempt.policy)
@@ -136,47 +142,23 @@ async def _turn(attempt: Attempt, progress: Progress) -> UnitFailure | None:
         attempt.store.put_error(attempt.run_id, unit.key, exc.reason, attempts=attempts)
         attempt.stats.errors += 1
         return UnitFailure(exc.reason, attempts)
-    call, observation, error, stop = await _act(reply.text, attempt.session, attempt.task)
-    if attempt.session.ended:
-        stop = "disk_full"
+    done = await act(reply, attempt.session, attempt.task.limits.output_chars)
+    call = done.call
     record = {
         "reply": reply.text,
-        "call": None if call is None else {"name": call.name, "arguments": call.arguments},
-        "observation": observation,
-        "error": error,
+        "call": None if call is None else {"name": call.name, "arguments": call.arguments, "id": call.id},
+        "observation": done.observation,
+        "error": done.error,
         "prompt_tokens": reply.prompt_tokens or 0,
         "completion_tokens": reply.completion_tokens or max(1, len(reply.text) // 4),
         "seconds": round(time.perf_counter() - started, 3),
         "change": change_between(attempt.problem.files, attempt.session.files()).to_json(),
-        "stop": stop,
+        "stop": "disk_full" if attempt.session.ended else done.stop,
+        "messages": [to_jsonable(m) for m in done.messages],
     }
     put_turn(attempt.store, unit.key, progress.turns + 1, record)
     progress.absorb({**record, "turn": progress.turns + 1})
     return None
-
-
-async def _act(
-    text: str, session: AgentSession, task: AgentTask
-) -> tuple[ToolCall | None, str | None, bool, str | None]:
-    """(the call, what the agent is shown, whether the call failed, the stop reason)."""
-    try:
-        call = parse_tool_call(text)
-    except BadCall as exc:
-        return None, f"error: {exc}", True, None
-    if call is None:
-        return None, NO_CALL, True, None
-    if call.name == "submit":
-        return call, None, False, "submit"
-    result = await asyncio.to_thread(session.call, call)
-    shown = _clip(result.output, task.limits.output_chars)
-    return call, f"Result of {call.name}:\n{shown}", result.error, None
-
-
-def _clip(text: str, keep: int) -> str:
-    if len(text) <= keep:
-        return text
-    head = keep // 2
-    return f"{text[:head]}\n[... {len(text) - keep} characters cut ...]\n{text[-(keep - head) :]}"
 
 
 def final_answer(problem: AgentProblem, progress: Progress) -> Generation:

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from assay.core.types import FunctionCall, ToolSpec
+
 # name -> (what it does, {argument: what it is}); every argument is a string and required.
 TOOLS: dict[str, tuple[str, dict[str, str]]] = {
     "bash": (
@@ -49,7 +51,17 @@ class ToolCall:
     id: str = ""  # the backend's id of the call (tools API), else empty
 
 
-def system_prompt() -> str:
+API_SYSTEM_PROMPT = (
+    "You are a software engineer fixing a small Python repository. Work by calling the tools you are "
+    "given, one call per reply; each call's result comes back to you. Files persist between calls; the "
+    "shell's working directory and variables do not. Call submit when the tests pass."
+)
+
+
+def system_prompt(*, tools_api: bool = False) -> str:
+    """The system prompt: for a backend with a tools API, the tools travel with the request instead."""
+    if tools_api:
+        return API_SYSTEM_PROMPT
     lines = [
         "You are a software engineer fixing a small Python repository. Work by calling tools, one call per "
         "reply. To call a tool, reply with a fenced block whose info string is `tool` and the tool's "
@@ -76,23 +88,33 @@ def user_prompt(goal: str, files: list[str]) -> str:
     )
 
 
-def openai_tools() -> list[dict[str, Any]]:
-    """The same tools as OpenAI function definitions (for backends with a tools API)."""
-    return [
-        {
-            "type": "function",
-            "function": {
-                "name": name,
-                "description": what,
-                "parameters": {
+def tool_specs() -> tuple[ToolSpec, ...]:
+    """The same tools for a backend with a tools API (JSON Schema parameters)."""
+    return tuple(
+        ToolSpec(
+            name=name,
+            description=what,
+            parameters=json.dumps(
+                {
                     "type": "object",
                     "properties": {k: {"type": "string", "description": v} for k, v in args.items()},
-                    "required": list(args),
-                },
-            },
-        }
+                    "required": [k for k in args if k != "summary"],
+                }
+            ),
+        )
         for name, (what, args) in TOOLS.items()
-    ]
+    )
+
+
+def from_function_call(call: FunctionCall) -> ToolCall:
+    """A tools API's call as ours; BadCall when its arguments are not a JSON object."""
+    try:
+        arguments = json.loads(call.arguments or "{}")
+    except json.JSONDecodeError:
+        arguments = None
+    if not isinstance(arguments, dict):
+        raise BadCall(f"the arguments of {call.name} must be a JSON object")
+    return ToolCall(call.name, arguments, call.id)
 
 
 class BadCall(Exception):

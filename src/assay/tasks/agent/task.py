@@ -24,7 +24,7 @@ from assay.metrics import agentic as _agentic  # noqa: F401  (registers the aggr
 from assay.sandbox import Limits
 from assay.tasks.agent.files import read_swebench, read_task_file
 from assay.tasks.agent.problem import AgentProblem, score_files
-from assay.tasks.agent.protocol import system_prompt, user_prompt
+from assay.tasks.agent.protocol import system_prompt, tool_specs, user_prompt
 from assay.tasks.agent.workspace import Change, apply_change
 
 LIBRARY = ("assay.tasks.library", "agent/problems.yaml")
@@ -81,10 +81,12 @@ class AgentTask:
                 max_tokens=self.limits.tokens_per_turn, temperature=self.temperature, seed=int(attempt)
             )
         messages = (
-            Message("system", system_prompt()),
+            Message("system", system_prompt(tools_api=self.tools_api)),
             Message("user", user_prompt(problem.goal, list(problem.files))),
         )
-        return GenerateRequest(messages=messages, params=params)
+        # With tools_api the tools travel with the request (the loop falls back to the text protocol
+        # for a backend without a tools API); either way the choice is part of the unit's key.
+        return GenerateRequest(messages=messages, params=params, tools=tool_specs() if self.tools_api else ())
 
     def score(self, sample: Sample, response: Response) -> Score:
         record = json.loads(getattr(response, "text", "") or "{}")
