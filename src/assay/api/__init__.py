@@ -66,6 +66,7 @@ from assay.api.safety import (
     safety_report,
 )
 from assay.api.stores import Store, StoreLike, open_store, store_marker
+from assay.api.transcripts import Transcript, transcript
 from assay.api.transparency import (
     DeveloperTotal,
     TransparencyAnalysis,
@@ -148,6 +149,7 @@ __all__ = [
     "Store",
     "StoreLike",
     "TaskConfig",
+    "Transcript",
     "TransparencyAnalysis",
     "TransparencyOverview",
     "TransparencyScores",
@@ -198,6 +200,7 @@ __all__ = [
     "task_card",
     "task_configs",
     "task_names",
+    "transcript",
     "transparency_analysis",
     "transparency_chart",
     "transparency_edition",
