@@ -77,7 +77,7 @@ def test_limits_stop_an_agent_that_never_submits_and_bad_calls_count_as_tool_err
         assert turns(store, row.key)[0]["observation"].startswith("error: no tool call found")
 
 
-def test_a_run_killed_mid_attempt_resumes_at_its_last_stored_turn(tmp_path):
+def test_a_run_killed_mid_attempt_resumes_at_its_last_stored_turn(any_store):
     failing = {"on": True}
 
     def flaky(messages: list[dict]) -> str:
@@ -86,7 +86,8 @@ def test_a_run_killed_mid_attempt_resumes_at_its_last_stored_turn(tmp_path):
             raise RuntimeError("the backend went away")
         return solver(messages)
 
-    with AgentStub(flaky) as stub, Store.open(tmp_path / "c.db") as store:
+    store = any_store
+    with AgentStub(flaky) as stub:
         options = {"problems": "celsius"}
         first = evaluate(spec(stub, options, max_attempts=1), store)
         (row,) = store.results(first.run_id)

@@ -151,11 +151,12 @@ class ModelSpec:
 def to_jsonable(record: Any) -> Any:
     """Dataclass -> plain dict/list structure, stable for hashing and storage."""
     if hasattr(record, "__dataclass_fields__"):
-        return {
-            f.name: to_jsonable(value)
-            for f in fields(record)
-            if not ((value := getattr(record, f.name)) in ((), None) and f.metadata.get("omit_empty"))
-        }
+        out = {}
+        for f in fields(record):
+            value = getattr(record, f.name)
+            if not (f.metadata.get("omit_empty") and value in ((), None)):
+                out[f.name] = to_jsonable(value)
+        return out
     if isinstance(record, dict):
         return {str(k): to_jsonable(v) for k, v in record.items()}
     if isinstance(record, list | tuple):

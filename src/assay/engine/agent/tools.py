@@ -22,33 +22,44 @@ from assay.tasks.agent.protocol import BadCall, ToolCall, check_call
 from assay.tasks.agent.workspace import read_tree, write_tree
 
 DISK_CAP = 64 * 2**20  # bytes the working directory may hold; past it the session ends
-_PATCHING = inspect.getsource(patching)
-# Runs in the sandbox as main.py; args.json and patching.py sit beside it in /sandbox.
-_TOOL_MAIN = """\
-import json, os, sys, tempfile
-sys.path.insert(0, '/sandbox')
-import patching
-args = json.load(open('/sandbox/args.json'))
-name, root = args.pop('tool'), '/sandbox/work'
-try:
-    if name == 'bash':  # `python` names this interpreter (Debian has only python3)
-        shims = tempfile.mkdtemp()
-        os.symlink(sys.executable, os.path.join(shims, 'python'))
-        os.environ['PATH'] = shims + ':' + os.environ.get('PATH', '/usr/bin:/bin')
-        os.execv('/bin/bash', ['bash', '-c', args['command']])
-    elif name == 'python':
-        os.execv(sys.executable, [sys.executable, '-c', args['code']])
-    elif name == 'read_file':
-        print(open(patching.safe_path(root, args['path']), encoding='utf-8', errors='replace').read(), end='')
-    elif name == 'write_file':
-        patching.write_text(patching.safe_path(root, args['path']), args['content'])
-        print('wrote', args['path'])
-    elif name == 'apply_patch':
-        print('patched', ', '.join(patching.apply(root, args['patch'])))
-except (patching.PatchError, OSError) as exc:
-    print('error:', exc, file=sys.stderr)
-    sys.exit(3)
+# Runs in the sandbox as main.py, after the patch applier's own source (so nothing is imported from
+# beside it); args.json sits in /sandbox. The working directory is the session's work dir.
+_TOOL_MAIN = (
+    inspect.getsource(patching)
+    + """
+
+def _tool_main():
+    import json, sys, tempfile
+    here = os.getcwd()
+    # In the sandbox the launcher names this file main.py in /sandbox; run unsandboxed, by its path.
+    beside = os.path.dirname(__file__) if os.path.isabs(__file__) else '/sandbox'
+    with open(os.path.join(beside, 'args.json')) as handle:
+        args = json.load(handle)
+    name = args.pop('tool')
+    try:
+        if name == 'bash':  # `python` names this interpreter (Debian has only python3)
+            shims = tempfile.mkdtemp()
+            os.symlink(sys.executable, os.path.join(shims, 'python'))
+            os.environ['PATH'] = shims + ':' + os.environ.get('PATH', '/usr/bin:/bin')
+            os.execv('/bin/bash', ['bash', '-c', args['command']])
+        elif name == 'python':
+            os.execv(sys.executable, [sys.executable, '-c', args['code']])
+        elif name == 'read_file':
+            with open(safe_path(here, args['path']), encoding='utf-8', errors='replace') as handle:
+                print(handle.read(), end='')
+        elif name == 'write_file':
+            write_text(safe_path(here, args['path']), args['content'])
+            print('wrote', args['path'])
+        elif name == 'apply_patch':
+            print('patched', ', '.join(apply(here, args['patch'])))
+    except (PatchError, OSError) as exc:
+        print('error:', exc, file=sys.stderr)
+        sys.exit(3)
+
+
+_tool_main()
 """
+)
 TOOL_FAILED = 3  # the exit status by which a file tool says it could not do what was asked
 
 
@@ -90,7 +101,7 @@ class AgentSession:
         except BadCall as exc:
             return ToolResult(f"error: {exc}", error=True)
         args = {"tool": call.name, **{k: str(v) for k, v in call.arguments.items()}}
-        files = {"args.json": json.dumps(args), "patching.py": _PATCHING}
+        files = {"args.json": json.dumps(args)}
         outcome = run_python(
             _TOOL_MAIN, files=files, limits=self.limits, unsafe_no_sandbox=self.unsafe, workdir=self.root
         )

@@ -20,8 +20,8 @@ from assay.tasks.agent.workspace import write_tree
 
 SCORING_LIMITS = Limits(cpu_seconds=20, wall_seconds=30, memory_mb=1024, processes=16)
 _RUNNER = """\
-import sys, unittest
-sys.path.insert(0, '/sandbox/work')
+import os, sys, unittest
+sys.path.insert(0, os.getcwd())  # the work dir: the repository's modules import as they would there
 suite = unittest.defaultTestLoader.loadTestsFromNames({tests!r})
 result = unittest.TextTestRunner(stream=sys.stderr, verbosity=2).run(suite)
 bad = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
