@@ -117,3 +117,29 @@ def test_patches_apply_with_shifted_line_numbers_and_all_or_nothing(tmp_path):
     assert (tmp_path / "b.py").read_text() == "x\n"  # nothing changed
     with pytest.raises(patching.PatchError, match="no file changes"):
         patching.apply(str(tmp_path), "just words")
+
+
+def test_agentic_metrics_over_repeated_attempts():
+    from assay.core.types import Sample, Score
+    from assay.metrics.agentic import agentic_summary
+
+    def attempt(problem: str, k: int, resolved: float, errors: float) -> tuple[Sample, Score]:
+        values = {
+            "resolved": resolved,
+            "turns": 4.0,
+            "tokens": 100.0,
+            "tool_calls": 4.0,
+            "tool_errors": errors,
+        }
+        return Sample(id=f"{problem}#{k}", input="", metadata=(("problem", problem),)), Score(values=values)
+
+    items = [
+        attempt("a", 0, 1.0, 0.0),
+        attempt("a", 1, 0.0, 2.0),
+        attempt("b", 0, 0.0, 0.0),
+        attempt("b", 1, 0.0, 0.0),
+    ]
+    out = agentic_summary(items)
+    assert out["resolved_rate"] == 0.25 and out["resolved_low"] < 0.25 < out["resolved_high"]
+    assert out["pass@1"] == 0.25 and "pass@10" not in out  # pass@1 = mean over problems of c/n
+    assert out["tool_error_rate"] == 2 / 16 and out["mean_turns"] == 4.0 and "cost_usd" not in out
