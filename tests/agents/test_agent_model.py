@@ -17,7 +17,7 @@ from assay.store.transcripts import turns
 @pytest.mark.skipif(sandbox_problem() is not None, reason="bubblewrap cannot run here")
 def test_the_builtin_coder_model_plays_two_problems_within_a_low_turn_limit(tmp_path):
     model = "qwen2.5-coder-0.5b" if qwen_available() else "smollm2-135m"
-    options = {"problems": "celsius,clamp", "max_turns": 2, "tokens_per_turn": 160}
+    options = {"problems": "celsius,clamp", "max_turns": 2, "tokens_per_turn": 96}
     spec = RunSpec(models=(model,), tasks=(TaskConfig("agent", options),))
     with Store.open(tmp_path / "m.db") as store:
         result = evaluate(spec, store)

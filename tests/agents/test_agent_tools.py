@@ -79,6 +79,8 @@ def test_text_protocol_reads_json_raw_bodies_and_refuses_broken_calls():
     assert parse_tool_call("```tool bash\nls -la\n```") == ToolCall("bash", {"command": "ls -la"})
     named = parse_tool_call('```tool\n{"name": "read_file", "arguments": {"path": "a.py"}}\n```')
     assert named == ToolCall("read_file", {"path": "a.py"})
+    same_line = 'tool bash {"command": "ls"}\n```tool bash {"command": "pwd"}\n```'  # as qwen 0.5b writes
+    assert parse_tool_call(same_line) == ToolCall("bash", {"command": "pwd"})
     assert parse_tool_call("no call here") is None
     with pytest.raises(BadCall):
         parse_tool_call("```tool write_file\nnot json\n```")

@@ -8,8 +8,9 @@ the arguments as a JSON object::
     ```
 
 The first such block of a reply is the call; text around it is the agent's reasoning. Small models
-often drop the JSON: a bash or python block whose body is not a JSON object is taken as the command or
-the code itself. The tool's result comes back as the next user message.
+often drop the JSON, or put it on the info string's line: a bash or python block whose body is not a
+JSON object is taken as the command or the code itself, and the body may start right after the name.
+The tool's result comes back as the next user message.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ TOOLS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "submit": ("Finish: your files are then tested.", {"summary": "what you changed"}),
 }
-_BLOCK = re.compile(r"```tool[ \t]*([A-Za-z_]*)[ \t]*\n(.*?)(?:\n```|$)", re.DOTALL)
+# The arguments may start on the info string's line (small models write "```tool bash {...}").
+_BLOCK = re.compile(r"```tool[ \t]*([A-Za-z_]*)[ \t]*\n?(.*?)(?:\n?```|$)", re.DOTALL)
 _RAW_BODY = {"bash": "command", "python": "code"}
 
 
