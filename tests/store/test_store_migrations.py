@@ -32,8 +32,9 @@ def test_the_migrations_are_the_released_steps_in_order():
         "v5_work_queue",
         "v6_rate_limits",
         "v7_contamination",
+        "v8_agent_turns",
     ]
-    assert SCHEMA_VERSION == 7
+    assert SCHEMA_VERSION == 8
 
 
 def _layout(url: str) -> dict:

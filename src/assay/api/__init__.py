@@ -77,6 +77,7 @@ from assay.api.safety import (
     safety_report,
 )
 from assay.api.stores import Store, StoreLike, open_store, store_marker
+from assay.api.transcripts import Transcript, transcript
 from assay.api.transparency import (
     DeveloperTotal,
     TransparencyAnalysis,
@@ -178,6 +179,7 @@ __all__ = [
     "TaskComparison",
     "TaskConfig",
     "TaskScores",
+    "Transcript",
     "TransparencyAnalysis",
     "TransparencyOverview",
     "TransparencyScores",
@@ -236,6 +238,7 @@ __all__ = [
     "task_card",
     "task_configs",
     "task_names",
+    "transcript",
     "transparency_analysis",
     "transparency_chart",
     "transparency_edition",

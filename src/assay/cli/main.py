@@ -190,10 +190,21 @@ def show(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix, or 'latest'.")],
     wrong: Annotated[bool, typer.Option("--wrong", help="Only samples scored below 1.")] = False,
     limit: Annotated[int, typer.Option(help="At most this many samples.")] = 20,
+    transcript: Annotated[
+        str | None, typer.Option("--transcript", help="An agent sample's turns, step by step (its id).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="With --transcript: the model, if the run has several.")
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per-sample view of a run: prompt, response, extracted answer, score."""
+    """Per-sample view of a run: prompt, response, extracted answer, score; or one agent transcript."""
+    if transcript is not None:
+        output.print_transcript(
+            console, assay.transcript(run_id, transcript, model=model, store=db), as_json=as_json
+        )
+        return
     records = assay.samples(run_id, wrong=wrong, limit=limit, store=db)
     output.print_samples(console, records, as_json=as_json)
     if not as_json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import time
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from assay.api import Leaderboard, RankInterval, RunOverview, RunRecord, RunResult
+from assay.api import Leaderboard, RankInterval, RunOverview, RunRecord, RunResult, Transcript
 from assay.cli.options import emit_json, json_safe
 from assay.core.results import LeaderboardRow
 
@@ -225,6 +226,33 @@ def print_samples(console: Console, records: list[dict[str, Any]], *, as_json: b
         )
     if not records:
         console.print("no samples to show")
+
+
+def print_transcript(console: Console, transcript: Transcript, *, as_json: bool) -> None:
+    """An agent's turns: reply, tool call, what came back; then how it ended. Model text is printed as
+    plain Text (never read as Rich markup)."""
+    if as_json:
+        emit_json(transcript.to_json())
+        return
+    t = transcript
+    console.rule(Text(f"{t.model} · {t.task} · sample {t.sample_id} · {len(t.turns)} turns"))
+    for step in t.turns:
+        flag = " · tool error" if step.get("error") else ""
+        console.print(Text(f"turn {step['turn']}{flag}", style="bold"))
+        console.print(Text("reply:  ", style="bold") + Text(_clip(step.get("reply") or "")))
+        call = step.get("call")
+        if call is not None:
+            arguments = json.dumps(call.get("arguments"), ensure_ascii=False)
+            console.print(
+                Text("call:   ", style="bold") + Text(f"{call.get('name')} {_clip(arguments, 600)}")
+            )
+        if step.get("observation") is not None:
+            console.print(Text("result: ", style="bold") + Text(_clip(step["observation"], 800)))
+    if t.outcome is not None:
+        console.rule(Text(f"stopped: {t.outcome.get('stop')} · {t.extracted or 'not scored yet'}"))
+        console.print(Text(t.outcome.get("diff") or "(no change to the files)"))
+    elif not t.turns:
+        console.print("no turns stored for this sample")
 
 
 def _clip(text: str, limit: int = 1500) -> str:

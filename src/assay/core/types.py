@@ -8,16 +8,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 # A field added after records were keyed and stored: left out of a record's JSON while it holds its
-# default, so every key and stored row made before the field existed stays the same.
+# default (an empty tuple, None, False), so every key and stored row made before the field existed
+# stays the same.
 OMIT_DEFAULT = {"omit_default": True}
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """A tool call as a tools API gives it: the call's id, the tool's name, its arguments as JSON text."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool offered to a backend with a tools API; `parameters` is a JSON Schema, as JSON text."""
+
+    name: str
+    description: str
+    parameters: str
 
 
 @dataclass(frozen=True)
 class Message:
     role: Role
     content: str
+    # An assistant turn's tool calls, and on a "tool" message the id of the call it answers.
+    tool_calls: tuple[FunctionCall, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    tool_call_id: str | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,8 @@ class GenerateRequest:
     prompt: str | None = None
     messages: tuple[Message, ...] | None = None
     kind: Literal["generate"] = "generate"
+    # Tools for a backend with a tools API (one that says `supports_tools = True`); others ignore them.
+    tools: tuple[ToolSpec, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):
@@ -75,6 +99,7 @@ class Generation:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     kind: Literal["generate"] = "generate"
+    tool_calls: tuple[FunctionCall, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True)
@@ -147,13 +172,18 @@ def to_jsonable(record: Any) -> Any:
     return record
 
 
+def message_from_json(data: dict[str, Any]) -> Message:
+    calls = tuple(FunctionCall(**c) for c in data.get("tool_calls", ()))
+    return Message(data["role"], data["content"], tool_calls=calls, tool_call_id=data.get("tool_call_id"))
+
+
 def request_from_json(data: dict[str, Any]) -> Request:
     if data["kind"] == "loglikelihood":
         turns = data.get("messages")
         return LoglikelihoodRequest(
             context=data["context"],
             continuations=tuple(data["continuations"]),
-            messages=tuple(Message(**m) for m in turns) if turns is not None else None,
+            messages=tuple(message_from_json(m) for m in turns) if turns is not None else None,
             per_token=bool(data.get("per_token", False)),
         )
     params = GenerationParams(**{**data["params"], "stop": tuple(data["params"].get("stop", ()))})
@@ -161,7 +191,8 @@ def request_from_json(data: dict[str, Any]) -> Request:
     return GenerateRequest(
         params=params,
         prompt=data.get("prompt"),
-        messages=tuple(Message(**m) for m in messages) if messages is not None else None,
+        messages=tuple(message_from_json(m) for m in messages) if messages is not None else None,
+        tools=tuple(ToolSpec(**t) for t in data.get("tools", ())),
     )
 
 
@@ -171,7 +202,8 @@ def response_from_json(data: dict[str, Any]) -> Response:
             scores=tuple(continuation_score_from_json(s) for s in data["scores"]),
             tokens_evaluated=data.get("tokens_evaluated"),
         )
-    return Generation(**{k: v for k, v in data.items() if k != "kind"})
+    calls = tuple(FunctionCall(**c) for c in data.get("tool_calls", ()))
+    return Generation(**{k: v for k, v in data.items() if k not in ("kind", "tool_calls")}, tool_calls=calls)
 
 
 def continuation_score_from_json(data: dict[str, Any]) -> ContinuationScore:

@@ -14,6 +14,7 @@ from assay.core.protocols import Model, Task
 from assay.core.spec import RunPlan, RunSpec, RunSummary
 from assay.core.types import ModelSpec
 from assay.engine.adaptive import TaskAdaptation, adaptations, adaptive_record, batch_size, execute_adaptive
+from assay.engine.agent.loop import run_agent_units
 from assay.engine.calls import ExecutionStats
 from assay.engine.executors import Executor, build_executor
 from assay.engine.plan import TaskRun, WorkUnit, check_epochs, plan, unit_record
@@ -103,6 +104,8 @@ async def _run_units(
     """Ask and score every planned unit, or (with `until_ci`) batches until the intervals are narrow."""
     policy = RetryPolicy(max_attempts=spec.max_attempts, timeout=spec.timeout)
     if planned.adaptive is not None:
+        if any(getattr(task, "agentic", False) for task in tasks.values()):
+            raise ConfigError("--until-ci cannot stop agent tasks early yet: run them without it")
         adaptive, batch = planned.adaptive, planned.batch
         total = sum(len(s) for t in adaptive for s in t.units)
         with RunProgress(total, enabled=show_progress) as progress:
@@ -113,10 +116,14 @@ async def _run_units(
         return _Execution(stats, scored, adaptive_record(spec, adaptive, batch))
     units = planned.units
     store.add_units(run_id, [unit_record(u) for u in units])
+    agentic = {name: task for name, task in tasks.items() if getattr(task, "agentic", False)}
     with RunProgress(len(units), enabled=show_progress) as progress:
         stats = await executor.execute(
-            units, store, run_id, policy=policy, progress=progress, models=by_model
-        )
+            [u for u in units if u.task_name not in agentic],
+            store, run_id, policy=policy, progress=progress, models=by_model,
+        )  # fmt: skip
+        if agentic:  # many turns per unit: the agent loop plays them (locally)
+            stats.add(await _play_agents(units, agentic, store, run_id, policy, progress))
     remote = executor.remote_scorer(spec)
     scored = score_run(store, run_id, tasks, remote=remote)
     return _Execution(stats, scored, scored_remotely=getattr(remote, "rows_scored", 0))
@@ -180,6 +187,22 @@ def _summary(done: _Execution, executor: Executor) -> RunSummary:
         startup_s=round(getattr(executor, "startup_s", 0.0), 3),
         adaptive=done.adaptive or {},
     )
+
+
+async def _play_agents(
+    units: Sequence[WorkUnit],
+    agentic: dict[str, Any],
+    store: Store,
+    run_id: str,
+    policy: RetryPolicy,
+    progress: RunProgress,
+) -> ExecutionStats:
+    mine = [u for u in units if u.task_name in agentic]
+    stats = await run_agent_units(
+        mine, agentic, store, run_id, policy, on_done=lambda failed: progress.advance(error=failed)
+    )
+    progress.advance(cached=stats.cached, steps=stats.cached)
+    return stats
 
 
 def evaluate(spec: RunSpec, store: Store, *, show_progress: bool = False) -> RunResult:

@@ -1,11 +1,12 @@
 """Pure scoring functions and aggregates. Importing this package registers the run-level aggregators."""
 
-from assay.metrics import reducers, run_level
+from assay.metrics import agentic, reducers, run_level
 from assay.metrics.aggregate import MetricSummary, bootstrap_stderr, summarize
 from assay.metrics.run_level import run_level_metrics
 
 __all__ = [
     "MetricSummary",
+    "agentic",
     "bootstrap_stderr",
     "reducers",
     "run_level",

@@ -21,12 +21,14 @@ from assay.core.protocols import Model
 from assay.core.registry import model_backends
 from assay.core.types import (
     ContinuationScore,
+    FunctionCall,
     GenerateRequest,
     Generation,
     LoglikelihoodRequest,
     LoglikelihoodResult,
     Message,
     ModelSpec,
+    ToolSpec,
 )
 from assay.models.http_errors import (
     bad_answer,
@@ -47,6 +49,10 @@ _PROBE_PROMPT = "1, 2, 3, 4, 5, 6, 7,"
 
 
 class OpenAICompatModel(Model):
+    # Chat requests carry `GenerateRequest.tools` as the OpenAI tools API does, and answers give back
+    # `tool_calls`; a server without tools support refuses them (agent tasks then take tools_api=false).
+    supports_tools = True
+
     def __init__(
         self,
         name: str,
@@ -165,7 +171,9 @@ class OpenAICompatModel(Model):
             body["seed"] = p.seed
         if request.messages is not None or self.mode == "chat":
             messages = request.messages or (Message("user", request.prompt or ""),)
-            body["messages"] = [{"role": m.role, "content": m.content} for m in messages]
+            body["messages"] = [_wire_message(m) for m in messages]
+            if request.tools:
+                body["tools"] = [_wire_tool(t) for t in request.tools]
             return "/chat/completions", body
         body["prompt"] = request.prompt
         return "/completions", body
@@ -179,6 +187,7 @@ class OpenAICompatModel(Model):
             finish_reason=data["choices"][0].get("finish_reason"),
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
+            tool_calls=_tool_calls_of(data) if request.tools else (),
         )
 
     async def stream(self, request: GenerateRequest) -> AsyncIterator[str]:
@@ -298,6 +307,38 @@ class OpenAICompatModel(Model):
                 "llama-cpp-python restart the server with "
                 "--kv_overrides tokenizer.ggml.add_bos_token=bool:true"
             )
+
+
+def _wire_message(message: Message) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        wire["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        wire["tool_call_id"] = message.tool_call_id
+    return wire
+
+
+def _wire_tool(tool: ToolSpec) -> dict[str, Any]:
+    function = {"name": tool.name, "description": tool.description, "parameters": json.loads(tool.parameters)}
+    return {"type": "function", "function": function}
+
+
+def _tool_calls_of(data: dict[str, Any]) -> tuple[FunctionCall, ...]:
+    """The answer's tool calls; a malformed entry is skipped (the agent then sees no call)."""
+    message = data["choices"][0].get("message") or {}
+    calls = []
+    for n, call in enumerate(message.get("tool_calls") or ()):
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            arguments = function.get("arguments")
+            text = arguments if isinstance(arguments, str) else json.dumps(arguments or {})
+            calls.append(
+                FunctionCall(id=str(call.get("id") or f"call_{n}"), name=function["name"], arguments=text)
+            )
+    return tuple(calls)
 
 
 def _text_of(data: dict[str, Any], *, chat: bool) -> str:

@@ -32,7 +32,7 @@ SANDBOX_TASKS = 3  # bubblewrap's monitor and init, and the launcher: not the pr
 LAUNCHER = (
     "import os, resource, sys; fd, cap = int(sys.argv[1]), int(sys.argv[2]); "
     "resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap)); os.write(fd, b'1'); os.close(fd); "
-    "sys.argv = ['main.py']; source = open('main.py', 'rb').read(); "
+    "sys.argv = ['main.py']; source = open('/sandbox/main.py', 'rb').read(); "
     "exec(compile(source, 'main.py', 'exec'), {'__name__': '__main__', '__file__': 'main.py', "
     "'__builtins__': __builtins__})"
 )
@@ -44,14 +44,19 @@ SERIAL_PROCESSES = 4
 _RUNS = itertools.count()
 
 
-def launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool) -> Outcome:
+def launch(
+    code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool, workdir: Path | None = None
+) -> Outcome:
     """Run `code` as main.py next to `files`; every resource (uid, temp dir, cgroup, lock, pipe) is
-    released on every path, including a failure to start."""
+    released on every path, including a failure to start. `workdir`, a host directory, is bound
+    read-write at /sandbox/work and is the program's working directory."""
     with contextlib.ExitStack() as stack:
         uid = stack.enter_context(uids.reserved_uid())
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assay-sandbox-")))
         work = _write_files(root, code, files, uid)
         own_uid = uid if os.getuid() == 0 else None
+        if workdir is not None and own_uid is not None:
+            hand_over(workdir, own_uid)
         name = f"run-{uid}" if own_uid else f"run-{os.getpid()}-{next(_RUNS)}"
         group = cgroups.create(name, _run_memory(limits), limits.processes + SANDBOX_TASKS)
         if group is not None:
@@ -60,9 +65,12 @@ def launch(code: str, files: dict[str, str], limits: Limits, *, sandboxed: bool)
             stack.enter_context(one_at_a_time())
             limits = dataclasses.replace(limits, processes=min(limits.processes, SERIAL_PROCESSES))
         pipe = _Pipe(stack) if sandboxed else None
-        cmd, switch_uid = _command(work, limits, own_uid, group, None if pipe is None else pipe.write)
+        cmd, switch_uid = _command(
+            work, limits, own_uid, group, None if pipe is None else pipe.write, workdir
+        )
         kills_before = host.oom_kills()
-        outcome = _run(cmd, switch_uid, root, limits, uid, pipe, group, sandboxed=sandboxed)
+        cwd = workdir if workdir is not None else root / "files"
+        outcome = _run(cmd, switch_uid, root, cwd, limits, uid, pipe, group, sandboxed=sandboxed)
         return dataclasses.replace(outcome, host_failure=_host_failure(outcome, group, kills_before))
     raise AssertionError("unreachable")  # pragma: no cover  (ExitStack does not swallow)
 
@@ -127,15 +135,15 @@ def _write_files(root: Path, code: str, files: dict[str, str], uid: int) -> Path
 
 
 def _run(
-    cmd: list[str], switch_uid: int | None, root: Path, limits: Limits, uid: int, pipe: _Pipe | None,
-    group: cgroups.RunCgroup | None, *, sandboxed: bool,
+    cmd: list[str], switch_uid: int | None, root: Path, cwd: Path, limits: Limits, uid: int,
+    pipe: _Pipe | None, group: cgroups.RunCgroup | None, *, sandboxed: bool,
 ) -> Outcome:  # fmt: skip
     out_path, err_path = root / "stdout", root / "stderr"
     started = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         try:
             proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=root / "files",
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd,
                 start_new_session=True, env={"PATH": "/usr/bin:/bin"},
                 pass_fds=() if pipe is None else (pipe.write,),
                 user=switch_uid, group=switch_uid, extra_groups=None if switch_uid is None else [],
@@ -182,7 +190,7 @@ def _wait_for_exit(proc: subprocess.Popen[bytes], timeout: float) -> int:
     return proc.wait()
 
 
-def _bwrap_command(work: Path, limits: Limits, started_fd: int) -> list[str]:
+def _bwrap_command(work: Path, limits: Limits, started_fd: int, workdir: Path | None = None) -> list[str]:
     cmd = [
         "bwrap",
         "--unshare-all",
@@ -211,6 +219,8 @@ def _bwrap_command(work: Path, limits: Limits, started_fd: int) -> list[str]:
             cmd += ["--symlink", f"usr/{name}", f"/{name}"]
     for item in sorted(work.iterdir()):
         cmd += ["--ro-bind", str(item), f"/sandbox/{item.name}"]
+    if workdir is not None:
+        cmd += ["--bind", str(workdir), "/sandbox/work"]
     cmd += [
         # Shared memory gets its own small tmpfs; then the root and /dev become read-only, so the only
         # writable places are the sized tmpfs mounts (/sandbox, /tmp, /dev/shm).
@@ -223,7 +233,7 @@ def _bwrap_command(work: Path, limits: Limits, started_fd: int) -> list[str]:
         "--remount-ro",
         "/",
         "--chdir",
-        "/sandbox",
+        "/sandbox" if workdir is None else "/sandbox/work",
         "--clearenv",
         "--setenv",
         "PATH",
@@ -295,14 +305,19 @@ def _run_memory(limits: Limits) -> int:
 
 
 def _command(
-    work: Path, limits: Limits, uid: int | None, group: cgroups.RunCgroup | None, started_fd: int | None
+    work: Path,
+    limits: Limits,
+    uid: int | None,
+    group: cgroups.RunCgroup | None,
+    started_fd: int | None,
+    workdir: Path | None = None,
 ) -> tuple[list[str], int | None]:
     """The command line, and the uid Popen itself must switch to (None when the command does it).
 
     With a cgroup: a shell joins it (as root: then setpriv drops to the run's uid), prlimit sets the
     limits, then bubblewrap; without: Popen switches the uid (as root) and prlimit comes first."""
     unboxed = [SYSTEM_PYTHON, "-I", "-B", str(work / "main.py")]
-    program = unboxed if started_fd is None else _bwrap_command(work, limits, started_fd)
+    program = unboxed if started_fd is None else _bwrap_command(work, limits, started_fd, workdir)
     limited = [*_prlimit(limits, uid, boxed=started_fd is not None), *program]
     if group is None:
         return limited, uid
@@ -310,6 +325,15 @@ def _command(
         return [*cgroups.enter_command(group), *limited], None
     drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
     return [*cgroups.enter_command(group), *drop, *limited], None
+
+
+def hand_over(workdir: Path, uid: int) -> None:
+    """As root, a run has a uid of its own: give it the work dir's files (the previous call's uid owned
+    them). Links are changed, never followed; nothing of that earlier run is alive by now."""
+    os.chown(workdir, uid, uid)
+    for top, dirs, names in os.walk(workdir):
+        for name in dirs + names:
+            os.chown(os.path.join(top, name), uid, uid, follow_symlinks=False)
 
 
 def _kill_group(proc: subprocess.Popen[bytes], uid: int, group: cgroups.RunCgroup | None) -> None:

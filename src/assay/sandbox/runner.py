@@ -51,8 +51,12 @@ def run_python(
     files: dict[str, str] | None = None,
     limits: Limits | None = None,
     unsafe_no_sandbox: bool = False,
+    workdir: Path | None = None,
 ) -> Outcome:
     """Run `code` as main.py next to `files`; passed = exit status 0 within the limits.
+
+    `workdir`, a host directory, is bound read-write at /sandbox/work and is the working directory:
+    what the program writes there stays after it ends (an agent's session keeps its files so).
 
     Refuses (SandboxError) when the sandbox cannot work here, unless `unsafe_no_sandbox` is given;
     then the code runs with the same limits but without isolation, and the outcome says so. A program
@@ -65,7 +69,7 @@ def run_python(
             "it without isolation (not recommended)"
         )
     for attempt in range(1, HOST_FAILURE_ATTEMPTS + 1):
-        outcome = launch(code, files or {}, limits or Limits(), sandboxed=problem is None)
+        outcome = launch(code, files or {}, limits or Limits(), sandboxed=problem is None, workdir=workdir)
         if outcome.host_failure is None:
             break
         time.sleep(0.5 * attempt)  # let the host recover before the next try

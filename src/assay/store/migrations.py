@@ -57,6 +57,11 @@ def v7_contamination(conn: Connection) -> None:
     _create(conn, "contamination_scans", "contamination_hits")
 
 
+def v8_agent_turns(conn: Connection) -> None:
+    """The agent_turns table: agent transcripts, one row per turn (no existing table changes)."""
+    _create(conn, "agent_turns")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     v1_initial,
     v2_battles,
@@ -65,6 +70,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     v5_work_queue,
     v6_rate_limits,
     v7_contamination,
+    v8_agent_turns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_MIGRATE_LOCK = 0x61737361_79  # any fixed key; scoped to the database by PostgreSQL

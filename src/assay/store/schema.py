@@ -229,3 +229,14 @@ class ContaminationHitRow(Base):
 
 
 Index("ix_contamination_hits_task", ContaminationHitRow.task, ContaminationHitRow.sample_id)
+
+
+class AgentTurnRow(Base):
+    """One turn of an agent's attempt at a unit (the model's reply, its tool call, the tool's output,
+    the files' state after it), written once: a killed run resumes after the last stored turn."""
+
+    __tablename__ = "agent_turns"
+    unit_key: Mapped[str] = mapped_column(ForeignKey("units.key"), primary_key=True)
+    turn: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)

@@ -94,6 +94,16 @@ _EN = {
     "clusters when samples carry one). p: exact McNemar for 0/1 scores, otherwise a paired t-test; "
     "Holm-corrected across tasks, and the verdicts use the corrected p. Detectable: the smallest "
     "difference this many samples find with 80% power.",
+    "run.transcript": "Transcript",
+    "transcript.title": "Transcript",
+    "transcript.turn": "Turn",
+    "transcript.reply": "Reply",
+    "transcript.call": "Tool call",
+    "transcript.result": "Result",
+    "transcript.tool_error": "tool error",
+    "transcript.stopped": "Stopped",
+    "transcript.diff": "Change to the files",
+    "transcript.none": "No turns stored for this sample.",
     "api.title": "JSON API",
     "api.intro": "Every page reads one of these endpoints. The OpenAPI document:",
     "lang": "Language",
@@ -199,6 +209,16 @@ _ZH = {
     "取值在 0 到 1 之间的指标以分（×100）显示。"
     "区间：配对自助法（样本带有聚类时按聚类重抽样）。p：0/1 得分用精确 McNemar 检验，否则用配对 t 检验；"
     "跨任务做 Holm 校正，结论依据校正后的 p。可检测差值：以 80% 的检验力能发现的最小差异。",
+    "run.transcript": "对话记录",
+    "transcript.title": "对话记录",
+    "transcript.turn": "回合",
+    "transcript.reply": "回复",
+    "transcript.call": "工具调用",
+    "transcript.result": "结果",
+    "transcript.tool_error": "工具出错",
+    "transcript.stopped": "结束原因",
+    "transcript.diff": "对文件的修改",
+    "transcript.none": "这个样本没有保存的回合。",
     "api.title": "JSON 接口",
     "api.intro": "每个页面都读取下列接口之一。OpenAPI 文档：",
     "lang": "语言",

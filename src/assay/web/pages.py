@@ -76,8 +76,21 @@ async def run_page(
             "page": page,
             "more": len(records) > (page + 1) * PAGE_SIZE,
             "total": len(records),
+            "agent_tasks": {n for n, a in run.plan.task_aggregators.items() if "agentic" in a},
         },
     )
+
+
+@router.get("/runs/{run_id}/transcript", response_class=HTMLResponse)
+async def transcript_page(request: Request, run_id: str, sample: str, model: str | None = None) -> str:
+    """An agent sample's turns, step by step; every piece of model text escaped by the template."""
+    try:
+        shown = await asyncio.to_thread(
+            assay.transcript, run_id, sample, model=model, store=state(request).store
+        )
+    except AssayError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return render(request, "transcript.html", {"transcript": shown})
 
 
 @router.get("/runs/{run_id}/compare", response_class=HTMLResponse)
