@@ -32,7 +32,15 @@ from assay.api.arena import (
 )
 from assay.api.catalog import model_names, plugin_status, task_card, task_names
 from assay.api.charts import save_chart
-from assay.api.evaluation import build_spec, evaluate, load_spec, parse_key_values, rescore, task_configs
+from assay.api.evaluation import (
+    build_spec,
+    evaluate,
+    load_prices,
+    load_spec,
+    parse_key_values,
+    rescore,
+    task_configs,
+)
 from assay.api.judging import (
     judge_agreement,
     judge_grade,
@@ -208,3 +216,4 @@ __all__ = [
     "transparency_scores",
     "trends",
 ]
+__all__ += ["load_prices"]

@@ -11,14 +11,24 @@ from typing import Any
 from assay.api.stores import StoreLike, using_store
 from assay.core.errors import ConfigError
 from assay.core.spec import PROMPT_MODES, PromptMode, RunSpec, TaskConfig
+from assay.engine.holistic import check_energy, check_prices, resolve_perturbations
 from assay.engine.run import RunResult
 from assay.engine.run import evaluate as run_spec
 from assay.engine.scoring import score_run
 from assay.engine.spec_file import load_spec_file
 from assay.engine.tasks import apply_task_args, build_task_runs, expand_tasks, parse_key_values
+from assay.io import read_yaml
 from assay.models import default_models
 
-__all__ = ["build_spec", "evaluate", "load_spec", "parse_key_values", "rescore", "task_configs"]
+__all__ = [
+    "build_spec",
+    "evaluate",
+    "load_prices",
+    "load_spec",
+    "parse_key_values",
+    "rescore",
+    "task_configs",
+]
 
 TaskLike = str | TaskConfig | tuple[str, Mapping[str, Any]]
 
@@ -60,6 +70,10 @@ def build_spec(
     unsafe_no_sandbox: bool = False,
     executor: str = "local",
     executor_options: Mapping[str, Any] | None = None,
+    perturb: str | Sequence[str] | None = None,
+    toxicity: str | None = None,
+    prices: Mapping[str, Mapping[str, float]] | None = None,
+    energy: Mapping[str, float] | None = None,
 ) -> RunSpec:
     """A checked `RunSpec` from keyword arguments (what `evaluate` and `assay run` build)."""
     if prompt_mode not in PROMPT_MODES:
@@ -83,13 +97,55 @@ def build_spec(
         unsafe_no_sandbox=unsafe_no_sandbox,
         executor=executor,
         executor_options=dict(executor_options or {}),
+        perturb=resolve_perturbations(perturb),
+        toxicity=toxicity or None,
+        prices=check_prices(prices or {}),
+        energy=check_energy(energy or {}),
     )
 
 
-def load_spec(path: str | os.PathLike[str], *, unsafe_no_sandbox: bool = False) -> RunSpec:
-    """A YAML run spec, checked field by field (errors name the field and line)."""
+def load_prices(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    per_1k_input: float | None = None,
+    per_1k_output: float | None = None,
+) -> dict[str, dict[str, float]]:
+    """Per-1,000-token prices: a YAML file `{model or "*": {input: X, output: Y}}`, then the
+    prices given for every model ("*") on top."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        raw = read_yaml(Path(path), what="prices file", error=ConfigError) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping of model -> {{input, output}}")
+    given = {k: v for k, v in (("input", per_1k_input), ("output", per_1k_output)) if v is not None}
+    if given:
+        raw["*"] = {**(raw.get("*") or {}), **given}
+    return check_prices(raw, str(path or "prices"))
+
+
+def load_spec(
+    path: str | os.PathLike[str],
+    *,
+    unsafe_no_sandbox: bool = False,
+    perturb: str | Sequence[str] | None = None,
+    toxicity: str | None = None,
+    prices: Mapping[str, Mapping[str, float]] | None = None,
+    energy: Mapping[str, float] | None = None,
+) -> RunSpec:
+    """A YAML run spec, checked field by field (errors name the field and line). Holistic options
+    given here (from the command line) replace the file's."""
     spec = load_spec_file(Path(path))
-    return dataclasses.replace(spec, unsafe_no_sandbox=True) if unsafe_no_sandbox else spec
+    spec = dataclasses.replace(spec, unsafe_no_sandbox=True) if unsafe_no_sandbox else spec
+    given: dict[str, Any] = {}
+    if perturb:
+        given["perturb"] = resolve_perturbations(perturb)
+    if toxicity:
+        given["toxicity"] = toxicity
+    if prices:
+        given["prices"] = check_prices(prices)
+    if energy:
+        given["energy"] = {**spec.energy, **check_energy(energy)}
+    return dataclasses.replace(spec, **given) if given else spec
 
 
 def evaluate(
@@ -111,7 +167,10 @@ def evaluate(
     `tasks`: task, suite or task-file names, `TaskConfig`s or (name, options) pairs (default: the
     quick suite). `spec`: a `RunSpec` or a YAML run-spec path instead of models/tasks. Other options:
     limit, seed, prompt_mode (auto | chat | completion), model_args, task_args (`TASK.KEY=VALUE`),
-    sample_ids, max_attempts, timeout, unsafe_no_sandbox, executor (local | ray), executor_options.
+    sample_ids, max_attempts, timeout, unsafe_no_sandbox, executor (local | ray), executor_options;
+    holistic (docs/holistic.md): perturb ("robustness", "fairness" or names), toxicity ("rules" or a
+    model), prices ({model or "*": {"input": X, "output": Y}} per 1,000 tokens), energy
+    ({"watts_per_core": W, "grid_g_per_kwh": G}).
     Running the same call again sends no request whose answer is stored (a killed run resumes).
     """
     if spec is not None:

@@ -11,12 +11,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from assay.core.registry import aggregators
+from assay.core.registry import aggregators, perturbations
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics, summarize
+from assay.metrics.perturbation import is_perturbed, perturbation_metrics
 from assay.rank import mean_win_rate
 from assay.store import Store
+from assay.tasks.perturb import get_perturbation, perturbation_of
 
 # Metrics where lower is better; everything else is higher-is-better.
 LOWER_IS_BETTER: frozenset[str] = frozenset({"brier", "ece", "latency_s"})
@@ -35,7 +37,8 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
     """One row per (model, task) of a run: the headline metric's mean, standard error, n and errors."""
     groups: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
     for row in results:
-        groups[(row.model, row.task)].append(row)
+        if perturbation_of(row.sample) is None:  # perturbed copies count in robustness/fairness only
+            groups[(row.model, row.task)].append(row)
     out = []
     for (model, task), rows in groups.items():
         metric = headline_metric(run, task, rows)
@@ -67,9 +70,23 @@ def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelM
     out = []
     for (model, task), items in groups.items():
         names = [n for n in wanted[task] if n in aggregators]  # a plugin not installed here: skip it
-        for metric, value in run_level_metrics(names, items).items():
+        # Perturbed copies feed the worst-case metrics only; every other aggregator sees originals.
+        plain = [(s, sc) for s, sc in items if not is_perturbed(s)]
+        values = run_level_metrics([n for n in names if n != "perturbation"], plain)
+        if "perturbation" in names:
+            values.update(perturbation_metrics(items, run.plan.headline(task), perturbations_asked(run)))
+        for metric, value in values.items():
             out.append(RunLevelMetric(model=model, task=task, metric=metric, value=value))
     return out
+
+
+def perturbations_asked(run: RunRecord) -> dict[str, list[str]]:
+    """The run's perturbations by group (robustness, fairness); one no longer installed is skipped."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for name in run.spec.perturb:
+        if name in perturbations:
+            out[get_perturbation(name).group].append(name)
+    return dict(out)
 
 
 def latest_rows(
@@ -118,7 +135,10 @@ def sample_view(row: ResultRecord, run: RunRecord | None = None) -> SampleView:
     if target is None and sample.get("choices") is not None and sample.get("answer_index") is not None:
         target = sample["choices"][sample["answer_index"]]
     metric = headline_metric(run, row.task, [row])
+    meta = dict((k, v) for k, v in sample.get("metadata") or ())
     return SampleView(
+        perturbation=perturbation_of(sample),
+        original_input=meta.get("original_input"),
         model=row.model,
         task=row.task,
         sample_id=row.sample_id,
@@ -151,6 +171,8 @@ def flat_records(run: RunRecord, results: Sequence[ResultRecord]) -> list[dict[s
             "error": row.error,
             "latency_s": row.latency_s,
             "unit_key": row.key,
+            "perturbation": view.perturbation,
+            "original_input": view.original_input,
         }
         for metric, value in (row.scores or {}).items():
             record[f"score.{metric}"] = value

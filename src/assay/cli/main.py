@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -13,7 +13,20 @@ import assay
 from assay.cli import output
 from assay.cli.arena import arena_app
 from assay.cli.judge import judge_app
-from assay.cli.options import DbOpt, JsonOpt, ProgressOpt, console, err
+from assay.cli.options import (
+    DbOpt,
+    GridIntensityOpt,
+    JsonOpt,
+    PerturbOpt,
+    PriceInputOpt,
+    PriceOutputOpt,
+    PricesFileOpt,
+    ProgressOpt,
+    ToxicityOpt,
+    WattsPerCoreOpt,
+    console,
+    err,
+)
 from assay.cli.power import power_cmd
 from assay.cli.safety import safety_app
 from assay.cli.serve import serve_app
@@ -93,6 +106,13 @@ def run(
         list[str] | None,
         typer.Option("--executor-arg", help="Executor option KEY=VALUE, e.g. lease_s=10 for ray."),
     ] = None,
+    perturb: PerturbOpt = None,
+    toxicity: ToxicityOpt = None,
+    price_per_1k_input: PriceInputOpt = None,
+    price_per_1k_output: PriceOutputOpt = None,
+    prices: PricesFileOpt = None,
+    watts_per_core: WattsPerCoreOpt = None,
+    grid_g_per_kwh: GridIntensityOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
@@ -103,8 +123,20 @@ def run(
     model_args = assay.parse_key_values(model_arg or [], "--model-arg")
     model_args.update({"base_url": base_url} if base_url else {})
     model_args.update({"api_key_env": api_key_env} if api_key_env else {})
+    holistic: dict[str, Any] = {
+        "perturb": perturb,
+        "toxicity": toxicity,
+        "prices": assay.load_prices(
+            prices, per_1k_input=price_per_1k_input, per_1k_output=price_per_1k_output
+        ),
+        "energy": {
+            k: v
+            for k, v in (("watts_per_core", watts_per_core), ("grid_g_per_kwh", grid_g_per_kwh))
+            if v is not None
+        },
+    }
     if spec_file is not None:
-        spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox)
+        spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox, **holistic)
     else:
         spec = assay.build_spec(
             model or None,
@@ -123,6 +155,7 @@ def run(
                 **assay.parse_key_values(executor_arg or [], "--executor-arg"),
                 **({"address": ray_address} if ray_address else {}),
             },
+            **holistic,
         )
     with assay.open_store(db) as store:
         result = assay.evaluate(spec=spec, store=store, progress=progress and not as_json)

@@ -144,6 +144,9 @@ def print_samples(console: Console, records: list[dict[str, Any]], *, as_json: b
         score = rec["score"]
         status = f"error: {rec['error']}" if rec["error"] else f"score {score}"
         console.rule(Text(f"{rec['model']} · {rec['task']} · sample {rec['sample_id']} · {status}"))
+        if rec.get("perturbation"):
+            console.print(Text("perturbed: ", style="bold") + Text(str(rec["perturbation"])))
+            console.print(Text("original: ", style="bold") + Text(_clip(str(rec.get("original_input")))))
         console.print(Text("prompt:   ", style="bold") + Text(_clip(rec["prompt"])))
         console.print(Text("response: ", style="bold") + Text(_clip(rec["response"] or "")))
         console.print(

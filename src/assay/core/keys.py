@@ -25,14 +25,18 @@ def unit_key(
     sample_id: str,
     request: Any,
     seed: int | None,
+    perturbation: str | None = None,
 ) -> str:
-    """Key of one work unit. The model identity is always part of it (a peer once forgot)."""
-    return content_key(
-        {
-            "model": model_identity,
-            "task": {"name": task_name, "version": task_version},
-            "sample": sample_id,
-            "request": request,
-            "seed": seed,
-        }
-    )
+    """Key of one work unit. The model identity is always part of it (a peer once forgot). A
+    perturbation's name joins the key only when there is one, so unperturbed units keep their keys
+    (and a perturbed run reuses the plain run's answers to the originals)."""
+    content: dict[str, Any] = {
+        "model": model_identity,
+        "task": {"name": task_name, "version": task_version},
+        "sample": sample_id,
+        "request": request,
+        "seed": seed,
+    }
+    if perturbation is not None:
+        content["perturbation"] = perturbation
+    return content_key(content)

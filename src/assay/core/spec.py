@@ -50,6 +50,13 @@ class RunSpec:
     unsafe_no_sandbox: bool = False  # run model-written code without isolation (recorded with the run)
     executor: str = "local"  # local | ray
     executor_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"address": "auto"}
+    # Holistic evaluation (issue 20): perturbation names (sets already expanded), a toxicity
+    # classifier ("rules" or a model), per-1k-token prices per model ("*" for any) and the
+    # energy estimate's parameters (watts_per_core, grid_g_per_kwh).
+    perturb: tuple[str, ...] = ()
+    toxicity: str | None = None
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    energy: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def task_names(self) -> tuple[str, ...]:
@@ -69,6 +76,10 @@ class RunSpec:
             "unsafe_no_sandbox": self.unsafe_no_sandbox,
             "executor": self.executor,
             "executor_options": dict(self.executor_options),
+            "perturb": list(self.perturb),
+            "toxicity": self.toxicity,
+            "prices": {k: dict(v) for k, v in self.prices.items()},
+            "energy": dict(self.energy),
         }
 
     @classmethod
@@ -81,6 +92,7 @@ class RunSpec:
             values["sample_ids"] = tuple(str(s) for s in data["sample_ids"])
         if "timeout" in data:
             values["timeout"] = data["timeout"]
+        values["perturb"] = tuple(str(p) for p in data.get("perturb") or ())
         return cls(**values)
 
 

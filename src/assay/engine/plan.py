@@ -13,6 +13,7 @@ from assay.core.errors import ConfigError
 from assay.core.keys import unit_key
 from assay.core.protocols import Model, Task
 from assay.core.types import GenerateRequest, Request, Sample, to_jsonable
+from assay.tasks.perturb import perturbation_of
 
 PromptMode = Literal["auto", "chat", "completion"]
 
@@ -87,6 +88,7 @@ def plan(models: Sequence[Model], runs: Sequence[TaskRun], *, seed: int | None =
                     sample_id=sample.id,
                     request=to_jsonable(request),
                     seed=seed,
+                    perturbation=perturbation_of(sample),
                 )
                 if key in seen:
                     continue

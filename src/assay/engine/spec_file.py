@@ -10,6 +10,10 @@ seed: 0
 prompt_mode: auto                  # auto | chat | completion
 executor: local                    # local | ray
 executor_options: {address: auto}  # for ray: the cluster address (none starts a local Ray)
+perturb: robustness                # robustness | fairness | names, comma-separated or a list
+toxicity: rules                    # rules | a model through the safety policies
+prices: {"*": {input: 0.5, output: 1.5}}   # per 1,000 tokens, per model name or "*"
+energy: {watts_per_core: 12, grid_g_per_kwh: 480}
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from assay.core.errors import ConfigError
 from assay.core.spec import PROMPT_MODES, RunSpec, TaskConfig
+from assay.engine.holistic import check_energy, check_prices, resolve_perturbations
 from assay.engine.tasks import expand_tasks
 from assay.io import read_yaml
 
@@ -35,6 +40,10 @@ _ALLOWED = {
     "unsafe_no_sandbox",
     "executor",
     "executor_options",
+    "perturb",
+    "toxicity",
+    "prices",
+    "energy",
 }
 
 
@@ -103,4 +112,21 @@ def spec_from_mapping(raw: Any, where: str) -> RunSpec:
         executor_options=_expect(
             raw.get("executor_options", {}), dict, f"{where}: executor_options", "a mapping"
         ),
+        **holistic_fields(raw, where),
     )
+
+
+def holistic_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """perturb, toxicity, prices and energy of a YAML spec, checked."""
+    perturb = raw.get("perturb")
+    if perturb is not None:
+        _expect(perturb, (str, list), f"{where}: perturb", "robustness, fairness or perturbation names")
+    toxicity = raw.get("toxicity")
+    if toxicity is not None:
+        _expect(toxicity, str, f"{where}: toxicity", "rules or a model name")
+    return {
+        "perturb": resolve_perturbations(perturb, f"{where}: perturb"),
+        "toxicity": toxicity,
+        "prices": check_prices(_expect(raw.get("prices", {}), dict, f"{where}: prices", "a mapping"), where),
+        "energy": check_energy(_expect(raw.get("energy", {}), dict, f"{where}: energy", "a mapping"), where),
+    }

@@ -14,6 +14,7 @@ from assay.core.spec import RunSpec, TaskConfig
 from assay.engine.plan import TaskRun
 from assay.sandbox import isolation, sandbox_problem
 from assay.tasks.circular import circular
+from assay.tasks.perturb import perturbed
 from assay.tasks.spec import is_spec_path
 
 # Run-level metrics every task gets: per-group means; calibration too for multiple choice.
@@ -83,6 +84,8 @@ def build_task_runs(spec: RunSpec) -> list[TaskRun]:
         task = _build_task(config.name, options, spec.unsafe_no_sandbox)
         if rotate:
             task, limit = circular(task, limit), None
+        if spec.perturb:
+            task, limit = perturbed(task, spec.perturb, spec.seed, limit), None
         runs.append(
             TaskRun(
                 task=task,

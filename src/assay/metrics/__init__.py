@@ -1,7 +1,7 @@
 """Pure scoring functions and aggregates. Importing this package registers the run-level aggregators."""
 
-from assay.metrics import run_level
+from assay.metrics import perturbation, run_level
 from assay.metrics.aggregate import MetricSummary, bootstrap_stderr, summarize
 from assay.metrics.run_level import run_level_metrics
 
-__all__ = ["MetricSummary", "bootstrap_stderr", "run_level", "run_level_metrics", "summarize"]
+__all__ = ["MetricSummary", "bootstrap_stderr", "perturbation", "run_level", "run_level_metrics", "summarize"]
