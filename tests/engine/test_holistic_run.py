@@ -3,6 +3,7 @@ originals, worst-case robustness and fairness, the perturbations recorded with t
 
 import assay
 from assay.api import build_spec
+from assay.cli.groups import groups_json
 from assay.engine.run import evaluate
 from assay.store import Store
 
@@ -34,6 +35,12 @@ def test_perturbed_run_end_to_end(tmp_path):
 
         shown = [r for r in assay.records(result, store=store) if r["perturbation"]]
         assert shown and all(r["original_input"] and r["original_input"] not in r["prompt"] for r in shown)
+
+        board = assay.leaderboard([result.run_id], store=store)
+        data = groups_json(board)
+        assert {"accuracy", "calibration", "robustness", "fairness", "efficiency"} <= set(data["groups"])
+        grouped = {(m["metric"], m["group"], m["higher_is_better"]) for m in data["metrics"]}
+        assert {("acc_robustness", "robustness", True), ("latency_p95_s", "efficiency", False)} <= grouped
 
         plain = evaluate(build_spec(models=spec.models, tasks=spec.tasks), store)
         assert plain.stats.sent == 0 and plain.stats.cached == 2  # originals keep their keys

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assay.api.holistic import GroupedMetric, GroupRates, group_win_rates, grouped_metrics
 from assay.api.stores import StoreLike, using_store
-from assay.api.views import flat_records, latest_rows, run_level, run_rows, win_rates
+from assay.api.views import flat_records, latest_results, run_level, run_rows, win_rates
 from assay.core.errors import AssayError, ConfigError
+from assay.core.metric_groups import check_group
 from assay.core.results import LeaderboardRow, RunLevelMetric, RunRecord
 from assay.engine.run import RunResult
 from assay.io import atomic_path
@@ -32,6 +34,13 @@ class Leaderboard:
 
     rows: tuple[LeaderboardRow, ...]
     mean_win_rate: tuple[tuple[str, float], ...]  # (model, rate), best first
+    # HELM's metric groups: every grouped metric, and the mean win rate within each group
+    metrics: tuple[GroupedMetric, ...] = ()
+    groups: GroupRates = ()
+
+    def group(self, name: str) -> tuple[tuple[str, float], ...]:
+        """(model, mean win rate) within one group, best first; empty if no metric of it was measured."""
+        return dict(self.groups).get(check_group(name) or "", ())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model (best first): its mean win rate, then one column per task."""
@@ -70,8 +79,13 @@ def get_run(run: RunRef = "latest", *, store: StoreLike = None) -> RunRecord:
 def leaderboard(runs: Sequence[RunRef] | None = None, *, store: StoreLike = None) -> Leaderboard:
     """The given runs, else the newest result of every (model, task) in the store."""
     with using_store(store) as opened:
-        rows = latest_rows(opened, [run_id_of(r) for r in runs] if runs else None)
-    return Leaderboard(tuple(rows), tuple(win_rates(rows)))
+        rows, levels = latest_results(opened, [run_id_of(r) for r in runs] if runs else None)
+    return grouped_board(rows, levels)
+
+
+def grouped_board(rows: Sequence[LeaderboardRow], levels: Sequence[RunLevelMetric]) -> Leaderboard:
+    metrics = grouped_metrics(rows, levels)
+    return Leaderboard(tuple(rows), tuple(win_rates(rows)), tuple(metrics), group_win_rates(metrics))
 
 
 def overview(run: RunRef = "latest", *, store: StoreLike = None) -> RunOverview:
@@ -79,9 +93,8 @@ def overview(run: RunRef = "latest", *, store: StoreLike = None) -> RunOverview:
         record = opened.get_run(run_id_of(run))
         results = opened.results(record.id)
     rows = run_rows(results, record)
-    return RunOverview(
-        record, Leaderboard(tuple(rows), tuple(win_rates(rows))), tuple(run_level(record, results))
-    )
+    levels = run_level(record, results)
+    return RunOverview(record, grouped_board(rows, levels), tuple(levels))
 
 
 def records(run: RunRef = "latest", *, store: StoreLike = None) -> list[dict[str, Any]]:

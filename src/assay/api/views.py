@@ -15,6 +15,7 @@ from assay.core.registry import aggregators, perturbations
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics, summarize
+from assay.metrics.efficiency import Usage, efficiency_metrics, estimate_tokens, price_for
 from assay.metrics.perturbation import is_perturbed, perturbation_metrics
 from assay.rank import mean_win_rate
 from assay.store import Store
@@ -77,6 +78,42 @@ def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelM
             values.update(perturbation_metrics(items, run.plan.headline(task), perturbations_asked(run)))
         for metric, value in values.items():
             out.append(RunLevelMetric(model=model, task=task, metric=metric, value=value))
+    return out + efficiency(run, results)
+
+
+def usage_of(row: ResultRecord) -> Usage | None:
+    """Tokens and latency of one answered unit: the backend's counts, else counted from the text."""
+    response = row.response
+    if response is None:
+        return None
+    prompt = prompt_text(row.request)
+    if response.get("kind") == "loglikelihood":
+        evaluated = response.get("tokens_evaluated")
+        if evaluated is None:
+            return Usage(row.latency_s, estimate_tokens(prompt), 0, counted=True)
+        return Usage(row.latency_s, int(evaluated), 0)
+    p_tokens, c_tokens = response.get("prompt_tokens"), response.get("completion_tokens")
+    counted = p_tokens is None or c_tokens is None
+    return Usage(
+        row.latency_s,
+        int(p_tokens) if p_tokens is not None else estimate_tokens(prompt),
+        int(c_tokens) if c_tokens is not None else estimate_tokens(str(response.get("text", ""))),
+        counted,
+    )
+
+
+def efficiency(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelMetric]:
+    """Tokens, latency, tokens per second and cost per (model, task), from every answered unit
+    (perturbed copies included: they are requests the run paid for)."""
+    groups: dict[tuple[str, str], list[Usage]] = defaultdict(list)
+    for row in results:
+        used = usage_of(row)
+        if used is not None:
+            groups[(row.model, row.task)].append(used)
+    out = []
+    for (model, task), usage in groups.items():
+        for metric, value in efficiency_metrics(usage, price_for(run.spec.prices, model)).items():
+            out.append(RunLevelMetric(model=model, task=task, metric=metric, value=value))
     return out
 
 
@@ -93,13 +130,26 @@ def latest_rows(
     store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
 ) -> list[LeaderboardRow]:
     """One row per (model, task): from the given runs, else from the newest run that has it."""
+    return latest_results(store, run_ids, scan=scan)[0]
+
+
+def latest_results(
+    store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
+) -> tuple[list[LeaderboardRow], list[RunLevelMetric]]:
+    """`latest_rows`, and the run-level metrics of each chosen (model, task) from the same run."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
+    levels: list[RunLevelMetric] = []
     for run in runs:
-        for row in run_rows(store.results(run.id), run):
-            if row.n > 0:
-                chosen.setdefault((row.model, row.task), row)
-    return sorted(chosen.values(), key=lambda r: (r.task, r.model))
+        results = store.results(run.id)
+        fresh = [r for r in run_rows(results, run) if r.n > 0 and (r.model, r.task) not in chosen]
+        if not fresh:
+            continue
+        chosen.update({(r.model, r.task): r for r in fresh})
+        levels += [
+            m for m in run_level(run, results) if (m.model, m.task) in {(r.model, r.task) for r in fresh}
+        ]
+    return sorted(chosen.values(), key=lambda r: (r.task, r.model)), levels
 
 
 def win_rates(rows: Sequence[LeaderboardRow]) -> list[tuple[str, float]]:

@@ -16,6 +16,7 @@ from assay.cli.judge import judge_app
 from assay.cli.options import (
     DbOpt,
     GridIntensityOpt,
+    GroupOpt,
     JsonOpt,
     PerturbOpt,
     PriceInputOpt,
@@ -187,10 +188,13 @@ def leaderboard(
     db: DbOpt = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    group: GroupOpt = None,
 ) -> None:
-    """Models x tasks with the headline metric, ranked by mean win rate."""
+    """Models x tasks with the headline metric, ranked by mean win rate (and per metric group)."""
     board = assay.leaderboard(run_id, store=db)
-    output.print_leaderboard(console, board, as_json=as_json, as_csv=as_csv)
+    if group is not None:
+        board.group(group)  # an unknown group name fails here, with the known ones
+    output.print_leaderboard(console, board, as_json=as_json, as_csv=as_csv, group=group)
 
 
 @app.command()

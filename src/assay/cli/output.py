@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assay.api import Leaderboard, RunOverview, RunRecord, RunResult
+from assay.cli.groups import groups_json, print_group, print_group_rates
 from assay.cli.options import emit_json, json_safe
 
 __all__ = ["emit_json", "json_safe"]
@@ -33,10 +34,11 @@ def print_leaderboard(
     as_json: bool = False,
     as_csv: bool = False,
     title: str = "leaderboard",
+    group: str | None = None,
 ) -> None:
     rows, rates = board.rows, board.mean_win_rate
     if as_json:
-        emit_json({"rows": [asdict(r) for r in rows], "mean_win_rate": dict(rates)})
+        emit_json({"rows": [asdict(r) for r in rows], "mean_win_rate": dict(rates), **groups_json(board)})
         return
     if as_csv:
         buf = io.StringIO()
@@ -71,7 +73,11 @@ def print_leaderboard(
                 else _fmt(found.value, found.stderr) + (f" [{found.errors} err]" if found.errors else "")
             )
         table.add_row(str(i), Text(model), _fmt(rate), *[Text(c) for c in cells])
+    if group is not None:
+        print_group(console, board, group)
+        return
     console.print(table)
+    print_group_rates(console, board)
 
 
 def print_run_result(console: Console, result: RunResult, run: RunOverview, *, as_json: bool) -> None:
@@ -86,7 +92,9 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
                 "prompt_modes": result.prompt_modes,
                 "rows": [asdict(r) for r in board.rows],
                 "mean_win_rate": dict(board.mean_win_rate),
+                **groups_json(board),
                 "run_level": [asdict(d) for d in run.run_level],
+                "summary": run.run.summary.to_json() if run.run.summary else None,
             }
         )
         return
