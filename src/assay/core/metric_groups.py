@@ -16,7 +16,15 @@ from assay.core.errors import ConfigError
 from assay.core.registry import Registry
 
 Group = Literal["accuracy", "calibration", "robustness", "fairness", "bias", "toxicity", "efficiency"]
-GROUPS: tuple[Group, ...] = ("accuracy", "calibration", "robustness", "fairness", "bias", "toxicity", "efficiency")
+GROUPS: tuple[Group, ...] = (
+    "accuracy",
+    "calibration",
+    "robustness",
+    "fairness",
+    "bias",
+    "toxicity",
+    "efficiency",
+)
 
 
 @dataclass(frozen=True)

@@ -4,4 +4,13 @@ from assay.metrics import efficiency, groups, perturbation, run_level
 from assay.metrics.aggregate import MetricSummary, bootstrap_stderr, summarize
 from assay.metrics.run_level import run_level_metrics
 
-__all__ = ["MetricSummary", "bootstrap_stderr", "perturbation", "run_level", "run_level_metrics", "summarize"]
+__all__ = [
+    "MetricSummary",
+    "bootstrap_stderr",
+    "efficiency",
+    "groups",
+    "perturbation",
+    "run_level",
+    "run_level_metrics",
+    "summarize",
+]
