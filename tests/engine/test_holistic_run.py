@@ -20,6 +20,10 @@ def test_perturbed_run_end_to_end(tmp_path):
             *assay.api.evaluation.resolve_perturbations("robustness"),
             *assay.api.evaluation.resolve_perturbations("fairness"),
         )
+        summary = record.summary
+        assert summary.energy_j > 0 and summary.co2e_g > 0 and summary.grid_g_per_kwh == 480.0
+        assert summary.energy_method.startswith(("RAPL", "estimate"))
+        assert set(summary.energy_by_model) == {"smollm2-135m"}
         rows = store.results(result.run_id)
         originals = [r for r in rows if "~" not in r.sample_id]
         copies = [r for r in rows if "~" in r.sample_id]

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from assay.api import Leaderboard
+from assay.api import Leaderboard, RunRecord
 
 
 def _fmt(value: float | None) -> str:
@@ -69,3 +69,18 @@ def print_group(console: Console, board: Leaderboard, group: str) -> None:
     for i, (model, rate) in enumerate(ranked, start=1):
         table.add_row(str(i), Text(model), _fmt(rate), *[_fmt(cell.get((model, t, m))) for t, m in columns])
     console.print(table)
+
+
+def print_energy(console: Console, run: RunRecord) -> None:
+    """One line on what the run itself cost in energy and emissions, and how that was obtained."""
+    summary = run.summary
+    if summary is None or not summary.energy_method:
+        return
+    per_model = ", ".join(f"{m} {j / 3600:.3f} Wh" for m, j in summary.energy_by_model.items())
+    console.print(
+        Text(
+            f"energy: {summary.energy_j / 3600:.3f} Wh, {summary.co2e_g:.3f} g CO2e at "
+            f"{summary.grid_g_per_kwh:g} g/kWh ({summary.energy_method})"
+            + (f"; by model: {per_model}" if per_model else "")
+        )
+    )

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assay.api import Leaderboard, RunOverview, RunRecord, RunResult
-from assay.cli.groups import groups_json, print_group, print_group_rates
+from assay.cli.groups import groups_json, print_energy, print_group, print_group_rates
 from assay.cli.options import emit_json, json_safe
 
 __all__ = ["emit_json", "json_safe"]
@@ -105,6 +105,7 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
     )
     print_leaderboard(console, board, title=f"run {result.run_id}")
     print_run_level(console, run.run_level)
+    print_energy(console, run.run)
     if s.errors:
         console.print(
             f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "

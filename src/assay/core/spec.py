@@ -152,9 +152,18 @@ class RunSummary:
     workers: int = 1
     scored_remotely: int = 0  # answers scored on the executor's workers (code run on cluster nodes)
     startup_s: float = 0.0  # starting the executor's workers until each had its model ready
+    # Energy and emissions of the run itself (docs/holistic.md): how it was obtained, and per model
+    energy_j: float = 0.0
+    energy_method: str = ""
+    co2e_g: float = 0.0
+    grid_g_per_kwh: float = 0.0
+    cpu_s: float = 0.0
+    energy_by_model: Mapping[str, float] = field(default_factory=dict)  # joules, split by request time
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["energy_by_model"] = dict(self.energy_by_model)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunSummary:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assay.core.errors import AssayError
 from assay.core.protocols import Model
 from assay.core.spec import RunPlan, RunSpec, RunSummary
 from assay.core.types import to_jsonable
 from assay.engine.calls import ExecutionStats
+from assay.engine.energy import EnergyMeter, EnergyUse, split_by_model
 from assay.engine.executors import build_executor
 from assay.engine.plan import TaskRun, WorkUnit, plan
 from assay.engine.progress import RunProgress
@@ -68,6 +71,7 @@ def unit_record(unit: WorkUnit) -> UnitRecord:
 
 async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunResult:
     started = time.perf_counter()
+    meter = EnergyMeter(spec.energy)  # model loading is part of what the run costs
     executor = build_executor(spec.executor, dict(spec.executor_options))
     runs = build_task_runs(spec)
     specs = [parse_model(name, dict(spec.model_args)) for name in spec.models]
@@ -112,6 +116,7 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
                     workers=executor.workers,
                     scored_remotely=getattr(remote, "rows_scored", 0),
                     startup_s=round(getattr(executor, "startup_s", 0.0), 3),
+                    **energy_fields(meter.read(), store, run_id),
                 )
             with contextlib.suppress(AssayError):
                 store.finish_run(run_id, status, summary)
@@ -127,6 +132,21 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
         duration_s=time.perf_counter() - started,
         prompt_modes=dict(recorded.prompt_modes),
     )
+
+
+def energy_fields(use: EnergyUse, store: Store, run_id: str) -> dict[str, Any]:
+    """The run summary's energy fields; the total shared among models by their request time."""
+    busy: dict[str, float] = defaultdict(float)
+    for row in store.results(run_id):
+        busy[row.model] += row.latency_s or 0.0
+    return {
+        "energy_j": round(use.joules, 3),
+        "energy_method": use.method,
+        "co2e_g": round(use.co2e_g, 6),
+        "grid_g_per_kwh": use.grid_g_per_kwh,
+        "cpu_s": round(use.cpu_s, 3),
+        "energy_by_model": {m: round(j, 3) for m, j in split_by_model(use.joules, busy).items()},
+    }
 
 
 def evaluate(spec: RunSpec, store: Store, *, show_progress: bool = False) -> RunResult:
