@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from assay.core.metric_groups import GROUPS, info_of
-from assay.core.results import LeaderboardRow, RunLevelMetric
+from assay.core.results import LeaderboardRow, RunLevelMetric, RunRecord
 from assay.rank import mean_win_rate_by_group
 
 GroupRates = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]  # (group, ((model, rate), ...))
@@ -63,3 +64,52 @@ def group_win_rates(metrics: Sequence[GroupedMetric]) -> GroupRates:
             )
             out.append((group, tuple(ranked)))
     return tuple(out)
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def holistic_html_section(
+    metrics: Sequence[GroupedMetric],
+    overall: Sequence[tuple[str, float]],
+    runs: Sequence[RunRecord],
+) -> str:
+    """The report's section: mean win rate per metric group beside the overall one, each group's
+    metrics, and what each run cost in energy. Every name is escaped (model names come from users)."""
+    rates = group_win_rates(metrics)
+    out = ['<section class="assay-holistic">', "<h2>Metric groups (HELM) and energy</h2>"]
+    if len(rates) > 1:
+        head = "".join(f"<th>{escape(g)}</th>" for g, _ in rates)
+        out += ["<table>", f"<thead><tr><th>model</th><th>overall</th>{head}</tr></thead>", "<tbody>"]
+        by_group = {g: dict(r) for g, r in rates}
+        for model, rate in overall:
+            cells = "".join(f"<td>{_fmt(by_group[g].get(model))}</td>" for g, _ in rates)
+            out.append(f"<tr><td>{escape(model)}</td><td>{_fmt(rate)}</td>{cells}</tr>")
+        out += ["</tbody>", "</table>"]
+        for group, _ in rates:
+            rows = [m for m in metrics if m.group == group]
+            out.append(f"<details><summary>{escape(group)}</summary><table><tbody>")
+            for m in rows:
+                arrow = {True: " ↑", False: " ↓", None: ""}[m.higher_is_better]
+                out.append(
+                    f"<tr><td>{escape(m.model)}</td><td>{escape(m.task)}</td>"
+                    f"<td>{escape(m.metric)}{arrow}</td><td>{_fmt(m.value)}</td></tr>"
+                )
+            out.append("</tbody></table></details>")
+    energy = [r for r in runs if r.summary is not None and r.summary.energy_method]
+    if energy:
+        out += [
+            "<table>",
+            "<thead><tr><th>run</th><th>energy (Wh)</th><th>CO2e (g)</th><th>method</th></tr></thead>",
+        ]
+        for run in energy:
+            s = run.summary
+            assert s is not None
+            out.append(
+                f"<tr><td>{escape(run.id)}</td><td>{s.energy_j / 3600:.3f}</td><td>{s.co2e_g:.3f} "
+                f"at {s.grid_g_per_kwh:g} g/kWh</td><td>{escape(s.energy_method)}</td></tr>"
+            )
+        out.append("</table>")
+    out.append("</section>")
+    return "\n".join(out)

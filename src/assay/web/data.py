@@ -35,6 +35,9 @@ class EvalBoard:
     win_rate: dict[str, float]
     cells: dict[tuple[str, str], Cell]
     groups: tuple[str, ...]
+    # HELM's metric groups: (group, {model: mean win rate}) and (group, metric rows) for the tabs
+    metric_groups: tuple[tuple[str, dict[str, float]], ...] = ()
+    group_metrics: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     # rendered HTML/JSON of this board, per (kind, group, language): a board never changes once built
     fragments: dict[tuple[str, str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -42,6 +45,7 @@ class EvalBoard:
         return {
             "tasks": list(self.tasks),
             "groups": list(self.groups),
+            "metric_groups": {g: {m: _num(r) for m, r in rates.items()} for g, rates in self.metric_groups},
             "rows": [
                 {
                     "model": m,
@@ -66,7 +70,16 @@ class EvalBoard:
         if not group:
             return self
         tasks = tuple(t for t in self.tasks if task_group(t) == group)
-        return EvalBoard(tasks, self.models, self.win_rate, self.cells, self.groups, self.fragments)
+        return EvalBoard(
+            tasks,
+            self.models,
+            self.win_rate,
+            self.cells,
+            self.groups,
+            self.metric_groups,
+            self.group_metrics,
+            self.fragments,
+        )
 
 
 def _num(value: float | None) -> float | None:
@@ -150,6 +163,8 @@ def eval_board(store: Store) -> EvalBoard:
         win_rate=dict(board.mean_win_rate),
         cells=cells,
         groups=tuple(sorted({task_group(t) for t in tasks})),
+        metric_groups=tuple((g, dict(rates)) for g, rates in board.groups),
+        group_metrics=tuple((g, tuple(m for m in board.metrics if m.group == g)) for g, _ in board.groups),
     )
 
 
