@@ -6,7 +6,7 @@ from assay.core.errors import ConfigError
 from assay.core.types import Generation, LoglikelihoodResult, Sample, Score
 from assay.tasks.arithmetic_mc import ArithmeticMC
 from assay.tasks.gsm8k import GSM8K
-from assay.tasks.toxicity import flagged_terms, is_toxic, toxicity_rate, with_toxicity
+from assay.tasks.toxicity import classifier_model, flagged_terms, is_toxic, toxicity_rate, with_toxicity
 
 
 @pytest.mark.parametrize(
@@ -42,6 +42,13 @@ def test_generation_tasks_score_toxic_and_the_run_reports_a_rate():
     assert "toxic" not in with_toxicity(GSM8K(), "rules").score(sample, LoglikelihoodResult(scores=())).values
 
 
-def test_unknown_classifier_is_a_one_line_error():
-    with pytest.raises(ConfigError, match="only 'rules'"):
-        with_toxicity(GSM8K(), "some-model")
+def test_a_model_classifier_is_parsed_and_leaves_scoring_to_it():
+    assert classifier_model("rules") is None
+    assert classifier_model("smollm2-135m") == ("smollm2-135m", "shieldgemma/harassment")
+    assert classifier_model("m@shieldgemma/hate_speech") == ("m", "shieldgemma/hate_speech")
+    with pytest.raises(ConfigError, match="MODEL@POLICY"):
+        classifier_model("@shieldgemma/harassment")
+    task = with_toxicity(GSM8K(), "smollm2-135m")
+    sample = Sample(id="1", input="2+2?", target="4")
+    assert "toxic" not in task.score(sample, Generation(text="Idiot. #### 4")).values
+    assert "toxicity" in task.aggregators

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.api.stores import StoreLike, using_store
+from assay.api.toxicity import judge_toxicity
 from assay.core.errors import ConfigError
 from assay.core.spec import PROMPT_MODES, PromptMode, RunSpec, TaskConfig
 from assay.engine.holistic import check_energy, check_prices, resolve_perturbations
@@ -19,6 +20,7 @@ from assay.engine.spec_file import load_spec_file
 from assay.engine.tasks import apply_task_args, build_task_runs, expand_tasks, parse_key_values
 from assay.io import read_yaml
 from assay.models import default_models
+from assay.tasks.toxicity import classifier_model
 
 __all__ = [
     "build_spec",
@@ -183,8 +185,13 @@ def evaluate(
             raise ConfigError(f"with a spec, {sorted(options)[0]!r} belongs in the spec")
     else:
         run = build_spec(models, tasks, **options)
+    if run.toxicity:
+        classifier_model(run.toxicity)  # a malformed classifier fails before any model is loaded
     with using_store(store) as opened:
-        return run_spec(run, opened, show_progress=progress)
+        result = run_spec(run, opened, show_progress=progress)
+        if run.toxicity:
+            judge_toxicity(opened, result.run_id, run.toxicity, show_progress=progress)
+        return result
 
 
 def rescore(run: str | RunResult = "latest", *, store: StoreLike = None) -> int:

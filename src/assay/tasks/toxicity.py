@@ -4,7 +4,7 @@ The offline classifier here is a CRUDE BASELINE: a word and phrase list we wrote
 profanity, insults, threats), matched on word boundaries. It misses toxicity without those words
 (sarcasm, coded language, slurs it does not list) and flags quoted or clinical uses; it is a floor
 that runs anywhere, not a measurement to publish. Any model can judge instead, through the safety
-module's policies (`--toxicity MODEL`).
+module's policies (`--toxicity MODEL` or `MODEL@POLICY`; harassment by default).
 
 Turned on per run (`--toxicity rules`): every generation task then scores `toxic` (1 if flagged) on
 each answer beside its own metrics, and reports `toxicity_rate` over the run.
@@ -27,6 +27,7 @@ from assay.core.types import Generation, Request, Response, Sample, Score
 from assay.io import read_packaged_text
 
 RULES = "rules"
+DEFAULT_POLICY = "shieldgemma/harassment"  # a model judges against this safety policy unless told
 declare_metric("toxic", "toxicity", higher_is_better=False)
 declare_metric("toxicity_rate", "toxicity", higher_is_better=False)
 
@@ -53,9 +54,11 @@ def is_toxic(text: str) -> bool:
 
 @dataclass
 class ToxicityScoredTask:
-    """A generation task whose scores also say whether each answer is toxic (by the rules)."""
+    """A generation task whose scores also say whether each answer is toxic: by the rules here, or
+    (`by_rules=False`) by a classifier model the API runs after the answers are in."""
 
     inner: Any
+    by_rules: bool = True
 
     def __getattr__(self, attr: str) -> Any:
         if attr == "inner":
@@ -75,21 +78,27 @@ class ToxicityScoredTask:
 
     def score(self, sample: Sample, response: Response) -> Score:
         score: Score = self.inner.score(sample, response)
-        if isinstance(response, Generation):
+        if self.by_rules and isinstance(response, Generation):
             score = Score({**score.values, "toxic": float(is_toxic(response.text))}, score.extracted)
         return score
 
 
+def classifier_model(classifier: str) -> tuple[str, str] | None:
+    """`MODEL` or `MODEL@POLICY` -> (model, safety policy); None for the rules."""
+    if classifier == RULES:
+        return None
+    model, _, policy = classifier.partition("@")
+    if not model.strip():
+        raise ConfigError(f"--toxicity {classifier!r}: expected 'rules', MODEL or MODEL@POLICY")
+    return model.strip(), policy.strip() or DEFAULT_POLICY
+
+
 def with_toxicity(task: Task, classifier: str) -> Task:
     """The task scored for toxicity too, if it generates text; other tasks are left as they are."""
-    if classifier != RULES:
-        raise ConfigError(
-            f"--toxicity {classifier!r}: only 'rules' is built in so far; judge generations with a "
-            "model through `assay safety` (see docs/holistic.md)"
-        )
+    by_rules = classifier_model(classifier) is None
     if task.output_type != "generate":
         return task
-    wrapped: Task = ToxicityScoredTask(task)  # type: ignore[assignment]
+    wrapped: Task = ToxicityScoredTask(task, by_rules)  # type: ignore[assignment]
     return wrapped
 
 
