@@ -190,7 +190,9 @@ def evaluate(
     with using_store(store) as opened:
         result = run_spec(run, opened, show_progress=progress)
         if run.toxicity:
-            judge_toxicity(opened, result.run_id, run.toxicity, show_progress=progress)
+            judge_toxicity(
+                opened, result.run_id, run.toxicity, model_args=run.model_args, show_progress=progress
+            )
         return result
 
 
