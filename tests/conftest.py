@@ -4,6 +4,15 @@ import os
 
 import pytest
 
+from host_share import host_share
+
+
+@pytest.fixture(autouse=True)
+def _share_the_host(request):
+    """Exclusive tests run alone when xdist runs several workers (see tests/host_share.py)."""
+    with host_share(exclusive=request.node.get_closest_marker("exclusive") is not None):
+        yield
+
 
 @pytest.fixture(scope="session")
 def pg_server():

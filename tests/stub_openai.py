@@ -2,7 +2,9 @@
 delay, as a remote model behind a network would, and costs no CPU, so throughput shows what the
 executor adds. It speaks the real wire format (`/v1/models`, `/v1/chat/completions`,
 `/v1/completions`, JSON or Server-Sent Events) and answers deterministically from the prompt, so two
-runs give byte-identical responses. `/stats` reports requests served and the most in flight at once.
+runs give byte-identical responses; a sampled request (temperature > 0) is answered from the prompt
+and its seed, so repeats with distinct seeds get varied answers, as from a real sampler. `/stats`
+reports requests served and the most in flight at once.
 
 Run as a process (`python tests/stub_openai.py --port 8123 --delay 0.2`) or through `StubServer`.
 """
@@ -55,6 +57,8 @@ class Stub:
         request = json.loads(body or b"{}")
         chat = path.endswith("chat/completions")
         prompt = json.dumps(request.get("messages")) if chat else str(request.get("prompt", ""))
+        if float(request.get("temperature") or 0) > 0 and request.get("seed") is not None:
+            prompt += f"\nseed {request['seed']}"  # sampling: another seed, another draw
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

@@ -22,7 +22,14 @@ from ray_cluster import CLUSTER_ENV, RayCluster
 from stub_openai import StubServer, free_port
 
 pytest.importorskip("ray")
-pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.slow]
+# One worker runs them all (xdist_group): the module starts the machine's one Ray cluster.
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.exclusive,
+    pytest.mark.xdist_group("ray"),
+]
 
 
 @pytest.fixture(scope="module")

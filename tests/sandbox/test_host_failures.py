@@ -19,6 +19,9 @@ from assay.sandbox import runner as sandbox_runner
 from assay.tasks.code import run_tests
 from sandbox_programs import SIX_CHILDREN_OF_200MB
 
+# Fork bombs, memory hogs and a census of the sandbox's processes: run alone (tests/host_share.py).
+pytestmark = pytest.mark.exclusive
+
 PROBLEM = sandbox_problem()
 if PROBLEM and not os.environ.get("ASSAY_REQUIRE_SANDBOX"):
     pytest.skip(f"sandbox unavailable here: {PROBLEM}", allow_module_level=True)

@@ -26,7 +26,10 @@ from delegation import CHECKOUT, as_user, delegated_groups
 
 USER = "assay-sandbox-tester"
 
-pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="making a user and delegating a cgroup need root")
+pytestmark = [
+    pytest.mark.skipif(os.getuid() != 0, reason="making a user and delegating a cgroup need root"),
+    pytest.mark.exclusive,
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,8 @@ def tester() -> str:
 
 def run_tests_as(user: str, groups: list[Path], home: Path) -> subprocess.CompletedProcess[str]:
     suites = [str(CHECKOUT / "tests/sandbox" / name) for name in ("test_sandbox.py", "test_host_failures.py")]
-    pytest_args = ["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *suites]
+    # -n0: one process; the outer run already holds the machine for this test
+    pytest_args = ["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n0", "-x", *suites]
     command = as_user(user, pytest_args, groups=groups, home=str(home))
     return subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=home)
 

@@ -5,6 +5,7 @@
     frame = assay.results(result, store="results.db")       # pandas DataFrame, one row per sample
     board = assay.leaderboard(store="results.db")            # .rows, .mean_win_rate, .to_frame()
     assay.report(result, "report.html", store="results.db")
+    assay.compare("latest:alpha", "latest:beta").to_frame()  # paired A vs B per task, Holm across
     assay.safety_report(store="results.db").to_frame()   # per model: refusals, classifier quality, bias
     assay.transparency_scores("2024").to_frame()         # the Foundation Model Transparency Index
     assay.trends.sota("MMLU").by_year                    # AI progress: `assay.trends` is a namespace
@@ -32,6 +33,7 @@ from assay.api.arena import (
 )
 from assay.api.catalog import model_names, plugin_status, task_card, task_names
 from assay.api.charts import save_chart
+from assay.api.compare import Comparison, TaskComparison, compare
 from assay.api.evaluation import (
     build_spec,
     evaluate,
@@ -120,6 +122,7 @@ __all__ = [
     "ClassifiedText",
     "ClassifierEvaluation",
     "ClassifierRow",
+    "Comparison",
     "DeveloperTotal",
     "DisconnectedComparisonError",
     "Edition",
@@ -155,6 +158,7 @@ __all__ = [
     "SampleView",
     "Store",
     "StoreLike",
+    "TaskComparison",
     "TaskConfig",
     "TransparencyAnalysis",
     "TransparencyOverview",
@@ -166,6 +170,7 @@ __all__ = [
     "assessment_history",
     "build_spec",
     "check_model_names",
+    "compare",
     "create_assessment",
     "delete_live_battles",
     "evaluate",

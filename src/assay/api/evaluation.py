@@ -16,7 +16,7 @@ from assay.engine.holistic import check_energy, check_prices, resolve_perturbati
 from assay.engine.run import RunResult
 from assay.engine.run import evaluate as run_spec
 from assay.engine.scoring import score_run
-from assay.engine.spec_file import load_spec_file
+from assay.engine.spec_file import check_measurement, load_spec_file
 from assay.engine.tasks import apply_task_args, build_task_runs, expand_tasks, parse_key_values
 from assay.io import read_yaml
 from assay.models import default_models
@@ -72,12 +72,16 @@ def build_spec(
     unsafe_no_sandbox: bool = False,
     executor: str = "local",
     executor_options: Mapping[str, Any] | None = None,
+    until_ci: float | None = None,
+    epochs: int = 1,
+    epochs_reducer: str = "mean",
     perturb: str | Sequence[str] | None = None,
     toxicity: str | None = None,
     prices: Mapping[str, Mapping[str, float]] | None = None,
     energy: Mapping[str, float] | None = None,
 ) -> RunSpec:
     """A checked `RunSpec` from keyword arguments (what `evaluate` and `assay run` build)."""
+    check_measurement(until_ci, epochs, epochs_reducer)
     if prompt_mode not in PROMPT_MODES:
         raise ConfigError(f"--prompt-mode must be auto, chat or completion, not {prompt_mode!r}")
     if limit is not None and limit < 1:
@@ -99,6 +103,9 @@ def build_spec(
         unsafe_no_sandbox=unsafe_no_sandbox,
         executor=executor,
         executor_options=dict(executor_options or {}),
+        until_ci=until_ci,
+        epochs=epochs,
+        epochs_reducer=epochs_reducer,
         perturb=resolve_perturbations(perturb),
         toxicity=toxicity or None,
         prices=check_prices(prices or {}),
@@ -169,7 +176,10 @@ def evaluate(
     `tasks`: task, suite or task-file names, `TaskConfig`s or (name, options) pairs (default: the
     quick suite). `spec`: a `RunSpec` or a YAML run-spec path instead of models/tasks. Other options:
     limit, seed, prompt_mode (auto | chat | completion), model_args, task_args (`TASK.KEY=VALUE`),
-    sample_ids, max_attempts, timeout, unsafe_no_sandbox, executor (local | ray), executor_options;
+    sample_ids, max_attempts, timeout, unsafe_no_sandbox, executor (local | ray), executor_options.
+    `until_ci=0.1` samples each task in a seeded random order until every model's 95% interval (an
+    anytime-valid confidence sequence) is narrower than 0.1; `epochs=5` asks each sample 5 times
+    (sampled generation), reduced per sample by `epochs_reducer` (mean, majority or pass@K).
     holistic (docs/holistic.md): perturb ("robustness", "fairness" or names), toxicity ("rules" or a
     model), prices ({model or "*": {"input": X, "output": Y}} per 1,000 tokens), energy
     ({"watts_per_core": W, "grid_g_per_kwh": G}).

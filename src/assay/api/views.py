@@ -17,6 +17,7 @@ from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics, summarize
 from assay.metrics.efficiency import Usage, efficiency_metrics, estimate_tokens, price_for
 from assay.metrics.perturbation import is_perturbed, perturbation_metrics
+from assay.metrics.reducers import reduce_by_sample
 from assay.rank import mean_win_rate
 from assay.store import Store
 from assay.tasks.perturb import get_perturbation, perturbation_of
@@ -44,6 +45,8 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
     for (model, task), rows in groups.items():
         metric = headline_metric(run, task, rows)
         values = [r.scores[metric] for r in rows if r.scores and metric in r.scores] if metric else []
+        if run is not None and run.spec.epochs > 1 and metric:  # repeats: one reduced score per sample
+            values = reduce_by_sample(_epochs(rows, metric), run.spec.epochs_reducer)
         summary = summarize(values)
         out.append(
             LeaderboardRow(
@@ -57,6 +60,10 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
             )
         )
     return out
+
+
+def _epochs(rows: Sequence[ResultRecord], metric: str) -> list[tuple[str, float, str | None]]:
+    return [(r.sample_id, r.scores[metric], r.extracted) for r in rows if r.scores and metric in r.scores]
 
 
 def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelMetric]:

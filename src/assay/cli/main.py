@@ -12,9 +12,12 @@ from rich.text import Text
 import assay
 from assay.cli import output
 from assay.cli.arena import arena_app
+from assay.cli.compare import compare_cmd
 from assay.cli.judge import judge_app
 from assay.cli.options import (
     DbOpt,
+    EpochsOpt,
+    EpochsReducerOpt,
     GridIntensityOpt,
     GroupOpt,
     JsonOpt,
@@ -24,6 +27,7 @@ from assay.cli.options import (
     PricesFileOpt,
     ProgressOpt,
     ToxicityOpt,
+    UntilCiOpt,
     WattsPerCoreOpt,
     console,
     err,
@@ -107,6 +111,9 @@ def run(
         list[str] | None,
         typer.Option("--executor-arg", help="Executor option KEY=VALUE, e.g. lease_s=10 for ray."),
     ] = None,
+    until_ci: UntilCiOpt = None,
+    epochs: EpochsOpt = 1,
+    epochs_reducer: EpochsReducerOpt = "mean",
     perturb: PerturbOpt = None,
     toxicity: ToxicityOpt = None,
     price_per_1k_input: PriceInputOpt = None,
@@ -137,6 +144,8 @@ def run(
         },
     }
     if spec_file is not None:
+        if until_ci is not None or epochs != 1 or epochs_reducer != "mean":
+            raise ConfigError("with --spec, give until_ci, epochs and epochs_reducer in the spec file")
         spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox, **holistic)
     else:
         spec = assay.build_spec(
@@ -156,6 +165,9 @@ def run(
                 **assay.parse_key_values(executor_arg or [], "--executor-arg"),
                 **({"address": ray_address} if ray_address else {}),
             },
+            until_ci=until_ci,
+            epochs=epochs,
+            epochs_reducer=epochs_reducer,
             **holistic,
         )
     with assay.open_store(db) as store:
@@ -214,6 +226,8 @@ def show(
     """Per-sample view of a run: prompt, response, extracted answer, score."""
     records = assay.samples(run_id, wrong=wrong, limit=limit, store=db)
     output.print_samples(console, records, as_json=as_json)
+    if not as_json:
+        output.print_measurement(console, assay.get_run(run_id, store=db))
 
 
 @app.command()
@@ -268,6 +282,7 @@ def plugins(as_json: JsonOpt = False) -> None:
 
 
 app.command("power")(power_cmd)
+app.command("compare")(compare_cmd)
 app.add_typer(arena_app, name="arena", help="Arena battles: import them, rate models with CIs.")
 app.add_typer(judge_app, name="judge")
 app.add_typer(safety_app, name="safety", help="Harm classification, refusals, bias and truthfulness.")

@@ -20,6 +20,24 @@ DbOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars.")]
+UntilCiOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--until-ci",
+        metavar="WIDTH",
+        help="Adaptive: sample each task in a seeded random order and stop once every model's 95% "
+        "interval (an anytime-valid confidence sequence) is narrower than WIDTH, e.g. 0.1.",
+    ),
+]
+EpochsOpt = Annotated[
+    int, typer.Option("--epochs", min=1, help="Ask each sample N times (sampled generation, distinct seeds).")
+]
+EpochsReducerOpt = Annotated[
+    str,
+    typer.Option(
+        "--epochs-reducer", help="How a sample's epochs become one score: mean | majority | pass@K."
+    ),
+]
 
 
 def json_safe(value: Any) -> Any:

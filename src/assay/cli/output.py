@@ -94,6 +94,7 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
                 "mean_win_rate": dict(board.mean_win_rate),
                 **groups_json(board),
                 "run_level": [asdict(d) for d in run.run_level],
+                **({"adaptive": result.adaptive} if result.adaptive else {}),
                 "summary": run.run.summary.to_json() if run.run.summary else None,
             }
         )
@@ -105,11 +106,38 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
     )
     print_leaderboard(console, board, title=f"run {result.run_id}")
     print_run_level(console, run.run_level)
+    print_measurement(console, run.run)
     print_energy(console, run.run)
     if s.errors:
         console.print(
             f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "
             "run the same command again to retry them"
+        )
+
+
+def print_measurement(console: Console, run: RunRecord) -> None:
+    """How an adaptive run stopped (samples used of how many, the final intervals) and the repeats."""
+    spec = run.spec
+    if spec.epochs > 1:
+        console.print(f"epochs: each sample asked {spec.epochs} times, reduced by {spec.epochs_reducer}")
+    adaptive = run.summary.adaptive if run.summary is not None else {}
+    if not adaptive:
+        if spec.until_ci is not None:
+            console.print(f"adaptive (--until-ci {spec.until_ci}): the run did not finish")
+        return
+    console.print(
+        f"adaptive: stop when every {adaptive['confidence']:.0%} interval is narrower than "
+        f"{adaptive['width']} ({adaptive['rule']}; seed {adaptive['seed']}, checked every "
+        f"{adaptive['batch']} samples)"
+    )
+    for task, out in sorted(adaptive["tasks"].items()):
+        spans = ", ".join(
+            f"{model} {iv['mean']:.3f} [{iv['low']:.3f}, {iv['high']:.3f}]"
+            for model, iv in out["intervals"].items()
+        )
+        why = {"narrow": "interval narrow enough", "exhausted": "all samples used"}.get(out["stopped"], "")
+        console.print(
+            Text(f"  {task}: {out['used']} of {out['available']} samples ({why}); {out['metric']}: {spans}")
         )
 
 

@@ -50,6 +50,11 @@ class RunSpec:
     unsafe_no_sandbox: bool = False  # run model-written code without isolation (recorded with the run)
     executor: str = "local"  # local | ray
     executor_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"address": "auto"}
+    # Adaptive evaluation: sample each task in a seeded random order until every model's 95% interval
+    # (an anytime-valid confidence sequence) is narrower than this; None samples everything.
+    until_ci: float | None = None
+    epochs: int = 1  # sampled generation: each sample asked this many times, with distinct seeds
+    epochs_reducer: str = "mean"  # mean | majority | pass@K: an item's epochs -> its one score
     # Holistic evaluation (issue 20): perturbation names (sets already expanded), a toxicity
     # classifier ("rules" or a model), per-1k-token prices per model ("*" for any) and the
     # energy estimate's parameters (watts_per_core, grid_g_per_kwh).
@@ -76,11 +81,21 @@ class RunSpec:
             "unsafe_no_sandbox": self.unsafe_no_sandbox,
             "executor": self.executor,
             "executor_options": dict(self.executor_options),
+            **self._measurement_json(),
             "perturb": list(self.perturb),
             "toxicity": self.toxicity,
             "prices": {k: dict(v) for k, v in self.prices.items()},
             "energy": dict(self.energy),
         }
+
+    def _measurement_json(self) -> dict[str, Any]:
+        """Adaptive and repeat settings, written only when set, so older records read the same."""
+        out: dict[str, Any] = {}
+        if self.until_ci is not None:
+            out["until_ci"] = self.until_ci
+        if self.epochs != 1 or self.epochs_reducer != "mean":
+            out.update(epochs=self.epochs, epochs_reducer=self.epochs_reducer)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunSpec:
@@ -152,6 +167,9 @@ class RunSummary:
     workers: int = 1
     scored_remotely: int = 0  # answers scored on the executor's workers (code run on cluster nodes)
     startup_s: float = 0.0  # starting the executor's workers until each had its model ready
+    # An adaptive run's outcome: the stopping rule, the width, the seed, and per task how many samples
+    # were used of how many and each model's final interval (empty for other runs).
+    adaptive: Mapping[str, Any] = field(default_factory=dict)
     # Energy and emissions of the run itself (docs/holistic.md): how it was obtained, and per model
     energy_j: float = 0.0
     energy_method: str = ""
@@ -163,6 +181,10 @@ class RunSummary:
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["energy_by_model"] = dict(self.energy_by_model)
+        if not self.adaptive:
+            del out["adaptive"]  # older records and plain runs look the same
+        else:
+            out["adaptive"] = dict(self.adaptive)
         return out
 
     @classmethod

@@ -13,6 +13,7 @@ from assay.core.errors import ConfigError
 from assay.core.keys import unit_key
 from assay.core.protocols import Model, Task
 from assay.core.types import GenerateRequest, Request, Sample, to_jsonable
+from assay.store import UnitRecord
 from assay.tasks.perturb import perturbation_of
 
 PromptMode = Literal["auto", "chat", "completion"]
@@ -47,15 +48,18 @@ class WorkUnit:
     task_version: str
     sample: Sample
     request: Request
+    epoch: int = 0  # which repeat of the sample (--epochs); 0 for runs without repeats
 
 
-def with_seed(request: Request, seed: int | None, sample_id: str = "") -> Request:
+def with_seed(request: Request, seed: int | None, sample_id: str = "", epoch: int = 0) -> Request:
     """The run's seed on every generation; when sampling (temperature > 0) each sample gets its own
-    seed derived from the run seed and its id, so n samples of one problem are n different draws."""
+    seed derived from the run seed and its id, so n samples of one problem are n different draws, and
+    each repeat (epoch) of a sample its own too (epoch 0 keeps the seed it had before repeats)."""
     if not isinstance(request, GenerateRequest):
         return request
     if seed is not None and request.params.temperature > 0:
-        digest = hashlib.sha256(f"{seed}:{sample_id}".encode()).digest()
+        tag = f"{seed}:{sample_id}" + (f":{epoch}" if epoch else "")
+        digest = hashlib.sha256(tag.encode()).digest()
         seed = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
     return dataclasses.replace(request, params=dataclasses.replace(request.params, seed=seed))
 
@@ -71,37 +75,89 @@ def select_samples(run: TaskRun) -> list[Sample]:
     return list(itertools.islice(samples, run.limit))
 
 
-def plan(models: Sequence[Model], runs: Sequence[TaskRun], *, seed: int | None = 0) -> list[WorkUnit]:
-    """Every (model, task, sample) once, in a deterministic order; identical units share a key."""
+def adaptive_order(run: TaskRun, seed: int) -> list[Sample]:
+    """The task's samples in a seeded random order, for adaptive evaluation: a random order makes the
+    first n samples a random subset of the task, whatever order its file is in (sorted by difficulty,
+    say). Each sample's place comes from a hash of its id, so the order is the same on every machine
+    and run; `limit` then caps how many an adaptive run may use."""
+    samples = select_samples(dataclasses.replace(run, limit=None))
+    samples.sort(key=lambda s: hashlib.sha256(f"{seed}:{run.task.name}:{s.id}".encode()).digest())
+    return samples[: run.limit] if run.limit is not None else samples
+
+
+def check_epochs(run: TaskRun, epochs: int) -> None:
+    """Repeats only make sense where an answer is drawn at random: refuse them otherwise, up front."""
+    if epochs <= 1:
+        return
+    first = next(iter(run.task.samples()), None)
+    request = run.task.build_request(first, chat=run.uses_chat()) if first is not None else None
+    if not isinstance(request, GenerateRequest) or request.params.temperature <= 0:
+        raise ConfigError(
+            f"--epochs {epochs}: task {run.task.name} does not sample (log-likelihood or temperature 0), "
+            "so every repeat would give the same answer; use a task with temperature > 0"
+        )
+
+
+def plan(
+    models: Sequence[Model],
+    runs: Sequence[TaskRun],
+    *,
+    seed: int | None = 0,
+    epochs: int = 1,
+    samples: dict[str, list[Sample]] | None = None,
+) -> list[WorkUnit]:
+    """Every (model, task, sample, epoch) once, in a deterministic order; identical units share a key.
+    `samples` gives a task's samples (in order) instead of `select_samples` (adaptive runs)."""
     units: list[WorkUnit] = []
     seen: set[str] = set()
     for run in runs:
-        samples = select_samples(run)
+        chosen = samples[run.task.name] if samples is not None else select_samples(run)
         chat = run.uses_chat()
-        requests = [with_seed(run.task.build_request(s, chat=chat), seed, s.id) for s in samples]
+        built = [run.task.build_request(s, chat=chat) for s in chosen]
         for model in models:
-            for sample, request in zip(samples, requests, strict=True):
-                key = unit_key(
-                    model_identity=model.identity,
-                    task_name=run.task.name,
-                    task_version=run.task.version,
-                    sample_id=sample.id,
-                    request=to_jsonable(request),
-                    seed=seed,
-                    perturbation=perturbation_of(sample),
-                )
-                if key in seen:
-                    continue
-                seen.add(key)
-                units.append(
-                    WorkUnit(
-                        key=key,
-                        model_name=model.name,
-                        model=model,
-                        task_name=run.task.name,
-                        task_version=run.task.version,
-                        sample=sample,
-                        request=request,
-                    )
-                )
+            for sample, request in zip(chosen, built, strict=True):
+                for epoch in range(epochs):
+                    unit = _unit(model, run, sample, with_seed(request, seed, sample.id, epoch), seed, epoch)
+                    if unit.key not in seen:
+                        seen.add(unit.key)
+                        units.append(unit)
     return units
+
+
+def _unit(
+    model: Model, run: TaskRun, sample: Sample, request: Request, seed: int | None, epoch: int
+) -> WorkUnit:
+    key = unit_key(
+        model_identity=model.identity,
+        task_name=run.task.name,
+        task_version=run.task.version,
+        sample_id=sample.id,
+        request=to_jsonable(request),
+        seed=seed,
+        epoch=epoch,
+        perturbation=perturbation_of(sample),
+    )
+    return WorkUnit(
+        key=key,
+        model_name=model.name,
+        model=model,
+        task_name=run.task.name,
+        task_version=run.task.version,
+        sample=sample,
+        request=request,
+        epoch=epoch,
+    )
+
+
+def unit_record(unit: WorkUnit) -> UnitRecord:
+    """How a planned unit is stored (its model, task, sample and request under its key)."""
+    return UnitRecord(
+        key=unit.key,
+        model=unit.model_name,
+        model_identity=unit.model.identity,
+        task=unit.task_name,
+        task_version=unit.task_version,
+        sample_id=unit.sample.id,
+        request=to_jsonable(unit.request),
+        sample=to_jsonable(unit.sample),
+    )

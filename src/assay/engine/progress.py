@@ -66,3 +66,9 @@ class RunProgress:
                 *([extra] if extra else []),
             ]
             self._progress.update(self._bar, completed=completed, detail=", ".join(parts))
+
+    def finish(self) -> None:
+        """Work ended before the planned total (an adaptive run stopped early): the bar ends full."""
+        if self._progress is not None and self._bar is not None:
+            done = self._progress.tasks[0].completed
+            self._progress.update(self._bar, total=done)

@@ -7,23 +7,26 @@ import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from assay.core.errors import AssayError
-from assay.core.protocols import Model
+from assay.core.errors import AssayError, ConfigError
+from assay.core.protocols import Model, Task
 from assay.core.spec import RunPlan, RunSpec, RunSummary
-from assay.core.types import to_jsonable
+from assay.core.types import ModelSpec
+from assay.engine.adaptive import TaskAdaptation, adaptations, adaptive_record, batch_size, execute_adaptive
 from assay.engine.calls import ExecutionStats
 from assay.engine.energy import EnergyMeter, EnergyUse, split_by_model
-from assay.engine.executors import build_executor
-from assay.engine.plan import TaskRun, WorkUnit, plan
+from assay.engine.executors import Executor, build_executor
+from assay.engine.plan import TaskRun, WorkUnit, check_epochs, plan, unit_record
 from assay.engine.progress import RunProgress
 from assay.engine.retry import RetryPolicy
 from assay.engine.scoring import score_run
 from assay.engine.tasks import build_task_runs, code_execution, task_aggregators
 from assay.models import build_model, parse_model
-from assay.store import Store, UnitRecord
+from assay.store import Store
+
+__all__ = ["RunResult", "evaluate", "run_plan", "unit_record"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class RunResult:
     scored: int
     duration_s: float
     prompt_modes: dict[str, str]
+    adaptive: dict[str, Any] | None = None  # an adaptive run's rule, settings and per-task outcome
 
 
 async def check_models(models: Sequence[Model]) -> None:
@@ -44,11 +48,12 @@ async def check_models(models: Sequence[Model]) -> None:
             await check()
 
 
-def run_plan(runs: Sequence[TaskRun], models: Sequence[Model]) -> RunPlan:
+def run_plan(runs: Sequence[TaskRun], models: Sequence[Model], *, epochs: int = 1) -> RunPlan:
+    repeats = ("epochs",) if epochs > 1 else ()  # the within-sample variance of the repeats
     return RunPlan(
         prompt_modes={r.task.name: ("chat" if r.uses_chat() else "completion") for r in runs},
         task_metrics={r.task.name: tuple(r.task.metric_names) for r in runs},
-        task_aggregators={r.task.name: task_aggregators(r.task) for r in runs},
+        task_aggregators={r.task.name: (*task_aggregators(r.task), *repeats) for r in runs},
         model_identities={m.name: m.identity for m in models},
         code_execution={
             r.task.name: code_execution(r.task) for r in runs if getattr(r.task, "executes_code", False)
@@ -56,17 +61,67 @@ def run_plan(runs: Sequence[TaskRun], models: Sequence[Model]) -> RunPlan:
     )
 
 
-def unit_record(unit: WorkUnit) -> UnitRecord:
-    return UnitRecord(
-        key=unit.key,
-        model=unit.model_name,
-        model_identity=unit.model.identity,
-        task=unit.task_name,
-        task_version=unit.task_version,
-        sample_id=unit.sample.id,
-        request=to_jsonable(unit.request),
-        sample=to_jsonable(unit.sample),
-    )
+@dataclass
+class _Execution:
+    """What running the units gave: counts, scores written, and an adaptive run's outcome."""
+
+    stats: ExecutionStats
+    scored: int = 0
+    adaptive: dict[str, Any] | None = None
+    scored_remotely: int = 0  # answers scored on the executor's workers (code run on cluster nodes)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """The units of a run, or for an adaptive run each task's samples in order (asked in batches)."""
+
+    units: list[WorkUnit]
+    adaptive: list[TaskAdaptation] | None = None
+    batch: int = 0  # samples per task asked between two looks at the intervals
+
+
+def _plan(spec: RunSpec, runs: Sequence[TaskRun], models: Sequence[Model]) -> _Planned:
+    """Planned before the run is recorded, so a planning mistake records no failed run."""
+    for task_run in runs:
+        check_epochs(task_run, spec.epochs)
+    if spec.until_ci is None:
+        return _Planned(plan(models, runs, seed=spec.seed, epochs=spec.epochs))
+    if spec.executor != "local":
+        raise ConfigError("--until-ci runs on the local executor for now (it asks a batch at a time)")
+    return _Planned([], adaptations(spec, runs, models), batch_size(models))
+
+
+async def _run_units(
+    spec: RunSpec,
+    store: Store,
+    run_id: str,
+    planned: _Planned,
+    tasks: dict[str, Task],
+    by_model: dict[str, ModelSpec],
+    executor: Executor,
+    *,
+    show_progress: bool,
+) -> _Execution:
+    """Ask and score every planned unit, or (with `until_ci`) batches until the intervals are narrow."""
+    policy = RetryPolicy(max_attempts=spec.max_attempts, timeout=spec.timeout)
+    if planned.adaptive is not None:
+        adaptive, batch = planned.adaptive, planned.batch
+        total = sum(len(s) for t in adaptive for s in t.units)
+        with RunProgress(total, enabled=show_progress) as progress:
+            stats, scored = await execute_adaptive(
+                spec, adaptive, store=store, run_id=run_id, executor=executor, policy=policy,
+                progress=progress, models=by_model, batch=batch,
+            )  # fmt: skip
+        return _Execution(stats, scored, adaptive_record(spec, adaptive, batch))
+    units = planned.units
+    store.add_units(run_id, [unit_record(u) for u in units])
+    with RunProgress(len(units), enabled=show_progress) as progress:
+        stats = await executor.execute(
+            units, store, run_id, policy=policy, progress=progress, models=by_model
+        )
+    remote = executor.remote_scorer(spec)
+    scored = score_run(store, run_id, tasks, remote=remote)
+    return _Execution(stats, scored, scored_remotely=getattr(remote, "rows_scored", 0))
 
 
 async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunResult:
@@ -78,59 +133,57 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
     models = [build_model(s) for s in specs]
     try:
         await check_models(models)
-        units = plan(models, runs, seed=spec.seed)
-        recorded = run_plan(runs, models)
+        planned = _plan(spec, runs, models)
+        recorded = run_plan(runs, models, epochs=spec.epochs)
         run_id = store.create_run(spec, recorded)
-        store.add_units(run_id, [unit_record(u) for u in units])
-        policy = RetryPolicy(max_attempts=spec.max_attempts, timeout=spec.timeout)
-        status = "failed"
-        remote = None
+        status, done = "failed", None
         try:
-            with RunProgress(len(units), enabled=show_progress) as progress:
-                stats = await executor.execute(
-                    units,
-                    store,
-                    run_id,
-                    policy=policy,
-                    progress=progress,
-                    models={m.name: s for m, s in zip(models, specs, strict=True)},
-                )
-            remote = executor.remote_scorer(spec)
-            scored = score_run(store, run_id, {r.task.name: r.task for r in runs}, remote=remote)
-            status = "done" if stats.errors == 0 else "done_with_errors"
+            by_model = {m.name: s for m, s in zip(models, specs, strict=True)}
+            tasks = {r.task.name: r.task for r in runs}
+            done = await _run_units(
+                spec, store, run_id, planned, tasks, by_model, executor, show_progress=show_progress
+            )
+            status = "done" if done.stats.errors == 0 else "done_with_errors"
         except (KeyboardInterrupt, asyncio.CancelledError):
             status = "interrupted"
             raise
         finally:
             summary = None
-            if status not in ("failed", "interrupted"):
-                summary = RunSummary(
-                    planned=stats.planned,
-                    cached=stats.cached,
-                    sent=stats.sent,
-                    answered=stats.answered,
-                    errors=stats.errors,
-                    tokens_evaluated=stats.tokens_evaluated,
-                    scored=scored,
-                    executor=executor.name,
-                    workers=executor.workers,
-                    scored_remotely=getattr(remote, "rows_scored", 0),
-                    startup_s=round(getattr(executor, "startup_s", 0.0), 3),
-                    **energy_fields(meter.read(), store, run_id),
-                )
+            if done is not None:
+                summary = replace(_summary(done, executor), **energy_fields(meter.read(), store, run_id))
             with contextlib.suppress(AssayError):
                 store.finish_run(run_id, status, summary)
     finally:
         executor.close()
         for model in models:
             await model.aclose()
+    assert done is not None  # every way of leaving without it raised
     return RunResult(
         run_id=run_id,
         status=status,
-        stats=stats,
-        scored=scored,
+        stats=done.stats,
+        scored=done.scored,
         duration_s=time.perf_counter() - started,
         prompt_modes=dict(recorded.prompt_modes),
+        adaptive=done.adaptive,
+    )
+
+
+def _summary(done: _Execution, executor: Executor) -> RunSummary:
+    stats = done.stats
+    return RunSummary(
+        planned=stats.planned,
+        cached=stats.cached,
+        sent=stats.sent,
+        answered=stats.answered,
+        errors=stats.errors,
+        tokens_evaluated=stats.tokens_evaluated,
+        scored=done.scored,
+        executor=executor.name,
+        workers=executor.workers,
+        scored_remotely=done.scored_remotely,
+        startup_s=round(getattr(executor, "startup_s", 0.0), 3),
+        adaptive=done.adaptive or {},
     )
 
 

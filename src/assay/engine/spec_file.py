@@ -10,6 +10,9 @@ seed: 0
 prompt_mode: auto                  # auto | chat | completion
 executor: local                    # local | ray
 executor_options: {address: auto}  # for ray: the cluster address (none starts a local Ray)
+until_ci: 0.1                      # adaptive: stop a task when every 95% interval is narrower
+epochs: 5                          # sampled generation: ask each sample 5 times
+epochs_reducer: majority           # mean | majority | pass@K
 perturb: robustness                # robustness | fairness | names, comma-separated or a list
 toxicity: rules                    # rules | a model through the safety policies
 prices: {"*": {input: 0.5, output: 1.5}}   # per 1,000 tokens, per model name or "*"
@@ -26,6 +29,7 @@ from assay.core.spec import PROMPT_MODES, RunSpec, TaskConfig
 from assay.engine.holistic import check_energy, check_prices, resolve_perturbations
 from assay.engine.tasks import expand_tasks
 from assay.io import read_yaml
+from assay.metrics.reducers import check_reducer
 
 _ALLOWED = {
     "models",
@@ -40,6 +44,9 @@ _ALLOWED = {
     "unsafe_no_sandbox",
     "executor",
     "executor_options",
+    "until_ci",
+    "epochs",
+    "epochs_reducer",
     "perturb",
     "toxicity",
     "prices",
@@ -113,7 +120,34 @@ def spec_from_mapping(raw: Any, where: str) -> RunSpec:
             raw.get("executor_options", {}), dict, f"{where}: executor_options", "a mapping"
         ),
         **holistic_fields(raw, where),
+        **_measurement(raw, where),
     )
+
+
+def _measurement(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """until_ci, epochs and epochs_reducer, each checked, the errors naming the field."""
+    until_ci = raw.get("until_ci")
+    if until_ci is not None:
+        until_ci = float(_expect(until_ci, (int, float), f"{where}: until_ci", "an interval width"))
+    epochs = _expect(raw.get("epochs", 1), int, f"{where}: epochs", "a whole number of repeats")
+    reducer = _expect(raw.get("epochs_reducer", "mean"), str, f"{where}: epochs_reducer", "a reducer")
+    try:
+        check_measurement(until_ci, epochs, reducer)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return {"until_ci": until_ci, "epochs": epochs, "epochs_reducer": reducer}
+
+
+def check_measurement(until_ci: float | None, epochs: int, epochs_reducer: str) -> None:
+    """The adaptive width and the repeats, checked once for every front door."""
+    if until_ci is not None and not 0.0 < until_ci < 1.0:
+        raise ConfigError(f"until_ci must be an interval width between 0 and 1, not {until_ci}")
+    if epochs < 1:
+        raise ConfigError(f"epochs must be at least 1, not {epochs}")
+    try:
+        check_reducer(epochs_reducer, epochs)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def holistic_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:

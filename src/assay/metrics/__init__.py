@@ -1,6 +1,6 @@
 """Pure scoring functions and aggregates. Importing this package registers the run-level aggregators."""
 
-from assay.metrics import efficiency, groups, perturbation, run_level
+from assay.metrics import efficiency, groups, perturbation, reducers, run_level
 from assay.metrics.aggregate import MetricSummary, bootstrap_stderr, summarize
 from assay.metrics.run_level import run_level_metrics
 
@@ -10,6 +10,7 @@ __all__ = [
     "efficiency",
     "groups",
     "perturbation",
+    "reducers",
     "run_level",
     "run_level_metrics",
     "summarize",

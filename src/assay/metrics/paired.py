@@ -3,8 +3,10 @@
 An unpaired test on paired data throws away the correlation between the models' per-sample scores
 and so reports differences as noise that a paired test would call clear. Here the difference is
 A - B per sample; the interval is a bootstrap over samples (over whole clusters when items share a
-passage); the p-value is McNemar's exact test for binary scores on independent items, otherwise a
-t-test on the cluster-robust standard error of the mean difference.
+passage), never narrower than the t-interval on the cluster-robust standard error: a percentile
+bootstrap alone covers 74% with 4 clusters and 89% with 10 (bench/paired_compare.py). The p-value is
+McNemar's exact test for binary scores on independent items, otherwise a t-test on the
+cluster-robust standard error of the mean difference.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class PairedComparison:
     mean_b: float
     difference: float
     se: float
-    low: float  # bootstrap confidence interval of the difference
+    low: float  # confidence interval of the difference: paired bootstrap, widened to the t-interval
     high: float
     p_value: float
     test: str  # "mcnemar-exact", "paired-t" or "clustered-t"
@@ -95,12 +97,18 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _detectable(a: np.ndarray, b: np.ndarray, rho: float, se: float, alpha: float, power: float) -> float:
-    """Binary scores: the Bernoulli power formula at B's accuracy with the observed correlation;
-    otherwise (z_{1-alpha/2} + z_power) times the observed standard error of the difference."""
-    baseline = float(b.mean())
-    if is_binary(a) and is_binary(b) and 0.0 < baseline < 1.0:
+    """Binary scores: the Bernoulli power formula at B's accuracy with the observed correlation, for
+    a gain or a loss, whichever is smaller (near 1 only a loss can be seen; a loss from p is a gain
+    from 1 - p). An accuracy of 0 or 1 counts as half a sample from the edge, so it has a variance.
+    Otherwise: (z_{1-alpha/2} + z_power) times the observed standard error of the difference."""
+    edge = 0.5 / len(b)
+    baseline = min(max(float(b.mean()), edge), 1.0 - edge)
+    if is_binary(a) and is_binary(b):
         rho = 0.0 if math.isnan(rho) else rho
-        return minimum_detectable_effect(baseline, len(a), correlation=rho, alpha=alpha, power=power)
+        return min(
+            minimum_detectable_effect(start, len(a), correlation=rho, alpha=alpha, power=power)
+            for start in (baseline, 1.0 - baseline)
+        )
     k = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
     return k * se
 
@@ -116,10 +124,12 @@ def compare_paired(
     seed: int = 0,
     names: tuple[str, str] = ("A", "B"),
     scale: float = 100.0,
+    higher_is_better: bool = True,
 ) -> PairedComparison:
     """Paired comparison of two models' per-sample scores (same samples, same order).
 
-    `scale` turns differences into the verdict's "points" (100: accuracy in percentage points)."""
+    `scale` turns differences into the verdict's "points" (100: accuracy in percentage points);
+    `higher_is_better=False` (an error rate, a calibration error) makes the lower mean the better."""
     a = np.asarray(scores_a, dtype=np.float64)
     b = np.asarray(scores_b, dtype=np.float64)
     if len(a) != len(b):
@@ -133,6 +143,9 @@ def compare_paired(
     low, high = paired_bootstrap_interval(
         diff, clusters, confidence=1 - alpha, resamples=resamples, seed=seed
     )
+    if not math.isnan(se):  # few independent units: the t quantile widens what the bootstrap cannot
+        half = float(stats.t.ppf(1 - alpha / 2, n_clusters - 1)) * se
+        low, high = min(low, float(diff.mean()) - half), max(high, float(diff.mean()) + half)
     if is_binary(a) and is_binary(b) and n_clusters == n:
         test = "mcnemar-exact"
         p_value = mcnemar_exact(int(np.sum(diff > 0)), int(np.sum(diff < 0)))
@@ -147,7 +160,17 @@ def compare_paired(
     detectable = _detectable(a, b, rho, se, alpha, power)
     difference = float(diff.mean())
     significant = p_value < alpha and (low > 0 or high < 0)
-    verdict = _verdict(difference, low, high, detectable, significant, names, scale, 1 - alpha)
+    verdict = verdict_in_words(
+        difference,
+        low,
+        high,
+        detectable,
+        significant,
+        names=names,
+        scale=scale,
+        confidence=1 - alpha,
+        higher_is_better=higher_is_better,
+    )
     return PairedComparison(
         n=n,
         clusters=n_clusters,
@@ -166,22 +189,39 @@ def compare_paired(
     )
 
 
-def _verdict(
+def better_of(difference: float, names: tuple[str, str], higher_is_better: bool = True) -> tuple[str, str]:
+    """(better, worse) of the two names given the mean difference A - B and the metric's direction."""
+    return names if (difference > 0) == higher_is_better else (names[1], names[0])
+
+
+def verdict_in_words(
     difference: float,
     low: float,
     high: float,
     detectable: float,
     significant: bool,
-    names: tuple[str, str],
-    scale: float,
-    confidence: float,
+    *,
+    names: tuple[str, str] = ("A", "B"),
+    scale: float = 100.0,
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+    adjusted: tuple[float, float, int] | None = None,
 ) -> str:
+    """The comparison in one sentence: who is better by how much, or what the run could have seen.
+
+    `adjusted` is (raw p, Holm-adjusted p, number of tasks) when a correction across tasks turned
+    a difference that was significant on its own into one that is not; the sentence then says so."""
     level = f"{confidence * 100:g}% CI"
     if significant:
-        better, worse, sign = (names[0], names[1], 1.0) if difference > 0 else (names[1], names[0], -1.0)
+        better, worse = better_of(difference, names, higher_is_better)
+        sign = 1.0 if difference > 0 else -1.0  # report the gap as a positive number of points
         lo, hi = sorted((sign * low * scale, sign * high * scale))
         size = f"{abs(difference) * scale:.1f} points"
         return f"{better} is better than {worse} by {size} ({level} {lo:.1f} to {hi:.1f})"
-    if math.isinf(detectable):
-        return "no detectable difference; this run is too small to detect any difference reliably"
-    return f"no detectable difference; this run could detect {detectable * scale:.1f} points"
+    opening = "no detectable difference"
+    if adjusted is not None:
+        raw, corrected, tasks = adjusted
+        opening += f" after Holm correction over {tasks} tasks (p {raw:.3g} -> {corrected:.3g})"
+    if math.isinf(detectable) or math.isnan(detectable):
+        return f"{opening}; this run is too small to detect any difference reliably"
+    return f"{opening}; this run could detect {detectable * scale:.1f} points"

@@ -77,7 +77,13 @@ def minimum_detectable_effect(
     k = _multiplier(alpha, power)
 
     def gap(effect: float) -> float:
-        return effect - k * math.sqrt(difference_variance(baseline, baseline + effect, correlation) / n)
+        # An observed correlation (say 1.0: no discordant pair yet) may be impossible between these two
+        # accuracies; the most it can be is the Frechet bound, which keeps the variance honest.
+        rho = correlation
+        if baseline + effect < 1.0:  # at 1 the second score is constant and rho does not matter
+            low, high = correlation_bounds(baseline, baseline + effect)
+            rho = min(max(correlation, low), high)
+        return effect - k * math.sqrt(difference_variance(baseline, baseline + effect, rho) / n)
 
     top = 1.0 - baseline
     if gap(top) < 0:

@@ -16,8 +16,9 @@ from assay.core.errors import AssayError
 from assay.web import audit_pages
 from assay.web.arena_routes import enforce_limit
 from assay.web.context import state
+from assay.web.data import finite
 from assay.web.security import check_csrf, verify_password
-from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
+from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_comparison, run_samples
 
 router = APIRouter(prefix="/api")
 
@@ -66,9 +67,21 @@ async def api_samples(
 
 
 @router.get("/runs/{run_id}/compare", summary="Two models on the same samples")
-async def api_compare(request: Request, run_id: str, a: str, b: str) -> dict[str, Any]:
+async def api_compare(
+    request: Request, run_id: str, a: str = Query(..., max_length=300), b: str = Query(..., max_length=300)
+) -> dict[str, Any]:
+    """The paired comparison per task (as `assay compare RUN:A RUN:B --json`: difference with its
+    bootstrap interval, p-value and Holm's, correlation, detectable difference, verdict; NaN as
+    null) and the samples both answered, side by side."""
     run, records = await run_samples(request, run_id, wrong=False)
-    return {"run_id": run.id, "a": a, "b": b, "pairs": pair_samples(records, a, b)}
+    comparison = await run_comparison(request, run, records, a, b)
+    return {
+        "run_id": run.id,
+        "a": a,
+        "b": b,
+        "comparison": finite(comparison.to_dict()),
+        "pairs": pair_samples(records, a, b),
+    }
 
 
 @router.get("/transparency/{edition}", summary="Transparency index: one published edition")

@@ -189,3 +189,48 @@ def arena_board(store: Store, sources: dict[str, int], *, source: str | None = N
         "heatmap": group.matrices.win_fraction_cells() if group.matrices else [],
         "battles": rated.battles,
     }
+
+
+def finite(value: Any) -> Any:
+    """NaN and infinities as None, through dicts and lists: the JSON API cannot carry them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def paired_comparison(store: Store, run_id: str, a: str, b: str) -> assay.Comparison:
+    """Two models of one run, paired per task (names already checked against the run's models)."""
+    return assay.compare(f"{run_id}:{a}", f"{run_id}:{b}", store=store)
+
+
+def verdict_parts(
+    row: assay.TaskComparison, names: tuple[str, str], alpha: float, tested: int
+) -> tuple[str, dict[str, str]]:
+    """The verdict as an i18n key and its values, so each language words it (names escaped on output)."""
+    detectable = f"{row.detectable * row.scale:.1f}"
+    if row.test == "none":
+        return "cmp.cannot", {"n": str(row.shared)}
+    if row.better is not None:
+        worse = names[0] if row.better == names[1] else names[1]
+        size, low, high = row.gap()
+        return "cmp.better", {
+            "better": row.better,
+            "worse": worse,
+            "size": f"{size:.1f}",
+            "low": f"{low:.1f}",
+            "high": f"{high:.1f}",
+        }
+    if not math.isfinite(row.detectable):
+        return "cmp.too_small", {}
+    if row.p_value < alpha and (row.low > 0 or row.high < 0):  # significant alone, not after Holm
+        return "cmp.none_holm", {
+            "tasks": str(tested),
+            "p": f"{row.p_value:.3g}",
+            "p_holm": f"{row.p_holm:.3g}",
+            "detectable": detectable,
+        }
+    return "cmp.none", {"detectable": detectable}

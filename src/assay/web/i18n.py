@@ -69,6 +69,30 @@ _EN = {
     "run.latency": "Latency (s)",
     "run.sample": "Sample",
     "run.error": "Error",
+    "cmp.title": "Paired comparison per task",
+    "cmp.runs_title": "Compare two runs",
+    "cmp.runs_hint": "Each side: a run id (or a unique prefix, or latest) with one model, or RUN:MODEL.",
+    "cmp.task": "Task",
+    "cmp.metric": "Metric",
+    "cmp.shared": "Shared samples (dropped)",
+    "cmp.difference": "Difference (95% CI)",
+    "cmp.p_holm": "p (Holm)",
+    "cmp.correlation": "Correlation",
+    "cmp.detectable": "Detectable",
+    "cmp.verdict": "Verdict",
+    "cmp.dropped_detail": "dropped: {only_a} only in A, {only_b} only in B, {errored} without a score, "
+    "{mismatched} changed",
+    "cmp.better": "{better} is better than {worse} by {size} points (95% CI {low} to {high})",
+    "cmp.none": "no detectable difference; this run could detect {detectable} points",
+    "cmp.none_holm": "no detectable difference after Holm correction over {tasks} tasks "
+    "(p {p} → {p_holm}); this run could detect {detectable} points",
+    "cmp.too_small": "no detectable difference; this run is too small to detect any difference reliably",
+    "cmp.cannot": "cannot compare: {n} shared samples with a score",
+    "cmp.note": "Only samples both models scored are paired; failed or unscored samples are dropped and "
+    "counted. Scores in points (×100) for metrics between 0 and 1. Interval: paired bootstrap (over "
+    "clusters when samples carry one). p: exact McNemar for 0/1 scores, otherwise a paired t-test; "
+    "Holm-corrected across tasks, and the verdicts use the corrected p. Detectable: the smallest "
+    "difference this many samples find with 80% power.",
     "api.title": "JSON API",
     "api.intro": "Every page reads one of these endpoints. The OpenAPI document:",
     "lang": "Language",
@@ -142,6 +166,29 @@ _ZH = {
     "run.latency": "延迟（秒）",
     "run.sample": "样本",
     "run.error": "错误",
+    "cmp.title": "逐任务配对比较",
+    "cmp.runs_title": "对比两次运行",
+    "cmp.runs_hint": "每一边：只含一个模型的运行 ID（或唯一前缀，或 latest），或 RUN:MODEL。",
+    "cmp.task": "任务",
+    "cmp.metric": "指标",
+    "cmp.shared": "共同样本（剔除）",
+    "cmp.difference": "差值（95% 置信区间）",
+    "cmp.p_holm": "p（Holm 校正）",
+    "cmp.correlation": "相关系数",
+    "cmp.detectable": "可检测差值",
+    "cmp.verdict": "结论",
+    "cmp.dropped_detail": "剔除：仅 A 有 {only_a} 个，仅 B 有 {only_b} 个，无得分 {errored} 个，"
+    "内容不同 {mismatched} 个",
+    "cmp.better": "{better} 优于 {worse}，高 {size} 分（95% 置信区间 {low} 至 {high}）",
+    "cmp.none": "未检测到差异；本次运行可检测到 {detectable} 分的差异",
+    "cmp.none_holm": "经 {tasks} 个任务的 Holm 校正后未检测到差异（p {p} → {p_holm}）；"
+    "本次运行可检测到 {detectable} 分的差异",
+    "cmp.too_small": "未检测到差异；本次运行样本太少，无法可靠地检测任何差异",
+    "cmp.cannot": "无法比较：只有 {n} 个两边都有得分的共同样本",
+    "cmp.note": "只对两个模型都有得分的样本配对；失败或未评分的样本被剔除并计数。"
+    "取值在 0 到 1 之间的指标以分（×100）显示。"
+    "区间：配对自助法（样本带有聚类时按聚类重抽样）。p：0/1 得分用精确 McNemar 检验，否则用配对 t 检验；"
+    "跨任务做 Holm 校正，结论依据校正后的 p。可检测差值：以 80% 的检验力能发现的最小差异。",
     "api.title": "JSON 接口",
     "api.intro": "每个页面都读取下列接口之一。OpenAPI 文档：",
     "lang": "语言",

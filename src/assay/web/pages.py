@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 import assay
+from assay.core.errors import AssayError
 from assay.web import audit_pages, i18n
 from assay.web.charts import heatmap_spec, spec_json, win_rate_spec
 from assay.web.context import language, render, render_fragment, state
-from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_samples
+from assay.web.data import verdict_parts
+from assay.web.views import PAGE_SIZE, board, pair_samples, ratings, run_comparison, run_samples
 
 router = APIRouter(include_in_schema=False)
+MAX_NAME = 300  # a model name a visitor may put in a query string
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -77,12 +81,48 @@ async def run_page(
 
 
 @router.get("/runs/{run_id}/compare", response_class=HTMLResponse)
-async def compare_page(request: Request, run_id: str, a: str, b: str, wrong: bool = False) -> str:
+async def compare_page(
+    request: Request,
+    run_id: str,
+    a: str = Query(..., max_length=MAX_NAME),
+    b: str = Query(..., max_length=MAX_NAME),
+    wrong: bool = False,
+) -> str:
     run, records = await run_samples(request, run_id, wrong=False)
+    comparison = await run_comparison(request, run, records, a, b)
     pairs = pair_samples(records, a, b)
     if wrong:
         pairs = [p for p in pairs if (p["a"]["score"] or 0) < 1 or (p["b"]["score"] or 0) < 1]
-    return render(request, "compare.html", {"run": run, "pairs": pairs[:PAGE_SIZE], "a": a, "b": b})
+    context = {"run": run, "pairs": pairs[:PAGE_SIZE], "a": a, "b": b}
+    return render(request, "compare.html", {**context, **table_context(comparison)})
+
+
+@router.get("/compare", response_class=HTMLResponse)
+async def compare_runs_page(
+    request: Request, a: str = Query("", max_length=MAX_NAME), b: str = Query("", max_length=MAX_NAME)
+) -> str:
+    """Two runs (or RUN:MODEL) side by side; bare model names are not taken from visitors."""
+    context: dict[str, Any] = {"a": a, "b": b, "rows": []}
+    if a and b:
+        comparison = await asyncio.to_thread(_across_runs, request, a, b)
+        context.update(table_context(comparison))
+    return render(request, "compare_runs.html", context)
+
+
+def _across_runs(request: Request, a: str, b: str) -> assay.Comparison:
+    try:
+        return assay.compare(a, b, by_model_name=False, store=state(request).store)
+    except AssayError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+def table_context(comparison: assay.Comparison) -> dict[str, Any]:
+    """What paired_table.html needs: each task with its verdict as an i18n key and values."""
+    names = (comparison.a.label, comparison.b.label)
+    tested = sum(1 for t in comparison.tasks if t.test != "none")
+    verdicts = [verdict_parts(t, names, comparison.alpha, tested) for t in comparison.tasks]
+    rows = list(zip(comparison.tasks, verdicts, strict=True))
+    return {"comparison": comparison, "names": names, "rows": rows}
 
 
 @router.get("/api", response_class=HTMLResponse)

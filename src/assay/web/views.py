@@ -11,7 +11,14 @@ import assay
 from assay.core.errors import AssayError
 from assay.core.results import RunRecord
 from assay.web.context import state
-from assay.web.data import EvalBoard, arena_board, battles_fingerprint, eval_board, runs_fingerprint
+from assay.web.data import (
+    EvalBoard,
+    arena_board,
+    battles_fingerprint,
+    eval_board,
+    paired_comparison,
+    runs_fingerprint,
+)
 
 PAGE_SIZE = 100
 # What the run explorer shows of each sample (the API's flat records carry more: unit key, version...)
@@ -101,3 +108,29 @@ def pair_samples(records: list[dict[str, Any]], a: str, b: str) -> list[dict[str
         for k, v in by_key.items()
         if a in v and b in v
     ]
+
+
+async def run_comparison(
+    request: Request, run: RunRecord, records: list[dict[str, Any]], a: str, b: str
+) -> assay.Comparison:
+    """Models `a` and `b` of the run compared per task; names no model of the run are refused before
+    anything is computed or cached under them (a visitor chooses them)."""
+    models = {r["model"] for r in records}
+    for name in (a, b):
+        if name not in models:
+            listed = ", ".join(sorted(models))
+            raise HTTPException(
+                status_code=404, detail=f"run {run.id} has no model {name!r} (it has: {listed})"
+            )
+    if a == b:
+        raise HTTPException(status_code=400, detail="choose two different models to compare")
+    web = state(request)
+
+    def build() -> assay.Comparison:
+        return web.cache.get(
+            f"compare:{run.id}\x00{a}\x00{b}",
+            runs_fingerprint(web.store),
+            lambda: paired_comparison(web.store, run.id, a, b),
+        )
+
+    return await asyncio.to_thread(build)

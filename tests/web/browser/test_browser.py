@@ -120,6 +120,7 @@ def test_xss_payloads_never_run(site, page, artifacts):
     page.goto(site.url + f"/runs/{run_id}")
     assert page.locator("article.sample").count() == 2 * len(XSS)
     page.goto(site.url + f"/runs/{run_id}/compare?a=evil-a&b=evil-b")
+    assert page.locator("#paired-table tbody tr").count() == 1  # the paired comparison, one task
     page.wait_for_timeout(300)  # let any injected handler fire
     page.screenshot(path=str(artifacts / "xss-run.png"), full_page=True)
     assert_clean(page)
