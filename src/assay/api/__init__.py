@@ -43,7 +43,15 @@ from assay.api.contamination import (
     contamination_scans,
     drift,
 )
-from assay.api.evaluation import build_spec, evaluate, load_spec, parse_key_values, rescore, task_configs
+from assay.api.evaluation import (
+    build_spec,
+    evaluate,
+    load_prices,
+    load_spec,
+    parse_key_values,
+    rescore,
+    task_configs,
+)
 from assay.api.judging import (
     judge_agreement,
     judge_grade,
@@ -249,3 +257,4 @@ __all__ = [
     "transparency_scores",
     "trends",
 ]
+__all__ += ["load_prices"]

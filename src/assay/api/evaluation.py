@@ -9,16 +9,28 @@ from pathlib import Path
 from typing import Any
 
 from assay.api.stores import StoreLike, using_store
+from assay.api.toxicity import judge_toxicity
 from assay.core.errors import ConfigError
 from assay.core.spec import PROMPT_MODES, PromptMode, RunSpec, TaskConfig
+from assay.engine.holistic import check_energy, check_prices, resolve_perturbations
 from assay.engine.run import RunResult
 from assay.engine.run import evaluate as run_spec
 from assay.engine.scoring import score_run
 from assay.engine.spec_file import check_measurement, load_spec_file
 from assay.engine.tasks import apply_task_args, build_task_runs, expand_tasks, parse_key_values
+from assay.io import read_yaml
 from assay.models import default_models
+from assay.tasks.toxicity import classifier_model
 
-__all__ = ["build_spec", "evaluate", "load_spec", "parse_key_values", "rescore", "task_configs"]
+__all__ = [
+    "build_spec",
+    "evaluate",
+    "load_prices",
+    "load_spec",
+    "parse_key_values",
+    "rescore",
+    "task_configs",
+]
 
 TaskLike = str | TaskConfig | tuple[str, Mapping[str, Any]]
 
@@ -63,6 +75,10 @@ def build_spec(
     until_ci: float | None = None,
     epochs: int = 1,
     epochs_reducer: str = "mean",
+    perturb: str | Sequence[str] | None = None,
+    toxicity: str | None = None,
+    prices: Mapping[str, Mapping[str, float]] | None = None,
+    energy: Mapping[str, float] | None = None,
 ) -> RunSpec:
     """A checked `RunSpec` from keyword arguments (what `evaluate` and `assay run` build)."""
     check_measurement(until_ci, epochs, epochs_reducer)
@@ -90,13 +106,55 @@ def build_spec(
         until_ci=until_ci,
         epochs=epochs,
         epochs_reducer=epochs_reducer,
+        perturb=resolve_perturbations(perturb),
+        toxicity=toxicity or None,
+        prices=check_prices(prices or {}),
+        energy=check_energy(energy or {}),
     )
 
 
-def load_spec(path: str | os.PathLike[str], *, unsafe_no_sandbox: bool = False) -> RunSpec:
-    """A YAML run spec, checked field by field (errors name the field and line)."""
+def load_prices(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    per_1k_input: float | None = None,
+    per_1k_output: float | None = None,
+) -> dict[str, dict[str, float]]:
+    """Per-1,000-token prices: a YAML file `{model or "*": {input: X, output: Y}}`, then the
+    prices given for every model ("*") on top."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        raw = read_yaml(Path(path), what="prices file", error=ConfigError) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping of model -> {{input, output}}")
+    given = {k: v for k, v in (("input", per_1k_input), ("output", per_1k_output)) if v is not None}
+    if given:
+        raw["*"] = {**(raw.get("*") or {}), **given}
+    return check_prices(raw, str(path or "prices"))
+
+
+def load_spec(
+    path: str | os.PathLike[str],
+    *,
+    unsafe_no_sandbox: bool = False,
+    perturb: str | Sequence[str] | None = None,
+    toxicity: str | None = None,
+    prices: Mapping[str, Mapping[str, float]] | None = None,
+    energy: Mapping[str, float] | None = None,
+) -> RunSpec:
+    """A YAML run spec, checked field by field (errors name the field and line). Holistic options
+    given here (from the command line) replace the file's."""
     spec = load_spec_file(Path(path))
-    return dataclasses.replace(spec, unsafe_no_sandbox=True) if unsafe_no_sandbox else spec
+    spec = dataclasses.replace(spec, unsafe_no_sandbox=True) if unsafe_no_sandbox else spec
+    given: dict[str, Any] = {}
+    if perturb:
+        given["perturb"] = resolve_perturbations(perturb)
+    if toxicity:
+        given["toxicity"] = toxicity
+    if prices:
+        given["prices"] = check_prices(prices)
+    if energy:
+        given["energy"] = {**spec.energy, **check_energy(energy)}
+    return dataclasses.replace(spec, **given) if given else spec
 
 
 def evaluate(
@@ -122,6 +180,9 @@ def evaluate(
     `until_ci=0.1` samples each task in a seeded random order until every model's 95% interval (an
     anytime-valid confidence sequence) is narrower than 0.1; `epochs=5` asks each sample 5 times
     (sampled generation), reduced per sample by `epochs_reducer` (mean, majority or pass@K).
+    holistic (docs/holistic.md): perturb ("robustness", "fairness" or names), toxicity ("rules" or a
+    model), prices ({model or "*": {"input": X, "output": Y}} per 1,000 tokens), energy
+    ({"watts_per_core": W, "grid_g_per_kwh": G}).
     Running the same call again sends no request whose answer is stored (a killed run resumes).
     """
     if spec is not None:
@@ -134,8 +195,15 @@ def evaluate(
             raise ConfigError(f"with a spec, {sorted(options)[0]!r} belongs in the spec")
     else:
         run = build_spec(models, tasks, **options)
+    if run.toxicity:
+        classifier_model(run.toxicity)  # a malformed classifier fails before any model is loaded
     with using_store(store) as opened:
-        return run_spec(run, opened, show_progress=progress)
+        result = run_spec(run, opened, show_progress=progress)
+        if run.toxicity:
+            judge_toxicity(
+                opened, result.run_id, run.toxicity, model_args=run.model_args, show_progress=progress
+            )
+        return result
 
 
 def rescore(run: str | RunResult = "latest", *, store: StoreLike = None) -> int:

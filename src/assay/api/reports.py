@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from assay.api.holistic import grouped_metrics, holistic_html_section
 from assay.api.results import RunRef, run_id_of
 from assay.api.stores import StoreLike, using_store
 from assay.api.views import run_level, run_rows, sample_view, task_scores, win_rates
@@ -66,7 +67,8 @@ def report_data(
     tracked benchmarks against the state of the art, and the safety section when there is one."""
     infos, rows, samples, details = [], [], [], []
     everything: list[ResultRecord] = []
-    for run in (store.get_run(r) for r in run_ids):
+    records = [store.get_run(r) for r in run_ids]
+    for run in records:
         results = store.results(run.id)
         everything.extend(results)
         infos.append(run_info(run, results))
@@ -78,6 +80,7 @@ def report_data(
                 shown[(row.model, row.task)] += 1
                 samples.append(sample_view(row, run))
     safety = safety_report(store, list(run_ids))
+    holistic = holistic_html_section(grouped_metrics(rows, details), win_rates(rows), records)
     return ReportData(
         title=title,
         generated_at=time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -88,7 +91,7 @@ def report_data(
         samples=tuple(samples),
         run_level=tuple(details),
         benchmarks=benchmark_sections(rows),
-        extra_sections=(render_html_section(safety),) if safety.models else (),
+        extra_sections=(holistic, *((render_html_section(safety),) if safety.models else ())),
     )
 
 

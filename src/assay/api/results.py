@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assay.api.holistic import GroupedMetric, GroupRates, group_win_rates, grouped_metrics
 from assay.api.stores import StoreLike, using_store
-from assay.api.views import flat_records, latest_rows_and_scores, run_level, run_rows, win_rates
+from assay.api.views import flat_records, latest_results, run_level, run_rows, win_rates
 from assay.core.errors import AssayError, ConfigError
+from assay.core.metric_groups import check_group
 from assay.core.results import LeaderboardRow, RankInterval, RunLevelMetric, RunRecord
 from assay.engine.run import RunResult
 from assay.io import atomic_path
@@ -36,9 +38,16 @@ class Leaderboard:
     # Rank intervals and tie groups from a paired bootstrap over samples, best first (empty when
     # not computed, e.g. for a run's own summary).
     ranks: tuple[RankInterval, ...] = ()
+    # HELM's metric groups: every grouped metric, and the mean win rate within each group
+    metrics: tuple[GroupedMetric, ...] = ()
+    groups: GroupRates = ()
 
     def rank_of(self, model: str) -> RankInterval | None:
         return next((r for r in self.ranks if r.model == model), None)
+
+    def group(self, name: str) -> tuple[tuple[str, float], ...]:
+        """(model, mean win rate) within one group, best first; empty if no metric of it was measured."""
+        return dict(self.groups).get(check_group(name) or "", ())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model (best first): its mean win rate, its rank, rank interval and tie group
@@ -97,9 +106,18 @@ def leaderboard(
     its 95% interval, each model with its rank interval and tie group (a paired bootstrap over
     samples, `rank_resamples` rounds; 0 skips it)."""
     with using_store(store) as opened:
-        rows, scores = latest_rows_and_scores(opened, [run_id_of(r) for r in runs] if runs else None)
+        rows, scores, levels = latest_results(opened, [run_id_of(r) for r in runs] if runs else None)
     ranks = rank_intervals(scores, resamples=rank_resamples, seed=seed) if rank_resamples > 0 else []
-    return Leaderboard(tuple(rows), tuple(win_rates(rows)), tuple(ranks))
+    return grouped_board(rows, levels, ranks)
+
+
+def grouped_board(
+    rows: Sequence[LeaderboardRow], levels: Sequence[RunLevelMetric], ranks: Sequence[RankInterval] = ()
+) -> Leaderboard:
+    metrics = grouped_metrics(rows, levels)
+    return Leaderboard(
+        tuple(rows), tuple(win_rates(rows)), tuple(ranks), tuple(metrics), group_win_rates(metrics)
+    )
 
 
 def overview(run: RunRef = "latest", *, store: StoreLike = None) -> RunOverview:
@@ -107,9 +125,8 @@ def overview(run: RunRef = "latest", *, store: StoreLike = None) -> RunOverview:
         record = opened.get_run(run_id_of(run))
         results = opened.results(record.id)
     rows = run_rows(results, record)
-    return RunOverview(
-        record, Leaderboard(tuple(rows), tuple(win_rates(rows))), tuple(run_level(record, results))
-    )
+    levels = run_level(record, results)
+    return RunOverview(record, grouped_board(rows, levels), tuple(levels))
 
 
 def records(run: RunRef = "latest", *, store: StoreLike = None) -> list[dict[str, Any]]:

@@ -11,15 +11,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from assay.core.registry import aggregators
+from assay.core.registry import aggregators, perturbations
 from assay.core.results import LeaderboardRow, ResultRecord, RunLevelMetric, RunRecord, SampleView
 from assay.core.types import Sample, Score, sample_from_json
 from assay.metrics import run_level_metrics
+from assay.metrics.efficiency import Usage, efficiency_metrics, estimate_tokens, price_for
 from assay.metrics.intervals import reported_interval
+from assay.metrics.perturbation import is_perturbed, perturbation_metrics
 from assay.metrics.reducers import reduce_by_sample
 from assay.rank import mean_win_rate
 from assay.rank.score_ranks import TaskScores
 from assay.store import Store
+from assay.tasks.perturb import get_perturbation, perturbation_of
 
 # Metrics where lower is better; everything else is higher-is-better.
 LOWER_IS_BETTER: frozenset[str] = frozenset({"brier", "ece", "latency_s"})
@@ -38,7 +41,8 @@ def run_rows(results: Sequence[ResultRecord], run: RunRecord | None = None) -> l
     """One row per (model, task) of a run: the headline metric's mean, standard error, n and errors."""
     groups: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
     for row in results:
-        groups[(row.model, row.task)].append(row)
+        if perturbation_of(row.sample) is None:  # perturbed copies count in robustness/fairness only
+            groups[(row.model, row.task)].append(row)
     out = []
     for (model, task), rows in groups.items():
         metric = headline_metric(run, task, rows)
@@ -107,35 +111,91 @@ def run_level(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelM
     out = []
     for (model, task), items in groups.items():
         names = [n for n in wanted[task] if n in aggregators]  # a plugin not installed here: skip it
-        for metric, value in run_level_metrics(names, items).items():
+        # Perturbed copies feed the worst-case metrics only; every other aggregator sees originals.
+        plain = [(s, sc) for s, sc in items if not is_perturbed(s)]
+        values = run_level_metrics([n for n in names if n != "perturbation"], plain)
+        if "perturbation" in names:
+            values.update(perturbation_metrics(items, run.plan.headline(task), perturbations_asked(run)))
+        for metric, value in values.items():
+            out.append(RunLevelMetric(model=model, task=task, metric=metric, value=value))
+    return out + efficiency(run, results)
+
+
+def usage_of(row: ResultRecord) -> Usage | None:
+    """Tokens and latency of one answered unit: the backend's counts, else counted from the text."""
+    response = row.response
+    if response is None:
+        return None
+    prompt = prompt_text(row.request)
+    if response.get("kind") == "loglikelihood":
+        evaluated = response.get("tokens_evaluated")
+        if evaluated is None:
+            return Usage(row.latency_s, estimate_tokens(prompt), 0, counted=True)
+        return Usage(row.latency_s, int(evaluated), 0)
+    p_tokens, c_tokens = response.get("prompt_tokens"), response.get("completion_tokens")
+    counted = p_tokens is None or c_tokens is None
+    return Usage(
+        row.latency_s,
+        int(p_tokens) if p_tokens is not None else estimate_tokens(prompt),
+        int(c_tokens) if c_tokens is not None else estimate_tokens(str(response.get("text", ""))),
+        counted,
+    )
+
+
+def efficiency(run: RunRecord, results: Sequence[ResultRecord]) -> list[RunLevelMetric]:
+    """Tokens, latency, tokens per second and cost per (model, task), from every answered unit
+    (perturbed copies included: they are requests the run paid for)."""
+    groups: dict[tuple[str, str], list[Usage]] = defaultdict(list)
+    for row in results:
+        used = usage_of(row)
+        if used is not None:
+            groups[(row.model, row.task)].append(used)
+    out = []
+    for (model, task), usage in groups.items():
+        for metric, value in efficiency_metrics(usage, price_for(run.spec.prices, model)).items():
             out.append(RunLevelMetric(model=model, task=task, metric=metric, value=value))
     return out
+
+
+def perturbations_asked(run: RunRecord) -> dict[str, list[str]]:
+    """The run's perturbations by group (robustness, fairness); one no longer installed is skipped."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for name in run.spec.perturb:
+        if name in perturbations:
+            out[get_perturbation(name).group].append(name)
+    return dict(out)
 
 
 def latest_rows(
     store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
 ) -> list[LeaderboardRow]:
     """One row per (model, task): from the given runs, else from the newest run that has it."""
-    return latest_rows_and_scores(store, run_ids, scan=scan)[0]
+    return latest_results(store, run_ids, scan=scan)[0]
 
 
-def latest_rows_and_scores(
+def latest_results(
     store: Store, run_ids: Sequence[str] | None = None, *, scan: int = 200
-) -> tuple[list[LeaderboardRow], list[TaskScores]]:
-    """`latest_rows`, and the per-sample headline scores behind them (for rank intervals)."""
+) -> tuple[list[LeaderboardRow], list[TaskScores], list[RunLevelMetric]]:
+    """`latest_rows`, the per-sample headline scores behind them (for rank intervals), and the
+    run-level metrics of each chosen (model, task) from the same run."""
     runs = [store.get_run(r) for r in run_ids] if run_ids else store.list_runs(limit=scan)
     chosen: dict[tuple[str, str], LeaderboardRow] = {}
     behind: list[ResultRecord] = []
+    levels: list[RunLevelMetric] = []
     for run in runs:
         results = store.results(run.id)
-        fresh = set()
-        for row in run_rows(results, run):
-            if row.n > 0 and (row.model, row.task) not in chosen:
-                chosen[(row.model, row.task)] = row
-                fresh.add((row.model, row.task))
+        fresh = {
+            (r.model, r.task): r
+            for r in run_rows(results, run)
+            if r.n > 0 and (r.model, r.task) not in chosen
+        }
+        if not fresh:
+            continue
+        chosen.update(fresh)
         behind.extend(r for r in results if (r.model, r.task) in fresh)
+        levels += [m for m in run_level(run, results) if (m.model, m.task) in fresh]
     rows = sorted(chosen.values(), key=lambda r: (r.task, r.model))
-    return rows, task_scores(behind, rows)
+    return rows, task_scores(behind, rows), levels
 
 
 def task_scores(results: Iterable[ResultRecord], rows: Sequence[LeaderboardRow]) -> list[TaskScores]:
@@ -197,7 +257,10 @@ def sample_view(row: ResultRecord, run: RunRecord | None = None) -> SampleView:
     if target is None and sample.get("choices") is not None and sample.get("answer_index") is not None:
         target = sample["choices"][sample["answer_index"]]
     metric = headline_metric(run, row.task, [row])
+    meta = dict((k, v) for k, v in sample.get("metadata") or ())
     return SampleView(
+        perturbation=perturbation_of(sample),
+        original_input=meta.get("original_input"),
         model=row.model,
         task=row.task,
         sample_id=row.sample_id,
@@ -230,6 +293,8 @@ def flat_records(run: RunRecord, results: Sequence[ResultRecord]) -> list[dict[s
             "error": row.error,
             "latency_s": row.latency_s,
             "unit_key": row.key,
+            "perturbation": view.perturbation,
+            "original_input": view.original_input,
         }
         for metric, value in (row.scores or {}).items():
             record[f"score.{metric}"] = value

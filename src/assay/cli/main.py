@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -19,9 +19,17 @@ from assay.cli.options import (
     DbOpt,
     EpochsOpt,
     EpochsReducerOpt,
+    GridIntensityOpt,
+    GroupOpt,
     JsonOpt,
+    PerturbOpt,
+    PriceInputOpt,
+    PriceOutputOpt,
+    PricesFileOpt,
     ProgressOpt,
+    ToxicityOpt,
     UntilCiOpt,
+    WattsPerCoreOpt,
     console,
     err,
 )
@@ -107,6 +115,13 @@ def run(
     until_ci: UntilCiOpt = None,
     epochs: EpochsOpt = 1,
     epochs_reducer: EpochsReducerOpt = "mean",
+    perturb: PerturbOpt = None,
+    toxicity: ToxicityOpt = None,
+    price_per_1k_input: PriceInputOpt = None,
+    price_per_1k_output: PriceOutputOpt = None,
+    prices: PricesFileOpt = None,
+    watts_per_core: WattsPerCoreOpt = None,
+    grid_g_per_kwh: GridIntensityOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
@@ -117,10 +132,22 @@ def run(
     model_args = assay.parse_key_values(model_arg or [], "--model-arg")
     model_args.update({"base_url": base_url} if base_url else {})
     model_args.update({"api_key_env": api_key_env} if api_key_env else {})
+    holistic: dict[str, Any] = {
+        "perturb": perturb,
+        "toxicity": toxicity,
+        "prices": assay.load_prices(
+            prices, per_1k_input=price_per_1k_input, per_1k_output=price_per_1k_output
+        ),
+        "energy": {
+            k: v
+            for k, v in (("watts_per_core", watts_per_core), ("grid_g_per_kwh", grid_g_per_kwh))
+            if v is not None
+        },
+    }
     if spec_file is not None:
         if until_ci is not None or epochs != 1 or epochs_reducer != "mean":
             raise ConfigError("with --spec, give until_ci, epochs and epochs_reducer in the spec file")
-        spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox)
+        spec = assay.load_spec(spec_file, unsafe_no_sandbox=unsafe_no_sandbox, **holistic)
     else:
         spec = assay.build_spec(
             model or None,
@@ -142,6 +169,7 @@ def run(
             until_ci=until_ci,
             epochs=epochs,
             epochs_reducer=epochs_reducer,
+            **holistic,
         )
     with assay.open_store(db) as store:
         result = assay.evaluate(spec=spec, store=store, progress=progress and not as_json)
@@ -173,10 +201,13 @@ def leaderboard(
     db: DbOpt = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    group: GroupOpt = None,
 ) -> None:
-    """Models x tasks with the headline metric, ranked by mean win rate."""
+    """Models x tasks with the headline metric, ranked by mean win rate (and per metric group)."""
     board = assay.leaderboard(run_id, store=db)
-    output.print_leaderboard(console, board, as_json=as_json, as_csv=as_csv)
+    if group is not None:
+        board.group(group)  # an unknown group name fails here, with the known ones
+    output.print_leaderboard(console, board, as_json=as_json, as_csv=as_csv, group=group)
 
 
 @app.command()

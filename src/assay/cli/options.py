@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -54,3 +55,57 @@ def emit_json(value: Any) -> None:
     """Machine output: plain, valid JSON on stdout (no colour, no wrapping)."""
     text = json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False, default=str)
     sys.stdout.write(text + "\n")
+
+
+# Holistic evaluation (docs/holistic.md): defined once, used by `assay run` and the commands that
+# read its results.
+PerturbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--perturb",
+        help="Ask every sample again under perturbations: robustness, fairness, or names "
+        "(typos,dialect,...), comma-separated. Robustness/fairness = worst score per instance.",
+    ),
+]
+ToxicityOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--toxicity",
+        help="Flag toxic generations: 'rules' (offline word list, a crude baseline) or a model "
+        "(judged through the safety policies).",
+    ),
+]
+PriceInputOpt = Annotated[
+    float | None,
+    typer.Option("--price-per-1k-input", help="Price of 1,000 prompt tokens (any model).", min=0),
+]
+PriceOutputOpt = Annotated[
+    float | None,
+    typer.Option("--price-per-1k-output", help="Price of 1,000 completion tokens (any model).", min=0),
+]
+PricesFileOpt = Annotated[
+    Path | None,
+    typer.Option("--prices", help="YAML of per-1,000-token prices: {MODEL or '*': {input: X, output: Y}}."),
+]
+WattsPerCoreOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--watts-per-core",
+        help="Energy estimate where RAPL cannot be read: W per busy core (default 12).",
+        min=0,
+    ),
+]
+GridIntensityOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--grid-g-per-kwh", help="Grid carbon intensity for CO2e, g/kWh (default 480, world 2023).", min=0
+    ),
+]
+GroupOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--group",
+        help="Rank by one metric group: accuracy, calibration, robustness, fairness, bias, toxicity, "
+        "efficiency (default: every group's mean win rate beside the overall one).",
+    ),
+]

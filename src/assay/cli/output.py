@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assay.api import Leaderboard, RankInterval, RunOverview, RunRecord, RunResult, Transcript
+from assay.cli.groups import groups_json, print_energy, print_group, print_group_rates
 from assay.cli.options import emit_json, json_safe
 from assay.core.results import LeaderboardRow
 
@@ -61,6 +62,7 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
         "rows": [asdict(r) for r in board.rows],
         "mean_win_rate": dict(board.mean_win_rate),
         "ranks": [asdict(r) for r in board.ranks],
+        **groups_json(board),
     }
 
 
@@ -86,6 +88,7 @@ def print_leaderboard(
     as_json: bool = False,
     as_csv: bool = False,
     title: str = "leaderboard",
+    group: str | None = None,
 ) -> None:
     rows, rates = board.rows, board.mean_win_rate
     if as_json:
@@ -113,7 +116,11 @@ def print_leaderboard(
         ranked = board.rank_of(model)
         lead = [_rank_text(ranked, i)] + ([str(ranked.group) if ranked else "-"] if board.ranks else [])
         table.add_row(*lead, Text(model), _fmt(rate), *[Text(c) for c in cells])
+    if group is not None:
+        print_group(console, board, group)
+        return
     console.print(table)
+    print_group_rates(console, board)
     note = interval_note(rows)
     if note:
         console.print(Text(note, style="dim"))
@@ -132,6 +139,7 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
                 **leaderboard_json(board),
                 "run_level": [asdict(d) for d in run.run_level],
                 **({"adaptive": result.adaptive} if result.adaptive else {}),
+                "summary": run.run.summary.to_json() if run.run.summary else None,
             }
         )
         return
@@ -143,6 +151,7 @@ def print_run_result(console: Console, result: RunResult, run: RunOverview, *, a
     print_leaderboard(console, board, title=f"run {result.run_id}")
     print_run_level(console, run.run_level)
     print_measurement(console, run.run)
+    print_energy(console, run.run)
     if s.errors:
         console.print(
             f"{s.errors} requests failed after retries (not scored); see `assay show {result.run_id}`; "
@@ -216,6 +225,9 @@ def print_samples(console: Console, records: list[dict[str, Any]], *, as_json: b
         score = rec["score"]
         status = f"error: {rec['error']}" if rec["error"] else f"score {score}"
         console.rule(Text(f"{rec['model']} · {rec['task']} · sample {rec['sample_id']} · {status}"))
+        if rec.get("perturbation"):
+            console.print(Text("perturbed: ", style="bold") + Text(str(rec["perturbation"])))
+            console.print(Text("original: ", style="bold") + Text(_clip(str(rec.get("original_input")))))
         console.print(Text("prompt:   ", style="bold") + Text(_clip(rec["prompt"])))
         console.print(Text("response: ", style="bold") + Text(_clip(rec["response"] or "")))
         console.print(

@@ -26,10 +26,12 @@ def unit_key(
     request: Any,
     seed: int | None,
     epoch: int = 0,
+    perturbation: str | None = None,
 ) -> str:
     """Key of one work unit. The model identity is always part of it (a peer once forgot). A repeat
     of a sample (`epoch` > 0) is its own unit; epoch 0 keeps the key it had before repeats existed,
-    so stored answers are still found."""
+    so stored answers are still found. A perturbation's name joins the key only when there is one,
+    so unperturbed units keep their keys (and a perturbed run reuses the plain run's answers)."""
     content: dict[str, Any] = {
         "model": model_identity,
         "task": {"name": task_name, "version": task_version},
@@ -39,4 +41,6 @@ def unit_key(
     }
     if epoch:
         content["epoch"] = epoch
+    if perturbation is not None:
+        content["perturbation"] = perturbation
     return content_key(content)

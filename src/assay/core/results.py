@@ -138,3 +138,5 @@ class SampleView:
     target: str | None
     score: float | None
     error: str | None
+    perturbation: str | None = None  # the perturbation this copy went through; None for an original
+    original_input: str | None = None  # the sample's input before it was perturbed

@@ -55,6 +55,13 @@ class RunSpec:
     until_ci: float | None = None
     epochs: int = 1  # sampled generation: each sample asked this many times, with distinct seeds
     epochs_reducer: str = "mean"  # mean | majority | pass@K: an item's epochs -> its one score
+    # Holistic evaluation (issue 20): perturbation names (sets already expanded), a toxicity
+    # classifier ("rules" or a model), per-1k-token prices per model ("*" for any) and the
+    # energy estimate's parameters (watts_per_core, grid_g_per_kwh).
+    perturb: tuple[str, ...] = ()
+    toxicity: str | None = None
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    energy: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def task_names(self) -> tuple[str, ...]:
@@ -75,6 +82,10 @@ class RunSpec:
             "executor": self.executor,
             "executor_options": dict(self.executor_options),
             **self._measurement_json(),
+            "perturb": list(self.perturb),
+            "toxicity": self.toxicity,
+            "prices": {k: dict(v) for k, v in self.prices.items()},
+            "energy": dict(self.energy),
         }
 
     def _measurement_json(self) -> dict[str, Any]:
@@ -96,6 +107,7 @@ class RunSpec:
             values["sample_ids"] = tuple(str(s) for s in data["sample_ids"])
         if "timeout" in data:
             values["timeout"] = data["timeout"]
+        values["perturb"] = tuple(str(p) for p in data.get("perturb") or ())
         return cls(**values)
 
 
@@ -158,9 +170,17 @@ class RunSummary:
     # An adaptive run's outcome: the stopping rule, the width, the seed, and per task how many samples
     # were used of how many and each model's final interval (empty for other runs).
     adaptive: Mapping[str, Any] = field(default_factory=dict)
+    # Energy and emissions of the run itself (docs/holistic.md): how it was obtained, and per model
+    energy_j: float = 0.0
+    energy_method: str = ""
+    co2e_g: float = 0.0
+    grid_g_per_kwh: float = 0.0
+    cpu_s: float = 0.0
+    energy_by_model: Mapping[str, float] = field(default_factory=dict)  # joules, split by request time
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["energy_by_model"] = dict(self.energy_by_model)
         if not self.adaptive:
             del out["adaptive"]  # older records and plain runs look the same
         else:

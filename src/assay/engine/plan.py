@@ -14,6 +14,7 @@ from assay.core.keys import unit_key
 from assay.core.protocols import Model, Task
 from assay.core.types import GenerateRequest, Request, Sample, to_jsonable
 from assay.store import UnitRecord
+from assay.tasks.perturb import perturbation_of
 
 PromptMode = Literal["auto", "chat", "completion"]
 
@@ -134,6 +135,7 @@ def _unit(
         request=to_jsonable(request),
         seed=seed,
         epoch=epoch,
+        perturbation=perturbation_of(sample),
     )
     return WorkUnit(
         key=key,

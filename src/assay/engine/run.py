@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assay.core.errors import AssayError, ConfigError
@@ -16,6 +17,7 @@ from assay.core.types import ModelSpec
 from assay.engine.adaptive import TaskAdaptation, adaptations, adaptive_record, batch_size, execute_adaptive
 from assay.engine.agent.loop import run_agent_units
 from assay.engine.calls import ExecutionStats
+from assay.engine.energy import EnergyMeter, EnergyUse, split_by_model
 from assay.engine.executors import Executor, build_executor
 from assay.engine.plan import TaskRun, WorkUnit, check_epochs, plan, unit_record
 from assay.engine.progress import RunProgress
@@ -131,6 +133,7 @@ async def _run_units(
 
 async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunResult:
     started = time.perf_counter()
+    meter = EnergyMeter(spec.energy)  # model loading is part of what the run costs
     executor = build_executor(spec.executor, dict(spec.executor_options))
     runs = build_task_runs(spec)
     specs = [parse_model(name, dict(spec.model_args)) for name in spec.models]
@@ -152,7 +155,9 @@ async def _evaluate(spec: RunSpec, store: Store, *, show_progress: bool) -> RunR
             status = "interrupted"
             raise
         finally:
-            summary = _summary(done, executor) if done is not None else None
+            summary = None
+            if done is not None:
+                summary = replace(_summary(done, executor), **energy_fields(meter.read(), store, run_id))
             with contextlib.suppress(AssayError):
                 store.finish_run(run_id, status, summary)
     finally:
@@ -203,6 +208,21 @@ async def _play_agents(
     )
     progress.advance(cached=stats.cached, steps=stats.cached)
     return stats
+
+
+def energy_fields(use: EnergyUse, store: Store, run_id: str) -> dict[str, Any]:
+    """The run summary's energy fields; the total shared among models by their request time."""
+    busy: dict[str, float] = defaultdict(float)
+    for row in store.results(run_id):
+        busy[row.model] += row.latency_s or 0.0
+    return {
+        "energy_j": round(use.joules, 3),
+        "energy_method": use.method,
+        "co2e_g": round(use.co2e_g, 6),
+        "grid_g_per_kwh": use.grid_g_per_kwh,
+        "cpu_s": round(use.cpu_s, 3),
+        "energy_by_model": {m: round(j, 3) for m, j in split_by_model(use.joules, busy).items()},
+    }
 
 
 def evaluate(spec: RunSpec, store: Store, *, show_progress: bool = False) -> RunResult:

@@ -13,6 +13,10 @@ executor_options: {address: auto}  # for ray: the cluster address (none starts a
 until_ci: 0.1                      # adaptive: stop a task when every 95% interval is narrower
 epochs: 5                          # sampled generation: ask each sample 5 times
 epochs_reducer: majority           # mean | majority | pass@K
+perturb: robustness                # robustness | fairness | names, comma-separated or a list
+toxicity: rules                    # rules | a model through the safety policies
+prices: {"*": {input: 0.5, output: 1.5}}   # per 1,000 tokens, per model name or "*"
+energy: {watts_per_core: 12, grid_g_per_kwh: 480}
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from assay.core.errors import ConfigError
 from assay.core.spec import PROMPT_MODES, RunSpec, TaskConfig
+from assay.engine.holistic import check_energy, check_prices, resolve_perturbations
 from assay.engine.tasks import expand_tasks
 from assay.io import read_yaml
 from assay.metrics.reducers import check_reducer
@@ -42,6 +47,10 @@ _ALLOWED = {
     "until_ci",
     "epochs",
     "epochs_reducer",
+    "perturb",
+    "toxicity",
+    "prices",
+    "energy",
 }
 
 
@@ -110,6 +119,7 @@ def spec_from_mapping(raw: Any, where: str) -> RunSpec:
         executor_options=_expect(
             raw.get("executor_options", {}), dict, f"{where}: executor_options", "a mapping"
         ),
+        **holistic_fields(raw, where),
         **_measurement(raw, where),
     )
 
@@ -138,3 +148,19 @@ def check_measurement(until_ci: float | None, epochs: int, epochs_reducer: str) 
         check_reducer(epochs_reducer, epochs)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def holistic_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """perturb, toxicity, prices and energy of a YAML spec, checked."""
+    perturb = raw.get("perturb")
+    if perturb is not None:
+        _expect(perturb, (str, list), f"{where}: perturb", "robustness, fairness or perturbation names")
+    toxicity = raw.get("toxicity")
+    if toxicity is not None:
+        _expect(toxicity, str, f"{where}: toxicity", "rules or a model name")
+    return {
+        "perturb": resolve_perturbations(perturb, f"{where}: perturb"),
+        "toxicity": toxicity,
+        "prices": check_prices(_expect(raw.get("prices", {}), dict, f"{where}: prices", "a mapping"), where),
+        "energy": check_energy(_expect(raw.get("energy", {}), dict, f"{where}: energy", "a mapping"), where),
+    }

@@ -14,7 +14,9 @@ from assay.core.spec import RunSpec, TaskConfig
 from assay.engine.plan import TaskRun
 from assay.sandbox import isolation, sandbox_problem
 from assay.tasks.circular import circular
+from assay.tasks.perturb import perturbed
 from assay.tasks.spec import is_spec_path
+from assay.tasks.toxicity import with_toxicity
 
 # Run-level metrics every task gets: per-group means; calibration too for multiple choice.
 DEFAULT_AGGREGATORS = ("by_group",)
@@ -83,6 +85,10 @@ def build_task_runs(spec: RunSpec) -> list[TaskRun]:
         task = _build_task(config.name, options, spec.unsafe_no_sandbox)
         if rotate:
             task, limit = circular(task, limit), None
+        if spec.perturb:
+            task, limit = perturbed(task, spec.perturb, spec.seed, limit), None
+        if spec.toxicity:
+            task = with_toxicity(task, spec.toxicity)
         runs.append(
             TaskRun(
                 task=task,

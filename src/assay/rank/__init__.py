@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from assay.rank.win_rate import mean_win_rate
+from assay.rank.win_rate import mean_win_rate, mean_win_rate_by_group
 
 # name -> module under assay.rank that defines it
 _EXPORTS: dict[str, str] = {
@@ -69,6 +69,7 @@ __all__ = [
     "encode_battles",
     "fit_bradley_terry",
     "mean_win_rate",
+    "mean_win_rate_by_group",
     "online_elo",
     "pair_counts_from_battles",
     "predicted_win_probability",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 def mean_win_rate(
@@ -38,3 +38,18 @@ def mean_win_rate(
 
 def _has_value(value: float | None) -> bool:
     return value is not None and not math.isnan(value)
+
+
+def mean_win_rate_by_group(
+    cells: Iterable[tuple[str, str, str, float, bool | None]],
+) -> dict[str, dict[str, float]]:
+    """HELM's mean win rate within each metric group. `cells` are (model, column, group, value,
+    higher_is_better): a column is one metric of one task (`gsm8k/exact_match`); a column without a
+    direction is shown elsewhere but not ranked. Returns group -> model -> rate (NaN where a model
+    has no rankable column in the group)."""
+    tables: dict[str, dict[str, dict[str, float]]] = {}
+    directions: dict[str, dict[str, bool | None]] = {}
+    for model, column, group, value, higher in cells:
+        tables.setdefault(group, {}).setdefault(model, {})[column] = value
+        directions.setdefault(group, {})[column] = higher
+    return {group: mean_win_rate(table, directions[group]) for group, table in tables.items()}

@@ -46,6 +46,9 @@ class EvalBoard:
     cells: dict[tuple[str, str], Cell]
     groups: tuple[str, ...]
     ranks: dict[str, RankCell] = field(default_factory=dict)  # per model: rank interval and tie group
+    # HELM's metric groups: (group, {model: mean win rate}) and (group, metric rows) for the tabs
+    metric_groups: tuple[tuple[str, dict[str, float]], ...] = ()
+    group_metrics: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     # rendered HTML/JSON of this board, per (kind, group, language): a board never changes once built
     fragments: dict[tuple[str, str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -53,6 +56,7 @@ class EvalBoard:
         return {
             "tasks": list(self.tasks),
             "groups": list(self.groups),
+            "metric_groups": {g: {m: _num(r) for m, r in rates.items()} for g, rates in self.metric_groups},
             "rows": [
                 {
                     "model": m,
@@ -81,7 +85,15 @@ class EvalBoard:
             return self
         tasks = tuple(t for t in self.tasks if task_group(t) == group)
         return EvalBoard(
-            tasks, self.models, self.win_rate, self.cells, self.groups, self.ranks, self.fragments
+            tasks,
+            self.models,
+            self.win_rate,
+            self.cells,
+            self.groups,
+            self.ranks,
+            self.metric_groups,
+            self.group_metrics,
+            self.fragments,
         )
 
 
@@ -163,6 +175,8 @@ def eval_board(store: Store) -> EvalBoard:
         cells=cells,
         groups=tuple(sorted({task_group(t) for t in tasks})),
         ranks={r.model: RankCell(r.rank, r.low, r.high, r.group) for r in board.ranks},
+        metric_groups=tuple((g, dict(rates)) for g, rates in board.groups),
+        group_metrics=tuple((g, tuple(m for m in board.metrics if m.group == g)) for g, _ in board.groups),
     )
 
 

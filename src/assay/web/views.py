@@ -33,6 +33,8 @@ SAMPLE_FIELDS = (
     "score",
     "error",
     "latency_s",
+    "perturbation",
+    "original_input",
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.core.errors import DatasetError
+from assay.core.metric_groups import declare_metric
 from assay.core.registry import aggregators, tasks
 from assay.core.types import Sample, Score
 from assay.io import read_bigbench
@@ -125,6 +126,9 @@ def bbq(path: str | None = None) -> ChoiceTask:
 
 def is_unknown(option: str) -> bool:
     return any(marker in option.lower() for marker in _UNKNOWN)
+
+
+declare_metric("ambiguous_non_unknown_rate", "bias", higher_is_better=False)
 
 
 @aggregators.register("bbq_bias")
