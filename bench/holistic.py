@@ -1,11 +1,15 @@
-"""Robustness and fairness of the built-in models on arithmetic_mc, and what perturbing costs.
+"""Robustness and fairness of the built-in models on a multiple-choice task, and what perturbing costs.
 
 For each model: a plain run and a perturbed run (every robustness and fairness perturbation), each
 in a fresh store so the perturbed run pays for every unit. Prints the accuracy, HELM's worst-case
 robustness and fairness, the drop from the plain accuracy with a paired bootstrap 95% interval over
 questions, and the perturbed run's cost relative to the plain one (units, wall time, CPU time).
 
-    python bench/holistic.py [--limit 100] [--models smollm2-135m,qwen2.5-coder-0.5b]
+    python bench/holistic.py [--limit 100] [--models smollm2-135m,qwen2.5-coder-0.5b] [--task arithmetic_mc]
+    ASSAY_BIGBENCH_DIR=../shared/data/bigbench python bench/holistic.py --task bbq   # text with people in it
+
+arithmetic_mc has no names, pronouns or dialect words, so its fairness equals its accuracy; BBQ's
+questions are about people and exercise every fairness perturbation.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import assay
 from assay.metrics.paired import paired_bootstrap_interval
 from assay.tasks.perturb import get_perturbation, resolve
 
-TASK = "arithmetic_mc"
+TASK = "arithmetic_mc"  # the default; --task changes it
 
 
 def cpu_seconds() -> float:
@@ -32,9 +36,11 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_run(model: str, limit: int, perturb: str | None, db: Path) -> tuple[str, float, float, int]:
+def timed_run(
+    model: str, task: str, limit: int, perturb: str | None, db: Path
+) -> tuple[str, float, float, int]:
     wall, cpu = time.perf_counter(), cpu_seconds()
-    result = assay.evaluate([model], [TASK], limit=limit, perturb=perturb, store=str(db), progress=True)
+    result = assay.evaluate([model], [task], limit=limit, perturb=perturb, store=str(db), progress=True)
     return result.run_id, time.perf_counter() - wall, cpu_seconds() - cpu, result.stats.planned
 
 
@@ -62,10 +68,10 @@ def drop_line(table: dict[str, dict[str, float]], group: str) -> str:
     return f"{worst.mean():.3f} (drop {plain.mean() - worst.mean():.3f}, 95% CI {low:.3f} to {high:.3f})"
 
 
-def bench_model(model: str, limit: int, workdir: Path) -> dict:
-    _, plain_wall, plain_cpu, plain_units = timed_run(model, limit, None, workdir / f"{model}-plain.db")
+def bench_model(model: str, task: str, limit: int, workdir: Path) -> dict:
+    _, plain_wall, plain_cpu, plain_units = timed_run(model, task, limit, None, workdir / f"{model}-plain.db")
     pert_id, pert_wall, pert_cpu, pert_units = timed_run(
-        model, limit, "robustness,fairness", workdir / f"{model}-perturbed.db"
+        model, task, limit, "robustness,fairness", workdir / f"{model}-perturbed.db"
     )
     records = assay.records(pert_id, store=str(workdir / f"{model}-perturbed.db"))
     table = worst_cases(records)
@@ -91,13 +97,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--models", default="smollm2-135m,qwen2.5-coder-0.5b")
     parser.add_argument("--out", type=Path, default=None, help="Also write the results as JSON here.")
+    parser.add_argument("--task", default=TASK, help="A multiple-choice task (default arithmetic_mc).")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models.split(","):
-            rows.append(bench_model(model, args.limit, Path(tmp)))
+            rows.append(bench_model(model, args.task, args.limit, Path(tmp)))
             print(json.dumps(rows[-1]), flush=True)
-    print(f"\n{TASK}, {args.limit} questions; robustness/fairness = HELM worst case per question")
+    print(f"\n{args.task}, {args.limit} questions; robustness/fairness = HELM worst case per question")
     for r in rows:
         (pu, qu), (pw, qw), (pc, qc) = r["units"], r["wall_s"], r["cpu_s"]
         print(f"- {r['model']}: acc {r['acc']:.3f}; robustness {r['robustness']}; fairness {r['fairness']}")
