@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -41,7 +42,8 @@ async def compare(model_name: str, task_name: str, limit: int) -> None:
         k: sum(task.score(s, a).values[task.metric_names[0]] for s, a in zip(samples, v[0], strict=True))
         for k, v in runs.items()
     }
-    head = f"{model_name:20} {task_name:15} n={len(samples):3} slots={slots:2}"
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())  # the machine is shared: say how busy it was
+    head = f"{model_name:20} {task_name:15} n={len(samples):3} slots={slots:2} load {load}"
     if task.output_type == "generate":
         tokens = (sum(a.completion_tokens or 0 for a in seq), sum(a.completion_tokens or 0 for a in bat))
         same = sum(a.text == b.text for a, b in zip(seq, bat, strict=True))

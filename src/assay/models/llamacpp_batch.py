@@ -219,7 +219,9 @@ class BatchDecoder:
                 limit = clamp_max_tokens(job.params.max_tokens, len(job.prompt), self.n_ctx)
                 self._waiting.remove(job)
                 seq = free.pop(0)
-                state = CompletionState(prompt=job.prompt, stops=job.stops, max_tokens=limit)
+                state = CompletionState(
+                    prompt=job.prompt, stops=job.stops, max_tokens=limit, window=self.n_ctx
+                )
                 sampler = build_sampler(self.llm, job.params)
                 self._running[seq] = _Running(job, seq, state, sampler)
         for run in self._running.values():

@@ -1,11 +1,15 @@
 """One generation inside a shared llama.cpp context: its sampler and its stopping rules.
 
-Both mirror llama-cpp-python's own `create_completion` (same sampler chain, same stop-string and
-multi-byte rules, same `max_tokens` clamp), so a batched greedy answer is the sequential answer.
+The sampler chain, the stop strings and the `max_tokens` clamp follow llama-cpp-python's
+`create_completion`, so a batched greedy answer is the sequential answer. Where a UTF-8 character is
+split over tokens, the rule for when to look for stop strings is our own (see `CompletionState`): it can
+finish one token earlier than llama-cpp-python, whose hold-back counter may outlast the character.
 """
 
 from __future__ import annotations
 
+import codecs
+import ctypes
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,45 +56,82 @@ def clamp_max_tokens(max_tokens: int, prompt_len: int, n_ctx: int) -> int:
     return max_tokens
 
 
+def token_bytes(llm: Any, token: int) -> bytes:
+    """The bytes one generated token adds to the text (specials render as nothing, as in completions)."""
+    import llama_cpp
+
+    buffer = ctypes.create_string_buffer(64)
+    size = llama_cpp.llama_token_to_piece(llm._model.vocab, token, buffer, len(buffer), 0, False)
+    return buffer.raw[: max(size, 0)]
+
+
 @dataclass
 class CompletionState:
-    """The text so far of one sequence, and whether it has finished (and why)."""
+    """The text so far of one sequence, and whether it has finished (and why).
+
+    Stop strings and `max_tokens` are judged only at character boundaries: a byte-level tokenizer may
+    split one UTF-8 character over several tokens, and a check in the middle of a character would cut
+    it (or miss a stop string that ends in it). An incremental UTF-8 decoder holds the bytes of an
+    unfinished character; while it holds any, the sequence goes on.
+    """
 
     prompt: list[int]
     stops: tuple[bytes, ...]
     max_tokens: int
+    window: int = 0  # the context window: a sequence never grows past it (0: no limit)
     tokens: list[int] = field(default_factory=list)
-    text: bytes = b""
+    generated: bytes = b""  # every byte so far, stop strings included
+    text: bytes = b""  # the answer, once finished
     finish_reason: str | None = None
-    _multibyte_fix: int = 0
+    _utf8: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace")
+    )
+    _searched: int = 0  # bytes of `generated` already searched for stop strings
 
     def feed(self, llm: Any, token: int, is_eog: bool) -> bool:
         """Take the sampled token; True once the sequence is finished."""
         if is_eog:
-            self.text = llm.detokenize(self.tokens, prev_tokens=self.prompt)
-            self.finish_reason = "stop"
-            return True
+            return self._finish("stop", self.generated)
+        # The first token renders as a whole text would (a leading BOS loses its space); later ones alone.
+        piece = llm.detokenize([token]) if not self.tokens else token_bytes(llm, token)
         self.tokens.append(token)
-        all_text: bytes = llm.detokenize(self.tokens, prev_tokens=self.prompt)
-        # Hold back while the text ends inside a multi-byte UTF-8 character (as llama-cpp-python does).
-        for k, char in enumerate(all_text[-3:]):
-            k = 3 - k
-            for num, pattern in ((2, 192), (3, 224), (4, 240)):
-                if num > k and pattern & char == pattern:
-                    self._multibyte_fix = num - k
-        if self._multibyte_fix > 0:
-            self._multibyte_fix -= 1
+        self.generated += piece
+        full = len(self.prompt) + len(self.tokens) >= self.window > 0
+        if self._inside_character(piece) and not full:
             return False
-        hits = [s for s in self.stops if s in all_text]
-        if hits:
-            self.text = all_text[: all_text.index(hits[0])]
-            self.finish_reason = "stop"
-            return True
-        if len(self.tokens) >= self.max_tokens:
-            self.text = all_text
-            self.finish_reason = "length"
-            return True
+        stop_at = self._first_stop()
+        if stop_at is not None:
+            return self._finish("stop", self.generated[:stop_at])
+        if len(self.tokens) >= self.max_tokens or full:
+            return self._finish("length", self.generated)
         return False
+
+    def _inside_character(self, piece: bytes) -> bool:
+        """Feed the new bytes to the decoder; True while it still waits for the end of a character."""
+        self._utf8.decode(piece)  # bytes that cannot start a character are replaced, not waited for
+        pending, _ = self._utf8.getstate()
+        return bool(pending)
+
+    def _first_stop(self) -> int | None:
+        """Where the answer ends: the first stop string (in the order given) that the text now holds.
+
+        A stop string absent at the last search can only appear in bytes added since, so only the tail
+        that overlaps them is searched again.
+        """
+        found = None
+        for stop in self.stops:
+            start = max(0, self._searched - len(stop) + 1)
+            index = self.generated.find(stop, start)
+            if index >= 0:
+                found = index
+                break
+        self._searched = len(self.generated)
+        return found
+
+    def _finish(self, reason: str, text: bytes) -> bool:
+        self.text = text
+        self.finish_reason = reason
+        return True
 
     def answer_text(self) -> str:
         return self.text.decode("utf-8", errors="ignore")
