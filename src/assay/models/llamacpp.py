@@ -24,7 +24,8 @@ from assay.core.types import (
     ModelSpec,
 )
 from assay.models.filehash import file_sha256
-from assay.models.llamacpp_batch import BatchDecoder, GenerationJob, ScoringJob
+from assay.models.llamacpp_batch import BatchDecoder, GenerationJob
+from assay.models.llamacpp_scoring import ScoringJob, fits_a_pack
 from assay.models.llamacpp_sequence import score_tokens
 from assay.models.throughput import tokens_processed
 
@@ -163,18 +164,14 @@ class LlamaCppModel(Model):
         )
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
-        # Packed scoring copies the context into every continuation's stream; measured slower than
-        # the sequential path, which evaluates a context once for all its continuations. Opt-in only.
         if self.n_seq == 1 or not self.pack_scores:
             return await asyncio.to_thread(self._loglikelihood_sync, request)
         ctx_tokens, conts = await asyncio.to_thread(self._scoring_tokens, self._decoder().llm, request)
-        if not ctx_tokens:
-            return await asyncio.to_thread(self._loglikelihood_sync, request)
         job = ScoringJob(context=ctx_tokens, continuations=conts)
+        if not fits_a_pack(job, self.n_ctx):
+            return await asyncio.to_thread(self._loglikelihood_sync, request)
         scores = await asyncio.wrap_future(self._decoder().submit_scoring(job))
-        # Each continuation is its own sequence, with its own copy of the context (see llamacpp_batch).
-        evaluated = sum(len(ctx_tokens) + max(len(c) - 1, 0) for c in conts)
-        return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
+        return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=job.cells)
 
     async def aclose(self) -> None:
         batcher, self._batcher = self._batcher, None

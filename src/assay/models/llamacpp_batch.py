@@ -3,8 +3,8 @@
 One worker thread owns a llama.cpp context with one KV stream per sequence. Each step it admits
 waiting generations into free slots, decodes one token for every running sequence plus the new prompts
 in a single `llama_decode`, samples each sequence with its own sampler, and frees the slot of each
-sequence that finished, so the next request takes it at the following step. Log-likelihood requests
-are packed likewise: each continuation (with its context) is a sequence, many per decode.
+sequence that finished, so the next request takes it at the following step. Between steps it scores
+waiting log-likelihood requests, many per decode, in a second context (see `llamacpp_scoring`).
 
 Prompts do not share cells: llama.cpp copies part of a sequence only within one stream, and a shared
 (unified) stream shifts each sequence's cells, which changes attention's rounding and so the answers.
@@ -17,17 +17,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from assay.core.errors import ModelRequestError
 from assay.core.types import ContinuationScore, GenerationParams
-from assay.models.llamacpp_sequence import CompletionState, build_sampler, clamp_max_tokens, score_tokens
+from assay.models.llamacpp_scoring import ScoringJob, ScoringPacker, TokenBatch
+from assay.models.llamacpp_sequence import CompletionState, build_sampler, clamp_max_tokens, token_bytes
 from assay.models.throughput import tokens_processed
 
 # Decoding uses every core; two models decoding at once would only fight over them.
 _DECODE_LOCK = threading.Lock()
-# Sequence ids beyond the generation slots, for log-likelihood continuations (one id each).
-_SCORING_SEQS = 8
 
 
 @dataclass
@@ -39,15 +36,6 @@ class GenerationJob:
 
 
 @dataclass
-class ScoringJob:
-    context: list[int]
-    continuations: list[list[int]]
-    future: Future[list[ContinuationScore]] = field(default_factory=Future)
-    scores: dict[int, ContinuationScore] = field(default_factory=dict)
-    next_index: int = 0  # continuations are packed in order; a long list spans several decodes
-
-
-@dataclass
 class _Running:
     job: GenerationJob
     seq: int
@@ -56,47 +44,6 @@ class _Running:
     evaluated: int = 0  # prompt tokens whose cells exist
     pending: list[int] = field(default_factory=list)  # tokens to decode at the next step
     output_index: int = -1
-
-
-class TokenBatch:
-    """A reusable `llama_batch`: tokens with their position, sequence ids and whether logits are wanted."""
-
-    def __init__(self, capacity: int, seqs_per_token: int) -> None:
-        import llama_cpp
-
-        self.capacity = capacity
-        self.raw = llama_cpp.llama_batch_init(capacity, 0, seqs_per_token)
-        self.size = 0
-
-    def clear(self) -> None:
-        self.size = 0
-        self.raw.n_tokens = 0
-
-    def add(self, token: int, pos: int, seqs: list[int], *, logits: bool) -> int:
-        i = self.size
-        self.raw.token[i] = token
-        self.raw.pos[i] = pos
-        self.raw.n_seq_id[i] = len(seqs)
-        for j, seq in enumerate(seqs):
-            self.raw.seq_id[i][j] = seq
-        self.raw.logits[i] = logits
-        self.size += 1
-        self.raw.n_tokens = self.size
-        return i
-
-    def free(self) -> None:
-        import llama_cpp
-
-        llama_cpp.llama_batch_free(self.raw)
-
-
-def prefix_length(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 class BatchDecoder:
@@ -113,7 +60,7 @@ class BatchDecoder:
         params = llama_cpp.llama_context_default_params()
         for name_ in ("n_threads", "n_threads_batch", "flash_attn_type", "type_k", "type_v"):
             setattr(params, name_, getattr(llm.context_params, name_))
-        params.n_seq_max = min(slots + _SCORING_SEQS, llama_cpp.llama_max_parallel_sequences())
+        params.n_seq_max = min(slots, llama_cpp.llama_max_parallel_sequences())
         # One KV stream per sequence, each the sequential window: a sequence's cells then sit where the
         # sequential path puts them, so attention sums in the same order and answers are identical.
         # (A unified pool would let prompts share cells, but shifts them and changes the rounding.)
@@ -124,7 +71,7 @@ class BatchDecoder:
         self._ctx = LlamaContext(model=llm._model, params=params, verbose=False)
         self._memory = llama_cpp.llama_get_memory(self._ctx.ctx)
         self._batch = TokenBatch(params.n_batch, 1)
-        self._scoring_seqs = list(range(slots, params.n_seq_max))
+        self._packer: ScoringPacker | None = None  # made on the first log-likelihood request
         self._vocab = llm._model.vocab
         self._waiting: list[GenerationJob] = []
         self._scoring: list[ScoringJob] = []
@@ -162,6 +109,8 @@ class BatchDecoder:
         self._thread.join()
         self._batch.free()
         self._ctx.close()
+        if self._packer is not None:
+            self._packer.close()
 
     # -- the worker ----------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -174,7 +123,7 @@ class BatchDecoder:
                     return
             try:
                 if self._scoring:
-                    self._score_step()
+                    self._score_pack()
                 if self._waiting or self._running:
                     self._generation_step()
             except Exception as exc:  # a failed decode fails the requests in it, not the worker
@@ -252,7 +201,8 @@ class BatchDecoder:
             run.evaluated += len(run.pending)
             token = int(run.sampler.sample(self._ctx, run.output_index))
             is_eog = bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
-            if run.state.feed(self.llm, token, is_eog):
+            piece = b"" if is_eog else token_bytes(self.llm, token, first=not run.state.tokens)
+            if run.state.feed(token, piece, is_eog=is_eog):
                 self._release(run.seq)
                 run.sampler.close()
                 if not run.job.future.cancelled():
@@ -260,55 +210,24 @@ class BatchDecoder:
             else:
                 run.pending = [token]
 
-    def _score_step(self) -> None:
-        """Pack waiting log-likelihood requests into one decode, as many continuations as ids allow."""
-        import llama_cpp
-
+    def _score_pack(self) -> None:
+        """Score the waiting log-likelihood requests that fit one pack, in one decode."""
         with self._cv:
-            jobs = [j for j in self._scoring if not j.future.cancelled()]
-            self._scoring[:] = jobs
-        self._batch.clear()
-        free_ids = list(self._scoring_seqs)
-        packed: list[tuple[ScoringJob, list[tuple[int, list[int]]]]] = []  # job, (continuation, rows)
-        for job in jobs:
-            conts: list[tuple[int, list[int]]] = []
-            while free_ids and job.next_index < len(job.continuations):
-                seq, i = free_ids.pop(0), job.next_index
-                tokens = job.continuations[i]
-                first = self._batch.size + len(job.context) - 1
-                for pos, token in enumerate([*job.context, *tokens[:-1]]):
-                    self._batch.add(token, pos, [seq], logits=pos >= len(job.context) - 1)
-                conts.append((i, list(range(first, self._batch.size))))
-                job.next_index += 1
-            if conts:
-                packed.append((job, conts))
-            if not free_ids:
-                break
-        if not packed:
+            self._scoring[:] = [j for j in self._scoring if not j.future.cancelled()]
+            waiting = list(self._scoring)
+        if self._packer is None:
+            self._packer = ScoringPacker(self.llm, n_ctx=self.n_ctx)
+        pack = self._packer.take(waiting)
+        if not pack:  # the model sends only jobs that fit a pack alone; never spin on one that does not
+            waiting[0].future.set_exception(ModelRequestError("too large to pack", retryable=False))
+            with self._cv:
+                self._scoring.remove(waiting[0])
             return
-        try:
-            self._decode()
-            self._collect_scores(packed)
-        finally:
-            for seq in self._scoring_seqs:
-                llama_cpp.llama_memory_seq_rm(self._memory, seq, -1, -1)
-
-    def _collect_scores(self, packed: list[tuple[ScoringJob, list[tuple[int, list[int]]]]]) -> None:
-        for job, conts in packed:
-            for i, rows in conts:
-                tokens = job.continuations[i]
-                if not tokens:
-                    job.scores[i] = score_tokens(np.zeros((0, 1)), tokens)
-                    continue
-                logits = np.stack([self._logits(r) for r in rows])
-                job.scores[i] = score_tokens(logits, tokens)
-            if job.next_index >= len(job.continuations):
-                with self._cv:
-                    self._scoring.remove(job)
-                if not job.future.cancelled():
-                    job.future.set_result([job.scores[i] for i in range(len(job.continuations))])
-
-    def _logits(self, row: int) -> np.ndarray:
-        n_vocab = self.llm.n_vocab()
-        pointer = self._ctx.get_logits_ith(row)
-        return np.ctypeslib.as_array(pointer, shape=(n_vocab,)).astype(np.float64)
+        with self._cv:
+            for job in pack:
+                self._scoring.remove(job)
+        with _DECODE_LOCK:
+            results = self._packer.score(pack)
+        for job, scores in zip(pack, results, strict=True):
+            if not job.future.cancelled():
+                job.future.set_result(scores)

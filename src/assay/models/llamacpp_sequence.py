@@ -56,10 +56,15 @@ def clamp_max_tokens(max_tokens: int, prompt_len: int, n_ctx: int) -> int:
     return max_tokens
 
 
-def token_bytes(llm: Any, token: int) -> bytes:
-    """The bytes one generated token adds to the text (specials render as nothing, as in completions)."""
+def token_bytes(llm: Any, token: int, *, first: bool) -> bytes:
+    """The bytes a generated token adds to the text (specials render as nothing, as in completions).
+
+    The first token renders as a whole text would (llama.cpp drops a leading BOS's space), later ones alone.
+    """
     import llama_cpp
 
+    if first:
+        return bytes(llm.detokenize([token]))
     buffer = ctypes.create_string_buffer(64)
     size = llama_cpp.llama_token_to_piece(llm._model.vocab, token, buffer, len(buffer), 0, False)
     return buffer.raw[: max(size, 0)]
@@ -88,12 +93,10 @@ class CompletionState:
     )
     _searched: int = 0  # bytes of `generated` already searched for stop strings
 
-    def feed(self, llm: Any, token: int, is_eog: bool) -> bool:
-        """Take the sampled token; True once the sequence is finished."""
+    def feed(self, token: int, piece: bytes, *, is_eog: bool = False) -> bool:
+        """Take the sampled token and its bytes; True once the sequence is finished."""
         if is_eog:
             return self._finish("stop", self.generated)
-        # The first token renders as a whole text would (a leading BOS loses its space); later ones alone.
-        piece = llm.detokenize([token]) if not self.tokens else token_bytes(llm, token)
         self.tokens.append(token)
         self.generated += piece
         full = len(self.prompt) + len(self.tokens) >= self.window > 0
