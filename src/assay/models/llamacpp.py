@@ -164,6 +164,8 @@ class LlamaCppModel(Model):
         )
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
+        # Packing (a context once, its continuations in the same decode) measured 1.97x faster, but a
+        # few requests' scores differ from the sequential path's by ~0.01 nats: opt-in until explained.
         if self.n_seq == 1 or not self.pack_scores:
             return await asyncio.to_thread(self._loglikelihood_sync, request)
         ctx_tokens, conts = await asyncio.to_thread(self._scoring_tokens, self._decoder().llm, request)
