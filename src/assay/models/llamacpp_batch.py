@@ -226,8 +226,14 @@ class BatchDecoder:
         with self._cv:
             for job in pack:
                 self._scoring.remove(job)
-        with _DECODE_LOCK:
-            results = self._packer.score(pack)
+        try:
+            with _DECODE_LOCK:
+                results = self._packer.score(pack)
+        except Exception as exc:  # these jobs have left the queue: fail them here, not in _fail_all
+            error = ModelRequestError(f"llama.cpp decode failed: {exc}", retryable=False)
+            for job in pack:
+                job.future.set_exception(error)
+            return
         for job, scores in zip(pack, results, strict=True):
             if not job.future.cancelled():
                 job.future.set_result(scores)
