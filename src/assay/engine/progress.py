@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 
 from rich.console import Console
@@ -9,10 +10,33 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
+
+from assay.models.throughput import TokenMeter, tokens_processed
+
+
+class TokensPerSecondColumn(ProgressColumn):
+    """Tokens the local models processed per second since the bar started (blank when none did,
+    e.g. a remote API or a run answered from the cache)."""
+
+    def __init__(self, meter: TokenMeter) -> None:
+        super().__init__()
+        self._meter = meter
+        self._start_total = meter.total
+        self._start_time = time.monotonic()
+
+    def render(self, task: Task) -> Text:
+        tokens = self._meter.total - self._start_total
+        elapsed = time.monotonic() - self._start_time
+        if tokens <= 0 or elapsed <= 0:
+            return Text("")
+        return Text(f"{tokens / elapsed:,.0f} tok/s", style="progress.data.speed")
 
 
 class RunProgress:
@@ -29,6 +53,7 @@ class RunProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[detail]}"),
+                TokensPerSecondColumn(tokens_processed),
                 TimeElapsedColumn(),
                 TextColumn("eta"),
                 TimeRemainingColumn(),

@@ -1,0 +1,131 @@
+"""Batched decoding in the llama.cpp backend gives the sequential path's answers, per request."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from assay.core.errors import AssayError
+from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
+from assay.engine.progress import TokensPerSecondColumn
+from assay.models import build_model, parse_model
+from assay.models.llamacpp_scoring import common_prefix
+from assay.models.llamacpp_sequence import CompletionState
+from assay.models.throughput import TokenMeter
+
+PROMPTS = ("Name three colors.", "What is 12*7?", "Count from 1 to 10:")
+
+
+def requests() -> list[GenerateRequest]:
+    """Different lengths, chat and completion, stop strings and max_tokens per request."""
+    out = []
+    for i, prompt in enumerate(PROMPTS):
+        params = GenerationParams(max_tokens=4 + 4 * i, stop=("\n",) if i % 2 else ())
+        out.append(GenerateRequest(messages=(Message("user", prompt),), params=params))
+    fruit = GenerationParams(max_tokens=10, stop=(".",))
+    out.append(GenerateRequest(prompt="Q: Name a fruit.\nA:", params=fruit))
+    return out
+
+
+async def answers(n_seq: int, reqs: list[GenerateRequest]) -> tuple[list, int]:
+    model = build_model(parse_model("smollm2-135m", {"n_seq": n_seq}))
+    try:
+        return list(await asyncio.gather(*(model.generate(r) for r in reqs))), model.max_concurrency
+    finally:
+        await model.aclose()
+
+
+def test_batched_greedy_answers_are_the_sequential_ones_with_slots_refilled():
+    reqs = requests()
+    sequential, _ = asyncio.run(answers(1, reqs))
+    batched, slots = asyncio.run(answers(2, reqs))  # 4 requests through 2 slots: refilled as they finish
+    assert slots == 2
+    assert batched == sequential
+    for request, answer in zip(reqs, batched, strict=True):
+        assert answer.completion_tokens <= request.params.max_tokens
+        assert not any(s in answer.text for s in request.params.stop)
+    assert "length" in {a.finish_reason for a in batched}
+
+
+def test_sampling_with_a_seed_does_not_depend_on_the_neighbours():
+    params = GenerationParams(max_tokens=6, temperature=0.8, seed=7)
+    sampled = GenerateRequest(prompt="Once upon a time", params=params)
+    others = [GenerateRequest(prompt=p, params=GenerationParams(max_tokens=4)) for p in PROMPTS[:2]]
+    alone, _ = asyncio.run(answers(3, [sampled]))
+    crowded, _ = asyncio.run(answers(3, [others[0], sampled, others[1]]))
+    assert crowded[1] == alone[0]
+
+
+def test_packed_loglikelihood_is_the_sequential_score():
+    requests = [
+        LoglikelihoodRequest(context="Question: 2+2=?\nAnswer:", continuations=(" 4", " five", " 22")),
+        LoglikelihoodRequest(context="The capital of France is", continuations=(" Paris", " Rome")),
+    ]
+
+    async def score(args: dict) -> list[float]:
+        model = build_model(parse_model("smollm2-135m", args))
+        try:
+            results = await asyncio.gather(*(model.loglikelihood(r) for r in requests))
+        finally:
+            await model.aclose()
+        return [s.logprob for result in results for s in result.scores]
+
+    sequential = asyncio.run(score({"n_seq": 1}))
+    packed = asyncio.run(score({"n_seq": 4, "pack_scores": "true"}))
+    assert packed == pytest.approx(sequential, abs=1e-3)
+
+
+def state(max_tokens: int = 10, stops: tuple[bytes, ...] = ()) -> CompletionState:
+    return CompletionState(prompt=[1, 2], stops=stops, max_tokens=max_tokens)
+
+
+def test_a_character_split_over_tokens_is_never_cut():
+    # "é" is C3 A9: at max_tokens=1 the sequence still takes the second half of the character.
+    s = state(max_tokens=1)
+    assert not s.feed(10, b"caf\xc3")
+    assert s.feed(11, b"\xa9!")
+    assert (s.answer_text(), s.finish_reason, len(s.tokens)) == ("café!", "length", 2)
+    # A four-byte character over three tokens; a stop string inside it is found once it is whole.
+    s = state(stops=("😀".encode(),))
+    assert not s.feed(1, b"ok \xf0\x9f") and not s.feed(2, b"\x98") and s.feed(3, b"\x80 more")
+    assert (s.answer_text(), s.finish_reason) == ("ok ", "stop")
+    # Bytes that can never become a character are not waited for.
+    s = state(max_tokens=1)
+    assert s.feed(1, b"\xff")
+    assert s.finish_reason == "length"
+
+
+def test_stop_strings_across_pieces_and_in_the_order_given():
+    s = state(stops=(b"END", b"\n"))
+    assert s.feed(1, b"one\ntwo END")  # both appear at once: the first one given wins, as in llama-cpp-python
+    assert s.answer_text() == "one\ntwo "
+    s = state(stops=(b"XY", b"END"))  # "XY" straddles two pieces
+    assert not s.feed(1, b"abc X")
+    assert s.feed(2, b"Y and END")
+    assert s.answer_text() == "abc "
+    s = state()
+    assert s.feed(1, b"done", is_eog=False) is False
+    assert s.feed(2, b"", is_eog=True) and s.answer_text() == "done"
+
+
+def test_common_prefix():
+    assert common_prefix([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
+    assert common_prefix([[5], [6]]) == 0
+    assert common_prefix([]) == 0
+
+
+def test_concurrency_comes_from_the_model_and_batch_false_is_sequential():
+    assert build_model(parse_model("smollm2-135m")).max_concurrency > 1
+    assert build_model(parse_model("smollm2-135m", {"batch": "false"})).max_concurrency == 1
+    assert build_model(parse_model("smollm2-135m", {"n_seq": 5})).max_concurrency == 5
+    with pytest.raises(AssayError, match="n_seq must be"):
+        build_model(parse_model("smollm2-135m", {"n_seq": "many"}))
+
+
+def test_progress_shows_tokens_per_second():
+    meter = TokenMeter()
+    column = TokensPerSecondColumn(meter)
+    assert column.render(None).plain == ""  # type: ignore[arg-type]
+    meter.add(500)
+    assert column.render(None).plain.endswith("tok/s")  # type: ignore[arg-type]
