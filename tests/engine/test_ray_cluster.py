@@ -22,13 +22,12 @@ from ray_cluster import CLUSTER_ENV, RayCluster
 from stub_openai import StubServer, free_port
 
 pytest.importorskip("ray")
-# One worker runs them all (xdist_group): the module starts the machine's one Ray cluster.
+# Alone on the machine (exclusive): the module starts its one Ray cluster and `ray stop`s it.
 pytestmark = [
     pytest.mark.cluster,
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.exclusive,
-    pytest.mark.xdist_group("ray"),
 ]
 
 
