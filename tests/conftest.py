@@ -10,7 +10,9 @@ from host_share import host_share
 @pytest.fixture(autouse=True)
 def _share_the_host(request):
     """Exclusive tests run alone when xdist runs several workers (see tests/host_share.py)."""
-    with host_share(exclusive=request.node.get_closest_marker("exclusive") is not None):
+    worker = getattr(request.config, "workerinput", None)  # set only in an xdist worker
+    test_run = worker["testrunuid"] if worker else None
+    with host_share(test_run, exclusive=request.node.get_closest_marker("exclusive") is not None):
         yield
 
 

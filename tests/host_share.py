@@ -11,24 +11,24 @@ waits, so no new reader gets in behind it.
 from __future__ import annotations
 
 import fcntl
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 
-def _lock_paths() -> tuple[Path, Path] | None:
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if not run:
+def _lock_paths(test_run: str | None) -> tuple[Path, Path] | None:
+    if not test_run:
         return None  # one process runs every test: nothing to share
-    base = Path(tempfile.gettempdir()) / f"assay-tests-{run}"
+    base = Path(tempfile.gettempdir()) / f"assay-tests-{test_run}"
     return base.with_suffix(".turnstile"), base.with_suffix(".host")
 
 
 @contextmanager
-def host_share(exclusive: bool) -> Iterator[None]:
-    paths = _lock_paths()
+def host_share(test_run: str | None, exclusive: bool) -> Iterator[None]:
+    """`test_run`: the xdist run's id when this process is one of its workers, else None. (Not read
+    from the environment: a pytest started by a test, e.g. as another user, inherits it.)"""
+    paths = _lock_paths(test_run)
     if paths is None:
         yield
         return

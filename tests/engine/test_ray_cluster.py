@@ -22,12 +22,11 @@ from ray_cluster import CLUSTER_ENV, RayCluster
 from stub_openai import StubServer, free_port
 
 pytest.importorskip("ray")
-# Alone on the machine (exclusive): the module starts its one Ray cluster and `ray stop`s it.
+# One worker runs the module (loadscope): it starts the machine's one Ray cluster and `ray stop`s it.
 pytestmark = [
     pytest.mark.cluster,
     pytest.mark.postgres,
     pytest.mark.slow,
-    pytest.mark.exclusive,
 ]
 
 
@@ -77,7 +76,10 @@ def scored(db: str, run_id: str) -> dict[str, tuple[dict, dict[str, float]]]:
 def test_local_and_ray_give_the_same_keys_responses_and_scores(cluster, pg_url, tmp_path):
     """The quick suite with the built-in model(s) on the two-node cluster equals a local run."""
     local_db = str(tmp_path / "local.db")
-    args = ["run", "-t", "quick", "--limit", "3", "--json", "--no-progress"]
+    # One sequence per decode on both sides: batched greedy decoding can differ in a rare token with
+    # the other sequences of its decode step (llama.cpp's kernels for other batch shapes), and which
+    # requests share a step depends on timing. This compares executors, not batch shapes.
+    args = ["run", "-t", "quick", "--limit", "3", "--json", "--no-progress", "--model-arg", "n_seq=1"]
     local = assay(*args, "--db", local_db)
     assert local.returncode == 0, local.stderr
     spread = assay(*args, "--db", pg_url, "--executor", "ray", "--ray-address", cluster.address)
