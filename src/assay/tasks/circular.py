@@ -15,7 +15,8 @@ from typing import Any
 
 from assay.core.errors import ConfigError
 from assay.core.protocols import Task
-from assay.core.types import Request, Response, Sample, Score
+from assay.core.types import Sample
+from assay.tasks.wrapped import TaskWrapper
 
 
 def rotations(sample: Sample) -> list[Sample]:
@@ -41,7 +42,7 @@ def rotations(sample: Sample) -> list[Sample]:
 
 
 @dataclass
-class CircularTask:
+class CircularTask(TaskWrapper):
     inner: Any
     questions: int | None = None  # a sample limit counts questions, not rotations
 
@@ -56,32 +57,12 @@ class CircularTask:
         return f"{self.inner.name}:circular"
 
     @property
-    def version(self) -> str:
-        return str(self.inner.version)
-
-    @property
-    def output_type(self) -> str:
-        return str(self.inner.output_type)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        return tuple(self.inner.metric_names)
-
-    @property
     def aggregators(self) -> tuple[str, ...]:
         return (*getattr(self.inner, "aggregators", ()), "circular")
 
     def samples(self) -> Iterator[Sample]:
         for sample in itertools.islice(self.inner.samples(), self.questions):
             yield from rotations(sample)
-
-    def build_request(self, sample: Sample, *, chat: bool) -> Request:
-        request: Request = self.inner.build_request(sample, chat=chat)
-        return request
-
-    def score(self, sample: Sample, response: Response) -> Score:
-        score: Score = self.inner.score(sample, response)
-        return score
 
 
 def circular(task: Task, questions: int | None = None) -> Task:

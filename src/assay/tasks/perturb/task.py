@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.core.protocols import Task
-from assay.core.types import Request, Response, Sample, Score
+from assay.core.types import Sample
 from assay.tasks.perturb.base import get_perturbation
+from assay.tasks.wrapped import TaskWrapper
 
 SEPARATOR = "~"
 
@@ -55,7 +56,7 @@ def perturbation_of(sample: Mapping[str, Any] | Sample) -> str | None:
 
 
 @dataclass
-class PerturbedTask:
+class PerturbedTask(TaskWrapper):
     inner: Any
     perturbations: tuple[str, ...]
     seed: int = 0
@@ -64,18 +65,6 @@ class PerturbedTask:
     @property
     def name(self) -> str:
         return str(self.inner.name)
-
-    @property
-    def version(self) -> str:
-        return str(self.inner.version)
-
-    @property
-    def output_type(self) -> str:
-        return str(self.inner.output_type)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        return tuple(self.inner.metric_names)
 
     @property
     def aggregators(self) -> tuple[str, ...]:
@@ -91,14 +80,6 @@ class PerturbedTask:
         for sample in itertools.islice(self.inner.samples(), self.questions):
             yield sample
             yield from perturbed_copies(sample, self.perturbations, self.seed)
-
-    def build_request(self, sample: Sample, *, chat: bool) -> Request:
-        request: Request = self.inner.build_request(sample, chat=chat)
-        return request
-
-    def score(self, sample: Sample, response: Response) -> Score:
-        score: Score = self.inner.score(sample, response)
-        return score
 
 
 def perturbed(task: Task, names: Sequence[str], seed: int, questions: int | None = None) -> Task:
