@@ -6,7 +6,7 @@ robustness and fairness, the drop from the plain accuracy with a paired bootstra
 questions, and the perturbed run's cost relative to the plain one (units, wall time, CPU time).
 
     python bench/holistic.py [--limit 100] [--models smollm2-135m,qwen2.5-coder-0.5b] [--task arithmetic_mc]
-    ASSAY_BIGBENCH_DIR=../shared/data/bigbench python bench/holistic.py --task bbq   # text with people in it
+    ASSAY_BIGBENCH_DIR=../shared/data/bigbench python bench/holistic.py --task bbq --shuffle  # people in it
 
 arithmetic_mc has no names, pronouns or dialect words, so its fairness equals its accuracy; BBQ's
 questions are about people and exercise every fairness perturbation.
@@ -37,10 +37,12 @@ def cpu_seconds() -> float:
 
 
 def timed_run(
-    model: str, task: str, limit: int, perturb: str | None, db: Path
+    model: str, task: str, limit: int, perturb: str | None, db: Path, shuffle: bool
 ) -> tuple[str, float, float, int]:
     wall, cpu = time.perf_counter(), cpu_seconds()
-    result = assay.evaluate([model], [task], limit=limit, perturb=perturb, store=str(db), progress=True)
+    result = assay.evaluate(
+        [model], [task], limit=limit, shuffle=shuffle, perturb=perturb, store=str(db), progress=True
+    )
     return result.run_id, time.perf_counter() - wall, cpu_seconds() - cpu, result.stats.planned
 
 
@@ -68,12 +70,13 @@ def drop_line(table: dict[str, dict[str, float]], group: str) -> str:
     return f"{worst.mean():.3f} (drop {plain.mean() - worst.mean():.3f}, 95% CI {low:.3f} to {high:.3f})"
 
 
-def bench_model(model: str, task: str, limit: int, workdir: Path) -> dict:
-    _, plain_wall, plain_cpu, plain_units = timed_run(model, task, limit, None, workdir / f"{model}-plain.db")
+def bench_model(model: str, task: str, limit: int, workdir: Path, shuffle: bool) -> dict:
+    plain_db, perturbed_db = workdir / f"{model}-plain.db", workdir / f"{model}-perturbed.db"
+    _, plain_wall, plain_cpu, plain_units = timed_run(model, task, limit, None, plain_db, shuffle)
     pert_id, pert_wall, pert_cpu, pert_units = timed_run(
-        model, task, limit, "robustness,fairness", workdir / f"{model}-perturbed.db"
+        model, task, limit, "robustness,fairness", perturbed_db, shuffle
     )
-    records = assay.records(pert_id, store=str(workdir / f"{model}-perturbed.db"))
+    records = assay.records(pert_id, store=str(perturbed_db))
     table = worst_cases(records)
     changed = defaultdict(int)
     for rec in records:
@@ -98,13 +101,19 @@ def main() -> None:
     parser.add_argument("--models", default="smollm2-135m,qwen2.5-coder-0.5b")
     parser.add_argument("--out", type=Path, default=None, help="Also write the results as JSON here.")
     parser.add_argument("--task", default=TASK, help="A multiple-choice task (default arithmetic_mc).")
+    parser.add_argument(
+        "--shuffle", action="store_true", help="A seeded random subset, not the task's first questions."
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models.split(","):
-            rows.append(bench_model(model, args.task, args.limit, Path(tmp)))
+            rows.append(bench_model(model, args.task, args.limit, Path(tmp), args.shuffle))
             print(json.dumps(rows[-1]), flush=True)
-    print(f"\n{args.task}, {args.limit} questions; robustness/fairness = HELM worst case per question")
+    drawn = "a seeded random subset" if args.shuffle else "the first questions"
+    print(
+        f"\n{args.task}, {args.limit} questions ({drawn}); robustness/fairness = HELM worst case per question"
+    )
     for r in rows:
         (pu, qu), (pw, qw), (pc, qc) = r["units"], r["wall_s"], r["cpu_s"]
         print(f"- {r['model']}: acc {r['acc']:.3f}; robustness {r['robustness']}; fairness {r['fairness']}")

@@ -89,8 +89,8 @@ def test_sets_expand_and_unknown_names_are_told():
         resolve("typo")
 
 
-def test_perturbed_task_keeps_targets_options_and_counts_questions():
-    task = perturbed(ArithmeticMC(size=50), ("lowercase", "typos", "names"), seed=0, questions=3)
+def test_perturbed_task_keeps_targets_options_and_follows_each_original():
+    task = perturbed(ArithmeticMC(size=3), ("lowercase", "typos", "names"), seed=0)
     samples = list(task.samples())
     originals = [s for s in samples if perturbation_of(s) is None]
     assert [s.id for s in originals] == ["0", "1", "2"]

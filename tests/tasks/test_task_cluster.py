@@ -69,7 +69,7 @@ def test_library_tasks_cluster_by_subject_passage_and_row(tmp_path: Path) -> Non
 
 
 def test_rotations_of_a_question_are_one_cluster() -> None:
-    rotated = list(circular(tasks.get("arithmetic_mc")(), questions=2).samples())
+    rotated = list(circular(tasks.get("arithmetic_mc")(size=2)).samples())
     by_question: dict[str, set[str | None]] = {}
     for sample in rotated:
         by_question.setdefault(str(dict(sample.metadata)["circular_of"]), set()).add(cluster(sample))

@@ -67,6 +67,7 @@ def build_spec(
     prompt_mode: str = "auto",
     model_args: Mapping[str, Any] | None = None,
     sample_ids: Sequence[str] | None = None,
+    shuffle: bool = False,
     max_attempts: int = 5,
     timeout: float | None = 600.0,
     unsafe_no_sandbox: bool = False,
@@ -98,6 +99,7 @@ def build_spec(
         prompt_mode=mode,
         model_args=dict(model_args or {}),
         sample_ids=tuple(sample_ids) if sample_ids else None,
+        shuffle=shuffle,
         max_attempts=max_attempts,
         timeout=timeout,
         unsafe_no_sandbox=unsafe_no_sandbox,
@@ -175,8 +177,9 @@ def evaluate(
     `model_args={"base_url": ...}`), `llama.cpp:/path.gguf`, `hf:/dir`, or a plugin's `backend:target`.
     `tasks`: task, suite or task-file names, `TaskConfig`s or (name, options) pairs (default: the
     quick suite). `spec`: a `RunSpec` or a YAML run-spec path instead of models/tasks. Other options:
-    limit, seed, prompt_mode (auto | chat | completion), model_args, task_args (`TASK.KEY=VALUE`),
-    sample_ids, max_attempts, timeout, unsafe_no_sandbox, executor (local | ray), executor_options.
+    limit, shuffle (with a limit: a random subset drawn with the seed, not the first samples), seed,
+    prompt_mode (auto | chat | completion), model_args, task_args (`TASK.KEY=VALUE`), sample_ids,
+    max_attempts, timeout, unsafe_no_sandbox, executor (local | ray), executor_options.
     `until_ci=0.1` samples each task in a seeded random order until every model's 95% interval (an
     anytime-valid confidence sequence) is narrower than 0.1; `epochs=5` asks each sample 5 times
     (sampled generation), reduced per sample by `epochs_reducer` (mean, majority or pass@K).

@@ -68,6 +68,14 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed for sampling and few-shot selection.")] = 0,
     prompt_mode: Annotated[str, typer.Option(help="auto | chat | completion (generation tasks).")] = "auto",
     sample_id: Annotated[list[str] | None, typer.Option("--sample-id", help="Only these sample ids.")] = None,
+    shuffle: Annotated[
+        bool,
+        typer.Option(
+            "--shuffle",
+            help="With --limit: a random subset of each task, drawn with --seed (the same on every "
+            "machine and for every model), instead of its first samples.",
+        ),
+    ] = False,
     base_url: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.")] = None,
     api_key_env: Annotated[str | None, typer.Option(help="Env var holding the API key.")] = None,
     model_arg: Annotated[
@@ -158,6 +166,7 @@ def run(
             prompt_mode=prompt_mode,
             model_args=model_args,
             sample_ids=sample_id,
+            shuffle=shuffle,
             max_attempts=max_attempts,
             timeout=timeout,
             unsafe_no_sandbox=unsafe_no_sandbox,

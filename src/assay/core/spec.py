@@ -45,6 +45,7 @@ class RunSpec:
     prompt_mode: PromptMode = "auto"
     model_args: Mapping[str, Any] = field(default_factory=dict)
     sample_ids: tuple[str, ...] | None = None
+    shuffle: bool = False  # with a limit: a seeded random subset of each task, not its first samples
     max_attempts: int = 5
     timeout: float | None = 600.0
     unsafe_no_sandbox: bool = False  # run model-written code without isolation (recorded with the run)
@@ -76,6 +77,7 @@ class RunSpec:
             "prompt_mode": self.prompt_mode,
             "model_args": dict(self.model_args),
             "sample_ids": list(self.sample_ids) if self.sample_ids is not None else None,
+            **({"shuffle": True} if self.shuffle else {}),  # absent when off: older records read the same
             "max_attempts": self.max_attempts,
             "timeout": self.timeout,
             "unsafe_no_sandbox": self.unsafe_no_sandbox,

@@ -28,6 +28,7 @@ class TaskRun:
     limit: int | None = None
     sample_ids: frozenset[str] | None = None
     prompt_mode: PromptMode = "auto"
+    order_seed: int | None = None  # None: the task's own order; a seed: a seeded random order
 
     def uses_chat(self) -> bool:
         # Generation defaults to the model's chat template; log-likelihood scoring reads raw text
@@ -65,24 +66,30 @@ def with_seed(request: Request, seed: int | None, sample_id: str = "", epoch: in
 
 
 def select_samples(run: TaskRun) -> list[Sample]:
+    """The samples a run asks: those named by id (all, if none are named), in the task's order or a
+    seeded random one, at most `limit` of them."""
     samples = run.task.samples()
     if run.sample_ids is not None:
         chosen = [s for s in samples if s.id in run.sample_ids]
         missing = run.sample_ids - {s.id for s in chosen}
         if missing:
             raise ConfigError(f"task {run.task.name}: no sample with id {', '.join(sorted(missing)[:5])}")
-        return chosen[: run.limit] if run.limit is not None else chosen
-    return list(itertools.islice(samples, run.limit))
+    elif run.order_seed is None:
+        return list(itertools.islice(samples, run.limit))
+    else:
+        chosen = list(samples)
+    if run.order_seed is not None:
+        tag = f"{run.order_seed}:{run.task.name}"
+        chosen.sort(key=lambda s: hashlib.sha256(f"{tag}:{s.id}".encode()).digest())
+    return chosen[: run.limit] if run.limit is not None else chosen
 
 
 def adaptive_order(run: TaskRun, seed: int) -> list[Sample]:
     """The task's samples in a seeded random order, for adaptive evaluation: a random order makes the
     first n samples a random subset of the task, whatever order its file is in (sorted by difficulty,
     say). Each sample's place comes from a hash of its id, so the order is the same on every machine
-    and run; `limit` then caps how many an adaptive run may use."""
-    samples = select_samples(dataclasses.replace(run, limit=None))
-    samples.sort(key=lambda s: hashlib.sha256(f"{seed}:{run.task.name}:{s.id}".encode()).digest())
-    return samples[: run.limit] if run.limit is not None else samples
+    and run (and the same as `--shuffle` takes); `limit` then caps how many an adaptive run may use."""
+    return select_samples(dataclasses.replace(run, order_seed=seed))
 
 
 def check_epochs(run: TaskRun, epochs: int) -> None:

@@ -6,6 +6,7 @@ tasks:
   - gsm8k                          # a task or suite name
   - {name: gsm8k, num_fewshot: 5, limit: 50}
 limit: 100
+shuffle: true                      # with limit: a random subset drawn with the seed, not the first 100
 seed: 0
 prompt_mode: auto                  # auto | chat | completion
 executor: local                    # local | ray
@@ -39,6 +40,7 @@ _ALLOWED = {
     "seed",
     "prompt_mode",
     "sample_ids",
+    "shuffle",
     "max_attempts",
     "timeout",
     "unsafe_no_sandbox",
@@ -110,6 +112,7 @@ def spec_from_mapping(raw: Any, where: str) -> RunSpec:
         prompt_mode=mode,
         model_args=_expect(raw.get("model_args", {}), dict, f"{where}: model_args", "a mapping"),
         sample_ids=tuple(str(s) for s in sample_ids) if sample_ids else None,
+        shuffle=_expect(raw.get("shuffle", False), bool, f"{where}: shuffle", "true or false"),
         max_attempts=_expect(raw.get("max_attempts", 5), int, f"{where}: max_attempts", "an integer"),
         timeout=float(_expect(raw.get("timeout", 600.0), (int, float), f"{where}: timeout", "seconds")),
         unsafe_no_sandbox=_expect(

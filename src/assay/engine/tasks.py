@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from assay.core.errors import ConfigError
@@ -11,12 +13,14 @@ from assay.core.flags import parse_flag
 from assay.core.protocols import Task
 from assay.core.registry import suites, tasks
 from assay.core.spec import RunSpec, TaskConfig
-from assay.engine.plan import TaskRun
+from assay.core.types import Sample
+from assay.engine.plan import TaskRun, select_samples
 from assay.sandbox import isolation, sandbox_problem
 from assay.tasks.circular import circular
 from assay.tasks.perturb import perturbed
 from assay.tasks.spec import is_spec_path
 from assay.tasks.toxicity import with_toxicity
+from assay.tasks.wrapped import TaskWrapper
 
 # Run-level metrics every task gets: per-group means; calibration too for multiple choice.
 DEFAULT_AGGREGATORS = ("by_group",)
@@ -83,22 +87,55 @@ def build_task_runs(spec: RunSpec) -> list[TaskRun]:
         if spec.limit is not None:
             limit = spec.limit if limit is None else min(int(limit), spec.limit)
         task = _build_task(config.name, options, spec.unsafe_no_sandbox)
+        run = TaskRun(
+            task=task,
+            options=options,
+            limit=limit,
+            prompt_mode=spec.prompt_mode,
+            sample_ids=frozenset(spec.sample_ids) if spec.sample_ids else None,
+            order_seed=spec.seed if spec.shuffle else None,
+        )
+        if rotate or spec.perturb:
+            # Rotations and perturbed copies are made of the chosen questions: a limit, sample ids and
+            # the seeded order count questions, and an id names the question with all its copies.
+            task = ChosenSamples(run)  # type: ignore[assignment]  # a Task by delegation, as wrappers are
+            run = TaskRun(task=task, options=options, prompt_mode=spec.prompt_mode)
         if rotate:
-            task, limit = circular(task, limit), None
+            task = circular(task)
         if spec.perturb:
-            task, limit = perturbed(task, spec.perturb, spec.seed, limit), None
+            task = perturbed(task, spec.perturb, spec.seed)
         if spec.toxicity:
             task = with_toxicity(task, spec.toxicity)
-        runs.append(
-            TaskRun(
-                task=task,
-                options=options,
-                limit=limit,
-                prompt_mode=spec.prompt_mode,
-                sample_ids=frozenset(spec.sample_ids) if spec.sample_ids else None,
-            )
-        )
+        runs.append(dataclasses.replace(run, task=task))
     return runs
+
+
+@dataclass
+class ChosenSamples(TaskWrapper):
+    """A task reduced to the samples its run chose, for a wrapper that copies each one."""
+
+    run: TaskRun
+
+    @property
+    def inner(self) -> Any:
+        return self.run.task
+
+    @property
+    def name(self) -> str:
+        return str(self.inner.name)
+
+    @property
+    def aggregators(self) -> tuple[str, ...]:
+        return tuple(getattr(self.inner, "aggregators", ()))
+
+    def __getattr__(self, attr: str) -> Any:
+        # executes_code, unsafe_no_sandbox, citation, ...: whatever else the task says of itself
+        if attr == "run":
+            raise AttributeError(attr)
+        return getattr(self.run.task, attr)
+
+    def samples(self) -> Iterator[Sample]:
+        return iter(select_samples(self.run))
 
 
 def _build_task(name: str, options: dict[str, Any], unsafe_no_sandbox: bool) -> Task:

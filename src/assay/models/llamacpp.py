@@ -69,10 +69,13 @@ class LlamaCppModel(Model):
     """A local GGUF file. Generation via llama.cpp's sampler; log-likelihood from full logits.
 
     With `n_seq` > 1 (the default) concurrent requests share decode steps in one context
-    (`BatchDecoder`); `n_seq=1` keeps the one-at-a-time path. Greedy answers agree almost always
-    (98/100 GSM8K answers byte-identical): a rare token can differ with the other sequences that share
-    its decode step, since llama.cpp's kernels for other batch shapes sum in another order. `n_seq=1`
-    where every answer must be reproducible whatever else runs.
+    (`BatchDecoder`); `n_seq=1` keeps the one-at-a-time path. A request decoded alone in the batched
+    context gets exactly the sequential logits, but llama.cpp's CPU matrix products switch kernel with
+    the number of tokens in a step: for weights in Q5_0/Q8_0 (most of Qwen2.5-0.5B's "Q4_K_M" file,
+    whose 896-wide rows do not fit K-quant blocks) a step of 8 or more tokens moves a sequence's
+    logits by up to 0.18, so greedy answers can part (GSM8K, 100 questions: 49 byte-identical on
+    qwen2.5-coder-0.5b, 98 on SmolLM2's Q4_1, whose kernels measured no switch up to 9 tokens; scores
+    within a point). `n_seq=1` where every answer must be reproducible whatever else runs.
     """
 
     def __init__(
@@ -167,8 +170,10 @@ class LlamaCppModel(Model):
         )
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
-        # Packing (a context once, its continuations in the same decode) measured 1.97x faster, but a
-        # few requests' scores differ from the sequential path's by ~0.01 nats: opt-in until explained.
+        # Packing (a context once, its continuations in the same decode) measured 1.97x faster, but
+        # its continuation tokens then go through the many-token kernels of a prompt, where the
+        # sequential path decodes them a few at a time (see the class docstring): some scores move
+        # by ~0.01 nats, more than the 1e-3 we promise, so packing is opt-in.
         if self.n_seq == 1 or not self.pack_scores or request.per_token:  # per-token: the plain path
             return await asyncio.to_thread(self._loglikelihood_sync, request)
         ctx_tokens, conts = await asyncio.to_thread(self._scoring_tokens, self._decoder().llm, request)

@@ -7,8 +7,11 @@ examples) carries every id in the pack. Each context is therefore evaluated once
 once per pack, while the short continuations of many requests fill one decode instead of one tiny
 decode each.
 
-Scores match the sequential path to rounding (attention runs over a larger pool, matrix products over a
-larger batch); the tests hold them within 1e-3 nats.
+Scores are not always the sequential path's: there a request's continuations are decoded a few tokens
+at a time after its context, here in one many-token decode with it, and llama.cpp's CPU matrix
+products use other kernels for many-token steps (measured: logits of a row are exact whatever shares
+its decode, but move once a step holds 8+ tokens on Q5_0/Q8_0 weights). Some scores then move by
+~0.01 nats, so packing is opt-in (`pack_scores=true`); a test holds short requests to 1e-3 nats.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ PACK_SEQUENCES = 64
 # Requests per pack. Several requests in one decode measured off the sequential scores by up to 0.15
 # nats for the later requests of a pack (smollm2, arithmetic_mc, 8 per pack; the first ones exact;
 # exact again when their contexts share a prefix up to the question), so until that is understood a
-# pack holds one request: its context once, all its continuations together, exactly the sequential scores.
+# pack holds one request: its context once, all its continuations together.
 PACK_REQUESTS = 1
 
 

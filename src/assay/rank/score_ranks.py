@@ -59,8 +59,8 @@ def _cells(task: TaskScores, index: Mapping[str, int]) -> _Cells:
 def _win_rates(means: np.ndarray, sign: float) -> np.ndarray:
     """rounds x models means -> each model's share of the other models it beats (ties count half)."""
     signed = sign * means
-    diff = signed[:, :, None] - signed[:, None, :]
-    wins = (diff > 0).sum(axis=2) + 0.5 * (diff == 0).sum(axis=2) - 0.5  # the model's tie with itself
+    mine, theirs = signed[:, :, None], signed[:, None, :]  # compared, not subtracted: inf - inf is nan
+    wins = (mine > theirs).sum(axis=2) + 0.5 * (mine == theirs).sum(axis=2) - 0.5  # the tie with itself
     rates: np.ndarray = wins / (means.shape[1] - 1)
     return rates
 

@@ -8,7 +8,6 @@ all of ours are); turned on per task with the option `circular=true`.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +43,6 @@ def rotations(sample: Sample) -> list[Sample]:
 @dataclass
 class CircularTask(TaskWrapper):
     inner: Any
-    questions: int | None = None  # a sample limit counts questions, not rotations
 
     def __post_init__(self) -> None:
         if not getattr(self.inner, "metric_names", None) or "acc" not in self.inner.metric_names:
@@ -61,10 +59,10 @@ class CircularTask(TaskWrapper):
         return (*getattr(self.inner, "aggregators", ()), "circular")
 
     def samples(self) -> Iterator[Sample]:
-        for sample in itertools.islice(self.inner.samples(), self.questions):
+        for sample in self.inner.samples():
             yield from rotations(sample)
 
 
-def circular(task: Task, questions: int | None = None) -> Task:
-    wrapped: Task = CircularTask(task, questions)  # type: ignore[assignment]
+def circular(task: Task) -> Task:
+    wrapped: Task = CircularTask(task)  # type: ignore[assignment]
     return wrapped

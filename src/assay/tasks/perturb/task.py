@@ -8,7 +8,6 @@ run's answers) and only the perturbed copies are new work. A perturbed copy has 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +59,6 @@ class PerturbedTask(TaskWrapper):
     inner: Any
     perturbations: tuple[str, ...]
     seed: int = 0
-    questions: int | None = None  # a sample limit counts original questions, not their copies
 
     @property
     def name(self) -> str:
@@ -77,11 +75,11 @@ class PerturbedTask(TaskWrapper):
         return getattr(self.inner, attr)
 
     def samples(self) -> Iterator[Sample]:
-        for sample in itertools.islice(self.inner.samples(), self.questions):
+        for sample in self.inner.samples():
             yield sample
             yield from perturbed_copies(sample, self.perturbations, self.seed)
 
 
-def perturbed(task: Task, names: Sequence[str], seed: int, questions: int | None = None) -> Task:
-    wrapped: Task = PerturbedTask(task, tuple(names), seed, questions)  # type: ignore[assignment]
+def perturbed(task: Task, names: Sequence[str], seed: int) -> Task:
+    wrapped: Task = PerturbedTask(task, tuple(names), seed)  # type: ignore[assignment]
     return wrapped
