@@ -9,7 +9,8 @@ import pytest
 from assay.core.errors import AssayError
 from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
 from assay.engine.progress import TokensPerSecondColumn
-from assay.models import build_model, parse_model
+from assay.models import build_model, llamacpp, parse_model
+from assay.models.llamacpp import affordable_sequences, kv_bytes_per_token
 from assay.models.llamacpp_scoring import common_prefix
 from assay.models.llamacpp_sequence import CompletionState
 from assay.models.throughput import TokenMeter
@@ -121,6 +122,25 @@ def test_concurrency_comes_from_the_model_and_batch_false_is_sequential():
     assert build_model(parse_model("smollm2-135m", {"n_seq": 5})).max_concurrency == 5
     with pytest.raises(AssayError, match="n_seq must be"):
         build_model(parse_model("smollm2-135m", {"n_seq": "many"}))
+
+
+def test_a_large_kv_window_gets_fewer_sequences_unless_asked(monkeypatch):
+    assert affordable_sequences(8, 4096 * 131072, 2 << 30) == 4  # an 8B model's 4096-token window
+    assert affordable_sequences(8, 100 << 30, 2 << 30) == 1 and affordable_sequences(8, 1 << 20, 2 << 30) == 8
+    model = build_model(parse_model("smollm2-135m", {"n_ctx": 512}))
+    llm = model._model()  # type: ignore[attr-defined]
+    # SmolLM2-135M: 30 layers, 3 key/value heads of 64 (576 wide over 9 heads), f16 keys and values.
+    assert kv_bytes_per_token(llm) == 30 * 2 * 3 * 64 * 2
+    monkeypatch.setattr(llamacpp, "KV_BUDGET_BYTES", 2 * 512 * kv_bytes_per_token(llm))  # two windows
+    try:
+        assert model.n_seq > 2 and model._decoder().slots == 2  # type: ignore[attr-defined]
+    finally:
+        asyncio.run(model.aclose())
+    chosen = build_model(parse_model("smollm2-135m", {"n_ctx": 512, "n_seq": 3}))
+    try:
+        assert chosen._decoder().slots == 3  # type: ignore[attr-defined]
+    finally:
+        asyncio.run(chosen.aclose())
 
 
 def test_progress_shows_tokens_per_second():

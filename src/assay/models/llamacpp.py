@@ -58,11 +58,31 @@ def without_extra_buffer_types() -> Iterator[None]:
             raw.llama_model_default_params = original
 
 
-def default_sequences() -> int:
-    """How many sequences to decode together: on a CPU, throughput still grows up to ~16 per context
-    (Qwen2.5-0.5B on 2 threads: 21 tokens/s for 1, 65 for 8, 81 for 16), but each sequence holds
-    its own KV window, so 4 per core."""
-    return max(1, min(16, 4 * (os.cpu_count() or 1)))
+# The batched context keeps a whole KV window per sequence, so a model whose window is large gets fewer
+# sequences than `DEFAULT_SEQUENCES` (an 8B model's 4096-token f16 window alone is 0.5 GiB).
+KV_BUDGET_BYTES = 2 << 30
+
+
+def kv_bytes_per_token(llm: Any) -> int:
+    """The f16 keys and values one token leaves in every layer (an estimate: head size taken as the
+    embedding width over the heads, which most architectures use)."""
+    import llama_cpp
+
+    model = llm._model.model
+    head_size = llama_cpp.llama_model_n_embd(model) // max(1, llama_cpp.llama_model_n_head(model))
+    per_layer = 2 * llama_cpp.llama_model_n_head_kv(model) * head_size * 2  # keys and values, 2 bytes each
+    return int(llama_cpp.llama_model_n_layer(model) * per_layer)
+
+
+def affordable_sequences(wanted: int, window_bytes: int, budget: int) -> int:
+    """At most `wanted` sequences whose windows fit the budget, and at least one."""
+    return max(1, min(wanted, budget // max(1, window_bytes)))
+
+
+# Sequences decoded together by default: on a CPU throughput grows up to ~16 per context, then
+# flattens (2 threads, bench/llamacpp_ceiling.py: Qwen2.5-0.5B 27 tokens/s for 1, 43-51 for 8, 53-64
+# for 16, 57 for 32; SmolLM2-135M 89, 135, 172, 167). A model with a large KV window gets fewer.
+DEFAULT_SEQUENCES = 16
 
 
 class LlamaCppModel(Model):
@@ -94,7 +114,8 @@ class LlamaCppModel(Model):
         self.name = name
         self.path = path
         self.n_ctx = n_ctx
-        self.n_seq = max(1, n_seq if n_seq is not None else default_sequences())
+        self.n_seq = max(1, n_seq if n_seq is not None else DEFAULT_SEQUENCES)
+        self._n_seq_given = n_seq is not None  # a number the user chose is kept, whatever its memory
         self.max_concurrency = self.n_seq  # the engine keeps every slot busy
         self.pack_scores = pack_scores
         self.identity: dict[str, Any] = {
@@ -133,7 +154,10 @@ class LlamaCppModel(Model):
         with self._lock:
             if self._batcher is None:
                 llm = self._model()
-                self._batcher = BatchDecoder(llm, slots=self.n_seq, n_ctx=self.n_ctx, name=self.name)
+                slots = self.n_seq
+                if not self._n_seq_given:
+                    slots = affordable_sequences(slots, self.n_ctx * kv_bytes_per_token(llm), KV_BUDGET_BYTES)
+                self._batcher = BatchDecoder(llm, slots=slots, n_ctx=self.n_ctx, name=self.name)
             return self._batcher
 
     async def generate(self, request: GenerateRequest) -> Generation:
