@@ -13,6 +13,7 @@ import pytest
 from assay.api import build_spec
 from assay.engine.run import evaluate
 from assay.store import Store
+from terminal import default_sigint
 
 
 def cli(*args, db, check=True, timeout=300):
@@ -153,7 +154,8 @@ def test_ctrl_c_says_nothing_is_lost_marks_the_run_interrupted_and_the_rerun_res
     with StubServer(delay_s=0.3) as stub:
         args = ["run", "-m", "openai:stub", "--base-url", stub.base_url, "-t", "gsm8k", "--limit", "200"]
         args += ["--model-arg", "max_concurrency=2", "--no-progress", "--db", str(db)]
-        proc = subprocess.Popen([sys.executable, "-m", "assay", *args], stderr=subprocess.PIPE, text=True)
+        command = [sys.executable, "-m", "assay", *args]
+        proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
         deadline = time.monotonic() + 120
         while count(db, "responses") < 6:
             assert time.monotonic() < deadline, "no answers arrived"

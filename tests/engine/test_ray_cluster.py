@@ -20,6 +20,7 @@ from assay.store import Store, WorkQueue
 from plugin_kit import install_plugin
 from ray_cluster import CLUSTER_ENV, RayCluster
 from stub_openai import StubServer, free_port
+from terminal import default_sigint
 
 pytest.importorskip("ray")
 # One worker runs the module (loadscope): it starts the machine's one Ray cluster and `ray stop`s it.
@@ -212,7 +213,7 @@ def test_code_is_scored_on_the_cluster_with_the_local_scores(cluster, pg_url, tm
 def test_ctrl_c_stops_the_workers_hands_back_their_units_and_the_next_run_resumes(cluster, stub, pg_url):
     args = stub_run(stub, pg_url, "--executor", "ray", "--ray-address", cluster.address)
     driver = subprocess.Popen([sys.executable, "-m", "assay", *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+                              stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)  # fmt: skip
     try:
         _wait_for_answers(pg_url, 6)
         driver.send_signal(signal.SIGINT)
