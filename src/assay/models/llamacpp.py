@@ -195,9 +195,9 @@ class LlamaCppModel(Model):
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
         # Packing (a context once, its continuations in the same decode) measured 1.97x faster, but
-        # its continuation tokens then go through the many-token kernels of a prompt, where the
-        # sequential path decodes them a few at a time (see the class docstring): some scores move
-        # by ~0.01 nats, more than the 1e-3 we promise, so packing is opt-in.
+        # some scores move by ~0.01 nats, more than the 1e-3 we promise, so it is opt-in. Likely
+        # cause: its continuation tokens meet the many-token kernels of a prompt, where the
+        # sequential path decodes them a few at a time (see the class docstring).
         if self.n_seq == 1 or not self.pack_scores or request.per_token:  # per-token: the plain path
             return await asyncio.to_thread(self._loglikelihood_sync, request)
         ctx_tokens, conts = await asyncio.to_thread(self._scoring_tokens, self._decoder().llm, request)

@@ -7,11 +7,11 @@ examples) carries every id in the pack. Each context is therefore evaluated once
 once per pack, while the short continuations of many requests fill one decode instead of one tiny
 decode each.
 
-Scores are not always the sequential path's: there a request's continuations are decoded a few tokens
-at a time after its context, here in one many-token decode with it, and llama.cpp's CPU matrix
-products use other kernels for many-token steps (measured: logits of a row are exact whatever shares
-its decode, but move once a step holds 8+ tokens on Q5_0/Q8_0 weights). Some scores then move by
-~0.01 nats, so packing is opt-in (`pack_scores=true`); a test holds short requests to 1e-3 nats.
+Scores are not always the sequential path's: some move by ~0.01 nats, so packing is opt-in
+(`pack_scores=true`); a test holds short requests to 1e-3 nats. Likely cause: there a request's
+continuations are decoded a few tokens at a time after its context, here in one many-token decode
+with it, and llama.cpp's CPU matrix products use other kernels for many-token steps (measured on
+Q5_0/Q8_0 weights: a row's logits move once a step holds 8+ tokens).
 """
 
 from __future__ import annotations
