@@ -16,6 +16,7 @@ import argparse
 from typing import Any
 
 import numpy as np
+from llamacpp_ceiling import context  # the backend's context settings (bench/ is on the path when run)
 
 from assay.models import build_model, parse_model
 from assay.models.llamacpp_scoring import TokenBatch
@@ -28,24 +29,11 @@ def tokens(seed: int, n: int) -> list[int]:
     return [1000 + (seed * 131 + 17 * i) % 5000 for i in range(n)]
 
 
-def context(llm: Any, sequences: int) -> Any:
-    import llama_cpp
-    from llama_cpp._internals import LlamaContext
-
-    params = llama_cpp.llama_context_default_params()
-    for name in ("n_threads", "n_threads_batch", "flash_attn_type", "type_k", "type_v", "n_ubatch"):
-        setattr(params, name, getattr(llm.context_params, name))
-    params.n_seq_max = sequences
-    params.kv_unified = False
-    params.n_ctx = params.n_batch = WINDOW * sequences
-    return LlamaContext(model=llm._model, params=params, verbose=False)
-
-
 def logits_of_first(llm: Any, sequences: int) -> tuple[np.ndarray, np.ndarray]:
     """Sequence 0's logits after its prompt (evaluated on its own) and after one step shared by all."""
     import llama_cpp
 
-    ctx, batch, vocab = context(llm, sequences), TokenBatch(WINDOW * sequences, 1), llm.n_vocab()
+    ctx, batch, vocab = context(llm, sequences, WINDOW), TokenBatch(WINDOW * sequences, 1), llm.n_vocab()
 
     def decode() -> None:
         if llama_cpp.llama_decode(ctx.ctx, batch.raw) != 0:
