@@ -16,12 +16,11 @@ import argparse
 from typing import Any
 
 import numpy as np
-from llamacpp_ceiling import context  # the backend's context settings (bench/ is on the path when run)
+from llamacpp_ceiling import PROMPT_TOKENS, context, decode  # bench/ is on the path when run
 
 from assay.models import build_model, parse_model
 from assay.models.llamacpp_scoring import TokenBatch
 
-PROMPT_TOKENS = 120
 WINDOW = 1024  # KV cells per sequence
 
 
@@ -31,13 +30,7 @@ def tokens(seed: int, n: int) -> list[int]:
 
 def logits_of_first(llm: Any, sequences: int) -> tuple[np.ndarray, np.ndarray]:
     """Sequence 0's logits after its prompt (evaluated on its own) and after one step shared by all."""
-    import llama_cpp
-
     ctx, batch, vocab = context(llm, sequences, WINDOW), TokenBatch(WINDOW * sequences, 1), llm.n_vocab()
-
-    def decode() -> None:
-        if llama_cpp.llama_decode(ctx.ctx, batch.raw) != 0:
-            raise RuntimeError("llama_decode failed")
 
     def row(index: int) -> np.ndarray:
         return np.ctypeslib.as_array(ctx.get_logits_ith(index), shape=(vocab,)).copy()
@@ -48,14 +41,14 @@ def logits_of_first(llm: Any, sequences: int) -> tuple[np.ndarray, np.ndarray]:
             batch.clear()
             for pos, token in enumerate(tokens(seq + 1, PROMPT_TOKENS)):
                 index = batch.add(token, pos, [seq], logits=pos == PROMPT_TOKENS - 1)
-            decode()
+            decode(ctx, batch)
             if seq == 0:
                 after_prompt = row(index)
         batch.clear()
         first = batch.add(4242, PROMPT_TOKENS, [0], logits=True)
         for seq in range(1, sequences):
             batch.add(4343, PROMPT_TOKENS, [seq], logits=True)
-        decode()
+        decode(ctx, batch)
         return after_prompt, row(first)
     finally:
         batch.free()
