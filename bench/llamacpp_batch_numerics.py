@@ -16,9 +16,10 @@ import argparse
 from typing import Any
 
 import numpy as np
-from llamacpp_ceiling import PROMPT_TOKENS, context, decode  # bench/ is on the path when run
+from llamacpp_ceiling import PROMPT_TOKENS, decode  # bench/ is on the path when run
 
 from assay.models import build_model, parse_model
+from assay.models.llamacpp_numerics import batch_context
 from assay.models.llamacpp_scoring import TokenBatch
 
 WINDOW = 1024  # KV cells per sequence
@@ -30,7 +31,8 @@ def tokens(seed: int, n: int) -> list[int]:
 
 def logits_of_first(llm: Any, sequences: int) -> tuple[np.ndarray, np.ndarray]:
     """Sequence 0's logits after its prompt (evaluated on its own) and after one step shared by all."""
-    ctx, batch, vocab = context(llm, sequences, WINDOW), TokenBatch(WINDOW * sequences, 1), llm.n_vocab()
+    ctx, batch = batch_context(llm, sequences, WINDOW), TokenBatch(WINDOW * sequences, 1)
+    vocab = llm.n_vocab()
 
     def row(index: int) -> np.ndarray:
         return np.ctypeslib.as_array(ctx.get_logits_ith(index), shape=(vocab,)).copy()

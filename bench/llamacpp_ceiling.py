@@ -16,22 +16,10 @@ import time
 from typing import Any
 
 from assay.models import build_model, parse_model
+from assay.models.llamacpp_numerics import batch_context
 from assay.models.llamacpp_scoring import TokenBatch
 
 PROMPT_TOKENS = 120  # about a GSM8K question in a chat template
-
-
-def context(llm: Any, sequences: int, window: int) -> Any:
-    import llama_cpp
-    from llama_cpp._internals import LlamaContext
-
-    params = llama_cpp.llama_context_default_params()
-    for name in ("n_threads", "n_threads_batch", "flash_attn_type", "type_k", "type_v", "n_ubatch"):
-        setattr(params, name, getattr(llm.context_params, name))
-    params.n_seq_max = sequences
-    params.kv_unified = False
-    params.n_ctx = params.n_batch = window * sequences
-    return LlamaContext(model=llm._model, params=params, verbose=False)
 
 
 def decode(ctx: Any, batch: TokenBatch) -> None:
@@ -43,7 +31,7 @@ def decode(ctx: Any, batch: TokenBatch) -> None:
 
 def rates(llm: Any, sequences: int, window: int, steps: int) -> tuple[float, float]:
     """(prompt tokens/s, generated tokens/s) for `sequences` sequences decoded together."""
-    ctx = context(llm, sequences, window)
+    ctx = batch_context(llm, sequences, window)
     batch = TokenBatch(window * sequences, 1)
     vocab = llm.n_vocab()
     try:

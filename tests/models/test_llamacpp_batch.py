@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
+import assay  # noqa: F401  (fills the registries)
 from assay.core.errors import AssayError
+from assay.core.registry import tasks
 from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodRequest, Message
 from assay.engine.progress import TokensPerSecondColumn
 from assay.models import build_model, llamacpp, parse_model
 from assay.models.llamacpp import affordable_sequences, kv_bytes_per_token
+from assay.models.llamacpp_numerics import identical_step_tokens
 from assay.models.llamacpp_scoring import common_prefix
 from assay.models.llamacpp_sequence import CompletionState
 from assay.models.throughput import TokenMeter
+from assay.models.zoo import qwen_available
 
 PROMPTS = ("Name three colors.", "What is 12*7?", "Count from 1 to 10:")
 
@@ -47,6 +52,65 @@ def test_batched_greedy_answers_are_the_sequential_ones_with_slots_refilled():
         assert answer.completion_tokens <= request.params.max_tokens
         assert not any(s in answer.text for s in request.params.stop)
     assert "length" in {a.finish_reason for a in batched}
+
+
+@pytest.mark.skipif(not qwen_available(), reason="the Qwen2.5-Coder GGUF parts are not installed")
+def test_exact_batching_keeps_the_sequential_answers_where_kernels_switch():
+    """Qwen2.5-0.5B's Q5_0/Q8_0 weights meet another matrix kernel in steps of 8+ tokens (on x86 CPUs),
+    where a batch of 10 GSM8K answers part from the sequential ones (4 of 12 in a run by hand, one at
+    the first token). By default the context takes no more sequences than the exact step size and
+    evaluates each prompt alone, so every answer is the sequential one byte for byte."""
+    task = tasks.get("gsm8k")()
+    reqs = []
+    for sample in list(task.samples())[:10]:
+        request = task.build_request(sample, chat=True)
+        reqs.append(replace(request, params=replace(request.params, max_tokens=40)))
+
+    async def run(args: dict) -> tuple[list[str], int]:
+        model = build_model(parse_model("qwen2.5-coder-0.5b", args))
+        try:
+            answers = await asyncio.gather(*(model.generate(r) for r in reqs))
+            slots = model._decoder().slots if model.n_seq > 1 else 1  # type: ignore[attr-defined]
+            return [a.text for a in answers], slots
+        finally:
+            await model.aclose()
+
+    sequential, _ = asyncio.run(run({"n_seq": 1}))
+    batched, slots = asyncio.run(run({"n_seq": 10}))
+    assert batched == sequential
+    assert 1 < slots <= 10
+
+
+def test_the_exact_step_size_is_probed_and_fast_batching_is_cached_apart():
+    model = build_model(parse_model("smollm2-135m", {"n_ctx": 512}))
+    try:
+        llm = model._model()  # type: ignore[attr-defined]
+        assert identical_step_tokens(llm, 1) == 1
+        assert 1 <= identical_step_tokens(llm, 4) <= 4
+    finally:
+        asyncio.run(model.aclose())
+    exact, fast = (build_model(parse_model("smollm2-135m", {"exact": v})) for v in ("true", "false"))
+    assert "exact" not in exact.identity and fast.identity["exact"] is False
+    assert "exact" not in build_model(parse_model("smollm2-135m", {"exact": "off", "n_seq": 1})).identity
+    with pytest.raises(AssayError, match="exact must be true or false, not 'maybe'"):
+        build_model(parse_model("smollm2-135m", {"exact": "maybe"}))
+
+
+def test_finished_slots_are_closed_up_without_changing_answers(monkeypatch):
+    """A gap in the sequence ids would cost llama.cpp a pass over the weights per step, so the decoder
+    moves the last sequence down into a finished one's slot; the answers stay the sequential ones."""
+    import llama_cpp
+
+    moves = []
+    copy = llama_cpp.llama_memory_seq_cp
+    monkeypatch.setattr(llama_cpp, "llama_memory_seq_cp", lambda *a: (moves.append(a[1:3]), copy(*a))[1])
+    lengths = (3, 6, 24)  # finishing at different steps, so slots free up while others run
+    pairs = zip(PROMPTS, lengths, strict=True)
+    reqs = [GenerateRequest(prompt=p, params=GenerationParams(max_tokens=n)) for p, n in pairs]
+    sequential, _ = asyncio.run(answers(1, reqs))
+    batched, _ = asyncio.run(answers(3, reqs))
+    assert batched == sequential
+    assert moves and all(to < source for source, to in moves)  # always down, into a freed slot
 
 
 def test_sampling_with_a_seed_does_not_depend_on_the_neighbours():

@@ -25,6 +25,7 @@ from assay.core.types import (
 )
 from assay.models.filehash import file_sha256
 from assay.models.llamacpp_batch import BatchDecoder, GenerationJob
+from assay.models.llamacpp_numerics import identical_step_tokens
 from assay.models.llamacpp_scoring import ScoringJob, fits_a_pack
 from assay.models.llamacpp_sequence import score_tokens
 from assay.models.throughput import tokens_processed
@@ -89,13 +90,13 @@ class LlamaCppModel(Model):
     """A local GGUF file. Generation via llama.cpp's sampler; log-likelihood from full logits.
 
     With `n_seq` > 1 (the default) concurrent requests share decode steps in one context
-    (`BatchDecoder`); `n_seq=1` keeps the one-at-a-time path. A request decoded alone in the batched
-    context gets exactly the sequential logits, but llama.cpp's CPU matrix products switch kernel with
-    the number of tokens in a step: for weights in Q5_0/Q8_0 (most of Qwen2.5-0.5B's "Q4_K_M" file,
-    whose 896-wide rows do not fit K-quant blocks) a step of 8 or more tokens moves a sequence's
-    logits by up to 0.18, so greedy answers can part (GSM8K, 100 questions: 49 byte-identical on
-    qwen2.5-coder-0.5b, 98 on SmolLM2's Q4_1, whose kernels measured no switch up to 9 tokens; scores
-    within a point). `n_seq=1` where every answer must be reproducible whatever else runs.
+    (`BatchDecoder`); `n_seq=1` keeps the one-at-a-time path. By default (`exact`) batched answers are
+    the sequential ones byte for byte: the context gets no more sequences than this model's largest
+    step that llama.cpp computes as if each sequence were alone (probed at load; Qwen2.5-0.5B's Q5_0/
+    Q8_0 weights switch kernel at 8 tokens, SmolLM2's Q4_1 not up to 32), and each prompt is evaluated
+    in a step of its own. `exact=false` lets steps grow to `n_seq` for throughput; answers then depend
+    on what else is decoded (GSM8K, 100 questions: 49 byte-identical on qwen2.5-coder-0.5b at 8 per
+    step; scores within a point), so such responses are cached apart.
     """
 
     def __init__(
@@ -107,6 +108,7 @@ class LlamaCppModel(Model):
         n_threads: int | None = None,
         chat_format: str | None = None,
         n_seq: int | None = None,
+        exact: bool = True,
         pack_scores: bool = False,
     ) -> None:
         if not path.is_file():
@@ -117,12 +119,15 @@ class LlamaCppModel(Model):
         self.n_seq = max(1, n_seq if n_seq is not None else DEFAULT_SEQUENCES)
         self._n_seq_given = n_seq is not None  # a number the user chose is kept, whatever its memory
         self.max_concurrency = self.n_seq  # the engine keeps every slot busy
+        self.exact = exact
         self.pack_scores = pack_scores
         self.identity: dict[str, Any] = {
             "backend": "llama.cpp",
             "file_sha256": file_sha256(path),
             "n_ctx": n_ctx,
         }
+        if not exact and self.n_seq > 1:  # answers that depend on the batch are not the exact ones
+            self.identity["exact"] = False
         self._n_threads = n_threads or max(1, os.cpu_count() or 1)
         self._chat_format = chat_format
         self._llm: Any = None
@@ -157,7 +162,11 @@ class LlamaCppModel(Model):
                 slots = self.n_seq
                 if not self._n_seq_given:
                     slots = affordable_sequences(slots, self.n_ctx * kv_bytes_per_token(llm), KV_BUDGET_BYTES)
-                self._batcher = BatchDecoder(llm, slots=slots, n_ctx=self.n_ctx, name=self.name)
+                if self.exact:
+                    slots = identical_step_tokens(llm, slots)
+                self._batcher = BatchDecoder(
+                    llm, slots=slots, n_ctx=self.n_ctx, name=self.name, prompts_alone=self.exact
+                )
             return self._batcher
 
     async def generate(self, request: GenerateRequest) -> Generation:
@@ -404,17 +413,25 @@ def build_llamacpp(spec: ModelSpec) -> LlamaCppModel:
         n_threads=int(spec.arg("n_threads")) if spec.arg("n_threads") else None,
         chat_format=spec.arg("chat_format"),
         n_seq=sequences_arg(spec),
-        pack_scores=str(spec.arg("pack_scores", "false")).lower() in ("true", "1", "yes", "on"),
+        exact=switch_arg(spec, "exact", default=True),
+        pack_scores=switch_arg(spec, "pack_scores", default=False),
     )
+
+
+def switch_arg(spec: ModelSpec, key: str, *, default: bool) -> bool:
+    """A true/false model argument; anything else is the user's mistake, named."""
+    raw = str(spec.arg(key, default)).strip().lower()
+    if raw in ("true", "1", "yes", "on"):
+        return True
+    if raw in ("false", "0", "no", "off"):
+        return False
+    raise AssayError(f"model {spec.name!r}: {key} must be true or false, not {raw!r}")
 
 
 def sequences_arg(spec: ModelSpec) -> int | None:
     """`n_seq=N` sequences decoded together; `batch=false` is `n_seq=1` (one request at a time)."""
-    batch = str(spec.arg("batch", "true")).strip().lower()
-    if batch in ("false", "0", "no", "off"):
+    if not switch_arg(spec, "batch", default=True):
         return 1
-    if batch not in ("true", "1", "yes", "on"):
-        raise AssayError(f"model {spec.name!r}: batch must be true or false, not {batch!r}")
     raw = spec.arg("n_seq")
     if raw is None:
         return None

@@ -1,10 +1,15 @@
 """Continuous batching for the llama.cpp backend: many requests share the decode steps of one context.
 
 One worker thread owns a llama.cpp context with one KV stream per sequence. Each step it admits
-waiting generations into free slots, decodes one token for every running sequence plus the new prompts
-in a single `llama_decode`, samples each sequence with its own sampler, and frees the slot of each
-sequence that finished, so the next request takes it at the following step. Between steps it scores
-waiting log-likelihood requests, many per decode, in a second context (see `llamacpp_scoring`).
+waiting generations into free slots, decodes one token for every running sequence (plus the new prompts,
+unless `prompts_alone`) in a single `llama_decode`, samples each sequence with its own sampler, and
+frees the slot of each sequence that finished, so the next request takes it at the following step.
+Between steps it scores waiting log-likelihood requests, many per decode, in a second context (see
+`llamacpp_scoring`).
+
+For answers identical to the sequential path (see `llamacpp_numerics`) the model gives no more slots
+than the largest exact step and sets `prompts_alone`: a prompt evaluated in a step of its own is split
+into micro-batches as the sequential path splits it, where a prompt beside other tokens is not.
 
 Prompts do not share cells: llama.cpp copies part of a sequence only within one stream, and a shared
 (unified) stream shifts each sequence's cells, which changes attention's rounding and so the answers.
@@ -19,6 +24,7 @@ from typing import Any
 
 from assay.core.errors import ModelRequestError
 from assay.core.types import ContinuationScore, GenerationParams
+from assay.models.llamacpp_numerics import batch_context
 from assay.models.llamacpp_scoring import ScoringJob, ScoringPacker, TokenBatch
 from assay.models.llamacpp_sequence import CompletionState, build_sampler, clamp_max_tokens, token_bytes
 from assay.models.throughput import tokens_processed
@@ -49,28 +55,18 @@ class _Running:
 class BatchDecoder:
     """The worker that serves one model's requests from `slots` generation sequences."""
 
-    def __init__(self, llm: Any, *, slots: int, n_ctx: int, name: str) -> None:
+    def __init__(self, llm: Any, *, slots: int, n_ctx: int, name: str, prompts_alone: bool = False) -> None:
         import llama_cpp
-        from llama_cpp._internals import LlamaContext
 
         self.llm = llm
-        self.slots = slots
+        self.slots = min(slots, llama_cpp.llama_max_parallel_sequences())
         self.n_ctx = n_ctx  # each request's window, as on the sequential path
         self.name = name
-        params = llama_cpp.llama_context_default_params()
-        for name_ in ("n_threads", "n_threads_batch", "flash_attn_type", "type_k", "type_v"):
-            setattr(params, name_, getattr(llm.context_params, name_))
-        params.n_seq_max = min(slots, llama_cpp.llama_max_parallel_sequences())
-        # One KV stream per sequence, each the sequential window: a sequence's cells then sit where the
-        # sequential path puts them, so attention sums in the same order and answers are identical.
-        # (A unified pool would let prompts share cells, but shifts them and changes the rounding.)
-        params.kv_unified = False
-        params.n_ctx = n_ctx * params.n_seq_max
-        params.n_batch = params.n_ctx  # room for every sequence's whole window in one decode
-        params.n_ubatch = llm.context_params.n_ubatch
-        self._ctx = LlamaContext(model=llm._model, params=params, verbose=False)
+        self.prompts_alone = prompts_alone
+        # A unified KV pool would let prompts share cells, but shifts them and changes the rounding.
+        self._ctx = batch_context(llm, self.slots, n_ctx)
         self._memory = llama_cpp.llama_get_memory(self._ctx.ctx)
-        self._batch = TokenBatch(params.n_batch, 1)
+        self._batch = TokenBatch(n_ctx * self.slots, 1)
         self._packer: ScoringPacker | None = None  # made on the first log-likelihood request
         self._vocab = llm._model.vocab
         self._waiting: list[GenerationJob] = []
@@ -184,20 +180,47 @@ class BatchDecoder:
                 self._release(run.seq)
         if not self._running:
             return
+        self._compact()
+        # In sequence order: llama.cpp cuts a step into micro-batches of consecutive sequence ids (one
+        # KV stream each), and every micro-batch reads all the weights again.
+        runs = sorted(self._running.values(), key=lambda r: r.seq)
+        if self.prompts_alone:
+            runs = [r for r in runs if r.evaluated == 0][:1] or runs
         self._batch.clear()
-        for run in self._running.values():
+        for run in runs:
             start = run.evaluated
             for offset, token in enumerate(run.pending):
                 last = offset == len(run.pending) - 1
                 index = self._batch.add(token, start + offset, [run.seq], logits=last)
             run.output_index = index
         self._decode()
-        self._sample_all()
+        self._sample(runs)
 
-    def _sample_all(self) -> None:
+    def _compact(self) -> None:
+        """Move the last sequences down into free slots until the running ones hold ids 0..n-1.
+
+        llama.cpp puts only consecutive ids in one micro-batch, so a gap (a finished sequence's slot that
+        no waiting request refilled) would cost a pass over the weights per step. The copy moves a whole
+        KV stream, its cells where they were, so the sequence's numbers do not change.
+        """
         import llama_cpp
 
-        for run in list(self._running.values()):
+        while True:
+            free = [s for s in range(self.slots) if s not in self._running]
+            top = max(self._running, default=-1)
+            if not free or free[0] > top:
+                return
+            run = self._running.pop(top)
+            if run.evaluated:
+                llama_cpp.llama_memory_seq_cp(self._memory, top, free[0], -1, -1)
+                llama_cpp.llama_memory_seq_rm(self._memory, top, -1, -1)
+            run.seq = free[0]
+            self._running[run.seq] = run
+
+    def _sample(self, runs: list[_Running]) -> None:
+        import llama_cpp
+
+        for run in runs:
             run.evaluated += len(run.pending)
             token = int(run.sampler.sample(self._ctx, run.output_index))
             is_eog = bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))

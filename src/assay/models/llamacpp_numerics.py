@@ -1,0 +1,87 @@
+"""When a batched llama.cpp step gives a sequence exactly the numbers it gets decoded alone.
+
+llama.cpp's CPU matrix products choose their kernel by the number of tokens in a step. For some weight
+types (Q5_0 and Q8_0: most of Qwen2.5-0.5B's "Q4_K_M" file) a step of 8 or more tokens sums in another
+order than a step of one, so a sequence's logits move (by up to 0.18) and long greedy answers part from
+the sequential path's at a near-tie. Below the switch every row is computed as if alone. The choice
+depends on shapes, not on the numbers, so one probe per step size finds the largest exact step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from assay.models.llamacpp_scoring import TokenBatch
+
+_PROBE_PROMPT = 8  # tokens of the probed sequence's prompt
+_PROBE_WINDOW = 256  # KV cells per sequence in the probe's context (llama.cpp pads a stream to 256)
+
+
+def batch_context(llm: Any, sequences: int, window: int) -> Any:
+    """A context like the model's own (threads, attention, KV types, micro-batch) with one KV stream of
+    `window` cells per sequence: a sequence's cells then sit where the one-sequence path puts them, so
+    attention sums in the same order."""
+    import llama_cpp
+    from llama_cpp._internals import LlamaContext
+
+    params = llama_cpp.llama_context_default_params()
+    for name in ("n_threads", "n_threads_batch", "flash_attn_type", "type_k", "type_v", "n_ubatch"):
+        setattr(params, name, getattr(llm.context_params, name))
+    params.n_seq_max = sequences
+    params.kv_unified = False
+    params.n_ctx = window * sequences
+    params.n_batch = params.n_ctx  # room for every sequence's whole window in one decode
+    return LlamaContext(model=llm._model, params=params, verbose=False)
+
+
+def identical_step_tokens(llm: Any, upto: int) -> int:
+    """The most sequences (at most `upto`) one decode step may carry while each gets the logits it
+    would get decoded alone, bit for bit.
+
+    Probed on this model and machine: sequence 0 is decoded alone, then with 1, 2, ... others in the
+    same step, until its logits differ.
+    """
+    import llama_cpp
+
+    if upto <= 1:
+        return 1
+    ctx = batch_context(llm, upto, _PROBE_WINDOW)
+    batch = TokenBatch(_PROBE_WINDOW * upto, 1)
+    memory = llama_cpp.llama_get_memory(ctx.ctx)
+    vocab = llm.n_vocab()
+
+    def step(sequences: int) -> np.ndarray:
+        """Sequence 0's logits after one step shared with `sequences - 1` others (then undone)."""
+        batch.clear()
+        for seq in range(sequences):
+            batch.add((4000 + 97 * seq) % vocab, _PROBE_PROMPT, [seq], logits=seq == 0)
+        _decode(ctx, batch)
+        row = np.ctypeslib.as_array(ctx.get_logits_ith(0), shape=(vocab,)).copy()
+        for seq in range(sequences):
+            llama_cpp.llama_memory_seq_rm(memory, seq, _PROBE_PROMPT, -1)
+        return row
+
+    try:
+        batch.clear()
+        for pos in range(_PROBE_PROMPT):  # every sequence's prompt; only sequence 0's logits are read
+            for seq in range(upto):
+                batch.add((1000 + 31 * pos + seq) % vocab, pos, [seq], logits=False)
+        _decode(ctx, batch)
+        alone = step(1)
+        for sequences in range(2, upto + 1):
+            if not np.array_equal(step(sequences), alone):
+                return sequences - 1
+        return upto
+    finally:
+        batch.free()
+        ctx.close()
+
+
+def _decode(ctx: Any, batch: TokenBatch) -> None:
+    import llama_cpp
+
+    status = llama_cpp.llama_decode(ctx.ctx, batch.raw)
+    if status != 0:
+        raise RuntimeError(f"llama_decode returned {status}")
