@@ -81,6 +81,26 @@ def test_exact_batching_keeps_the_sequential_answers_where_kernels_switch():
     assert 1 < slots <= 10
 
 
+@pytest.mark.skipif(not qwen_available(), reason="the Qwen2.5-Coder GGUF parts are not installed")
+def test_a_repeated_request_gets_the_same_answer_one_at_a_time_and_batched():
+    """llama-cpp-python reuses the previous request's cells and would evaluate a repeated prompt's last
+    token alone, in a step whose kernels give other logits (a different first word here)."""
+    task = tasks.get("gsm8k")()
+    request = task.build_request(next(iter(task.samples())), chat=True)
+    request = replace(request, params=replace(request.params, max_tokens=8))
+
+    async def twice(args: dict) -> list[str]:
+        model = build_model(parse_model("qwen2.5-coder-0.5b", args))
+        try:
+            return [(await model.generate(request)).text for _ in range(2)]
+        finally:
+            await model.aclose()
+
+    first, again = asyncio.run(twice({"n_seq": 1}))
+    assert first == again
+    assert asyncio.run(twice({})) == [first, first]
+
+
 def test_the_exact_step_size_is_probed_and_fast_batching_is_cached_apart():
     model = build_model(parse_model("smollm2-135m", {"n_ctx": 512}))
     try:

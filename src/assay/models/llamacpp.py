@@ -292,7 +292,14 @@ class LlamaCppModel(Model):
             emit(None)
 
     def _decode(self, llm: Any, request: GenerateRequest, *, stream: bool) -> Any:
-        """llama.cpp's completion (a finished answer, or an iterator of chunks when `stream`)."""
+        """llama.cpp's completion (a finished answer, or an iterator of chunks when `stream`).
+
+        Reset first: llama-cpp-python would otherwise keep the cells of the previous request's common
+        prefix and evaluate only the rest (a repeated prompt: its last token alone), in steps of
+        another size, whose kernels change the logits; the same greedy request then answered
+        differently the second time (GSM8K question 1 on qwen2.5-coder-0.5b).
+        """
+        llm.reset()
         p = request.params
         sampling: dict[str, Any] = dict(
             max_tokens=p.max_tokens,
