@@ -16,10 +16,10 @@ import argparse
 from typing import Any
 
 import numpy as np
-from llamacpp_ceiling import PROMPT_TOKENS, decode  # bench/ is on the path when run
+from llamacpp_ceiling import PROMPT_TOKENS  # bench/ is on the path when run
 
 from assay.models import build_model, parse_model
-from assay.models.llamacpp_numerics import batch_context
+from assay.models.llamacpp_numerics import batch_context, decode
 from assay.models.llamacpp_scoring import TokenBatch
 
 WINDOW = 1024  # KV cells per sequence

@@ -16,17 +16,10 @@ import time
 from typing import Any
 
 from assay.models import build_model, parse_model
-from assay.models.llamacpp_numerics import batch_context
+from assay.models.llamacpp_numerics import batch_context, decode
 from assay.models.llamacpp_scoring import TokenBatch
 
 PROMPT_TOKENS = 120  # about a GSM8K question in a chat template
-
-
-def decode(ctx: Any, batch: TokenBatch) -> None:
-    import llama_cpp
-
-    if llama_cpp.llama_decode(ctx.ctx, batch.raw) != 0:
-        raise RuntimeError("llama_decode failed")
 
 
 def rates(llm: Any, sequences: int, window: int, steps: int) -> tuple[float, float]:

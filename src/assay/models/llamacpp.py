@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from assay.core.errors import AssayError, ModelRequestError, ModelUnsupportedError
+from assay.core.flags import parse_flag
 from assay.core.protocols import Model
 from assay.core.registry import model_backends
 from assay.core.types import (
@@ -420,24 +421,14 @@ def build_llamacpp(spec: ModelSpec) -> LlamaCppModel:
         n_threads=int(spec.arg("n_threads")) if spec.arg("n_threads") else None,
         chat_format=spec.arg("chat_format"),
         n_seq=sequences_arg(spec),
-        exact=switch_arg(spec, "exact", default=True),
-        pack_scores=switch_arg(spec, "pack_scores", default=False),
+        exact=parse_flag(spec.arg("exact", True), f"model {spec.name!r}: exact"),
+        pack_scores=parse_flag(spec.arg("pack_scores", False), f"model {spec.name!r}: pack_scores"),
     )
-
-
-def switch_arg(spec: ModelSpec, key: str, *, default: bool) -> bool:
-    """A true/false model argument; anything else is the user's mistake, named."""
-    raw = str(spec.arg(key, default)).strip().lower()
-    if raw in ("true", "1", "yes", "on"):
-        return True
-    if raw in ("false", "0", "no", "off"):
-        return False
-    raise AssayError(f"model {spec.name!r}: {key} must be true or false, not {raw!r}")
 
 
 def sequences_arg(spec: ModelSpec) -> int | None:
     """`n_seq=N` sequences decoded together; `batch=false` is `n_seq=1` (one request at a time)."""
-    if not switch_arg(spec, "batch", default=True):
+    if not parse_flag(spec.arg("batch", True), f"model {spec.name!r}: batch"):
         return 1
     raw = spec.arg("n_seq")
     if raw is None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from assay.core.errors import ModelRequestError
 from assay.core.types import ContinuationScore, GenerationParams
-from assay.models.llamacpp_numerics import batch_context
+from assay.models.llamacpp_numerics import batch_context, decode
 from assay.models.llamacpp_scoring import ScoringJob, ScoringPacker, TokenBatch
 from assay.models.llamacpp_sequence import CompletionState, build_sampler, clamp_max_tokens, token_bytes
 from assay.models.throughput import tokens_processed
@@ -144,12 +144,8 @@ class BatchDecoder:
         llama_cpp.llama_memory_seq_rm(self._memory, seq, -1, -1)
 
     def _decode(self) -> None:
-        import llama_cpp
-
         with _DECODE_LOCK:
-            status = llama_cpp.llama_decode(self._ctx.ctx, self._batch.raw)
-        if status != 0:
-            raise RuntimeError(f"llama_decode returned {status}")
+            decode(self._ctx, self._batch)
         tokens_processed.add(self._batch.size)
 
     def _admit(self) -> None:

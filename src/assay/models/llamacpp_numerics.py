@@ -17,6 +17,7 @@ from assay.models.llamacpp_scoring import TokenBatch
 
 _PROBE_PROMPT = 8  # tokens of the probed sequence's prompt
 _PROBE_WINDOW = 256  # KV cells per sequence in the probe's context (llama.cpp pads a stream to 256)
+_probed: dict[tuple[str, int], int] = {}  # (model file, upto) -> answer: a model reloaded is not probed again
 
 
 def batch_context(llm: Any, sequences: int, window: int) -> Any:
@@ -43,10 +44,17 @@ def identical_step_tokens(llm: Any, upto: int) -> int:
     Probed on this model and machine: sequence 0 is decoded alone, then with 1, 2, ... others in the
     same step, until its logits differ.
     """
-    import llama_cpp
-
     if upto <= 1:
         return 1
+    key = (str(llm.model_path), upto)
+    if key not in _probed:
+        _probed[key] = _probe(llm, upto)
+    return _probed[key]
+
+
+def _probe(llm: Any, upto: int) -> int:
+    import llama_cpp
+
     ctx = batch_context(llm, upto, _PROBE_WINDOW)
     batch = TokenBatch(_PROBE_WINDOW * upto, 1)
     memory = llama_cpp.llama_get_memory(ctx.ctx)
@@ -57,7 +65,7 @@ def identical_step_tokens(llm: Any, upto: int) -> int:
         batch.clear()
         for seq in range(sequences):
             batch.add((4000 + 97 * seq) % vocab, _PROBE_PROMPT, [seq], logits=seq == 0)
-        _decode(ctx, batch)
+        decode(ctx, batch)
         row = np.ctypeslib.as_array(ctx.get_logits_ith(0), shape=(vocab,)).copy()
         for seq in range(sequences):
             llama_cpp.llama_memory_seq_rm(memory, seq, _PROBE_PROMPT, -1)
@@ -68,7 +76,7 @@ def identical_step_tokens(llm: Any, upto: int) -> int:
         for pos in range(_PROBE_PROMPT):  # every sequence's prompt; only sequence 0's logits are read
             for seq in range(upto):
                 batch.add((1000 + 31 * pos + seq) % vocab, pos, [seq], logits=False)
-        _decode(ctx, batch)
+        decode(ctx, batch)
         alone = step(1)
         for sequences in range(2, upto + 1):
             if not np.array_equal(step(sequences), alone):
@@ -79,7 +87,8 @@ def identical_step_tokens(llm: Any, upto: int) -> int:
         ctx.close()
 
 
-def _decode(ctx: Any, batch: TokenBatch) -> None:
+def decode(ctx: Any, batch: TokenBatch) -> None:
+    """One `llama_decode`; a failure is an error, not a status to forget."""
     import llama_cpp
 
     status = llama_cpp.llama_decode(ctx.ctx, batch.raw)
