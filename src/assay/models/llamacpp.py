@@ -97,7 +97,8 @@ class LlamaCppModel(Model):
     Q8_0 weights switch kernel at 8 tokens, SmolLM2's Q4_1 not up to 32), and each prompt is evaluated
     in a step of its own. `exact=false` lets steps grow to `n_seq` for throughput; answers then depend
     on what else is decoded (GSM8K, 100 questions: 49 byte-identical on qwen2.5-coder-0.5b at 8 per
-    step; scores within a point), so such responses are cached apart.
+    step; scores within a point), so such responses are cached apart. Log-likelihood requests are
+    batched too, their scores the sequential ones bit for bit (`llamacpp_exact_scoring`) in either mode.
     """
 
     def __init__(
@@ -129,6 +130,8 @@ class LlamaCppModel(Model):
         }
         if not exact and self.n_seq > 1:  # answers that depend on the batch are not the exact ones
             self.identity["exact"] = False
+        if pack_scores and self.n_seq > 1:  # nor are packed scores
+            self.identity["pack_scores"] = True
         self._n_threads = n_threads or max(1, os.cpu_count() or 1)
         self._chat_format = chat_format
         self._llm: Any = None
@@ -163,10 +166,15 @@ class LlamaCppModel(Model):
                 slots = self.n_seq
                 if not self._n_seq_given:
                     slots = affordable_sequences(slots, self.n_ctx * kv_bytes_per_token(llm), KV_BUDGET_BYTES)
-                if self.exact:
-                    slots = identical_step_tokens(llm, slots)
+                exact_rows = identical_step_tokens(llm, slots)
                 self._batcher = BatchDecoder(
-                    llm, slots=slots, n_ctx=self.n_ctx, name=self.name, prompts_alone=self.exact
+                    llm,
+                    slots=exact_rows if self.exact else slots,
+                    n_ctx=self.n_ctx,
+                    name=self.name,
+                    prompts_alone=self.exact,
+                    exact_rows=exact_rows,
+                    pack_scores=self.pack_scores,
                 )
             return self._batcher
 
@@ -204,18 +212,18 @@ class LlamaCppModel(Model):
         )
 
     async def loglikelihood(self, request: LoglikelihoodRequest) -> LoglikelihoodResult:
-        # Packing (a context once, its continuations in the same decode) measured 1.97x faster, but
-        # some scores move by ~0.01 nats, more than the 1e-3 we promise, so it is opt-in. Likely
-        # cause: its continuation tokens meet the many-token kernels of a prompt, where the
-        # sequential path decodes them a few at a time (see the class docstring).
-        if self.n_seq == 1 or not self.pack_scores or request.per_token:  # per-token: the plain path
+        # Batched, a request's scores are the sequential path's bit for bit (`llamacpp_exact_scoring`).
+        # Packing (`pack_scores`: a context and its continuations in one decode, several requests'
+        # continuations together) is faster still but moves some scores by ~0.01 nats: opt-in.
+        if self.n_seq == 1 or (self.pack_scores and request.per_token):
             return await asyncio.to_thread(self._loglikelihood_sync, request)
         ctx_tokens, conts = await asyncio.to_thread(self._scoring_tokens, self._decoder().llm, request)
-        job = ScoringJob(context=ctx_tokens, continuations=conts)
-        if not fits_a_pack(job, self.n_ctx):
+        job = ScoringJob(context=ctx_tokens, continuations=conts, per_token=request.per_token)
+        if not ctx_tokens or (self.pack_scores and not fits_a_pack(job, self.n_ctx)):
             return await asyncio.to_thread(self._loglikelihood_sync, request)
         scores = await asyncio.wrap_future(self._decoder().submit_scoring(job))
-        return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=job.cells)
+        evaluated = job.cells if self.pack_scores else job.sequential_tokens
+        return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
 
     async def aclose(self) -> None:
         batcher, self._batcher = self._batcher, None

@@ -4,15 +4,19 @@ One worker thread owns a llama.cpp context with one KV stream per sequence. Each
 waiting generations into free slots, decodes one token for every running sequence (plus the new prompts,
 unless `prompts_alone`) in a single `llama_decode`, samples each sequence with its own sampler, and
 frees the slot of each sequence that finished, so the next request takes it at the following step.
-Between steps it scores waiting log-likelihood requests, many per decode, in a second context (see
-`llamacpp_scoring`).
+Between steps it scores waiting log-likelihood requests in a second context: exactly as the sequential
+path scores them (`llamacpp_exact_scoring`, the default) or packed many per decode (`llamacpp_scoring`,
+`pack_scores`).
 
 For answers identical to the sequential path (see `llamacpp_numerics`) the model gives no more slots
 than the largest exact step and sets `prompts_alone`: a prompt evaluated in a step of its own is split
 into micro-batches as the sequential path splits it, where a prompt beside other tokens is not.
 
-Prompts do not share cells: llama.cpp copies part of a sequence only within one stream, and a shared
-(unified) stream shifts each sequence's cells, which changes attention's rounding and so the answers.
+Prompts that start alike (a chat template's system turn, few-shot examples) share their first cells: a
+new prompt copies them from a running sequence's stream, or from a prefix evaluated once in a stream
+of its own for the prompts admitted together (llama.cpp copies a whole stream, cells in place), cut
+only where no step changes kind (`llamacpp_prefix`). A shared (unified) stream would save the
+copies, but shifts each sequence's cells, which changes attention's rounding and so the answers.
 """
 
 from __future__ import annotations
@@ -24,11 +28,16 @@ from typing import Any
 
 from assay.core.errors import ModelRequestError
 from assay.core.types import ContinuationScore, GenerationParams
-from assay.models.llamacpp_numerics import batch_context, decode
+from assay.models.llamacpp_exact_scoring import ExactScorer
+from assay.models.llamacpp_numerics import batch_context, decode, least_exact_cut, output_rows
+from assay.models.llamacpp_prefix import longest_exact_cut, pieces, shared_prefix
 from assay.models.llamacpp_scoring import ScoringJob, ScoringPacker, TokenBatch
 from assay.models.llamacpp_sequence import CompletionState, build_sampler, clamp_max_tokens, token_bytes
 from assay.models.throughput import tokens_processed
 
+# Fewer shared prompt tokens are evaluated again rather than copied: llama.cpp copies a whole KV stream
+# (a 4096-token window of SmolLM2-135M is ~90 MB), which costs about what a few dozen prompt tokens do.
+_WORTH_COPYING = 32
 # Decoding uses every core; two models decoding at once would only fight over them.
 _DECODE_LOCK = threading.Lock()
 
@@ -47,15 +56,31 @@ class _Running:
     seq: int
     state: CompletionState
     sampler: Any
-    evaluated: int = 0  # prompt tokens whose cells exist
-    pending: list[int] = field(default_factory=list)  # tokens to decode at the next step
+    evaluated: int = 0  # tokens whose cells exist
+    pending: list[int] = field(default_factory=list)  # tokens still to decode
+    feeding: int = 0  # of which this step decodes the first `feeding`
     output_index: int = -1
+    started: bool = False  # its prompt has begun: cells copied from a shared prefix, the rest pending
+
+    @property
+    def in_prompt(self) -> bool:
+        return self.evaluated < len(self.job.prompt)
 
 
 class BatchDecoder:
     """The worker that serves one model's requests from `slots` generation sequences."""
 
-    def __init__(self, llm: Any, *, slots: int, n_ctx: int, name: str, prompts_alone: bool = False) -> None:
+    def __init__(
+        self,
+        llm: Any,
+        *,
+        slots: int,
+        n_ctx: int,
+        name: str,
+        prompts_alone: bool = False,
+        exact_rows: int = 1,
+        pack_scores: bool = False,
+    ) -> None:
         import llama_cpp
 
         self.llm = llm
@@ -63,11 +88,17 @@ class BatchDecoder:
         self.n_ctx = n_ctx  # each request's window, as on the sequential path
         self.name = name
         self.prompts_alone = prompts_alone
-        # A unified KV pool would let prompts share cells, but shifts them and changes the rounding.
-        self._ctx = batch_context(llm, self.slots, n_ctx)
+        self.exact_rows = exact_rows  # the largest step computed as if each row were alone (probed)
+        self.pack_scores = pack_scores
+        self.n_batch = int(llm.n_batch)  # the sequential path evaluates a prompt in pieces this long
+        # The last stream holds the prompt prefix being shared (sequence id `slots`).
+        self._prefix_seq = self.slots
+        self._prefix: list[int] = []
+        self._least = least_exact_cut(llm, exact_rows)  # tokens each side of a prefix cut (0: none)
+        self._ctx = batch_context(llm, self.slots + 1, n_ctx)
         self._memory = llama_cpp.llama_get_memory(self._ctx.ctx)
         self._batch = TokenBatch(n_ctx * self.slots, 1)
-        self._packer: ScoringPacker | None = None  # made on the first log-likelihood request
+        self._scorer: ExactScorer | ScoringPacker | None = None  # made on the first log-likelihood request
         self._vocab = llm._model.vocab
         self._waiting: list[GenerationJob] = []
         self._scoring: list[ScoringJob] = []
@@ -105,8 +136,8 @@ class BatchDecoder:
         self._thread.join()
         self._batch.free()
         self._ctx.close()
-        if self._packer is not None:
-            self._packer.close()
+        if self._scorer is not None:
+            self._scorer.close()
 
     # -- the worker ----------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -165,9 +196,56 @@ class BatchDecoder:
                 )
                 sampler = build_sampler(self.llm, job.params)
                 self._running[seq] = _Running(job, seq, state, sampler)
-        for run in self._running.values():
-            if run.evaluated == 0 and not run.pending:
-                run.pending = list(run.job.prompt)
+
+    def _start(self, runs: list[_Running]) -> None:
+        """Begin these prompts: copy the longest exact start any stream holds, the rest to decode.
+
+        Started only when first decoded (with `prompts_alone`, after the prompts before them), so a
+        prompt can copy from one that was evaluated just before it."""
+        import llama_cpp
+
+        with self._cv:
+            queued = [j.prompt for j in self._waiting]
+        unstarted = [r.job.prompt for r in self._running.values() if not r.started]
+        self._hold_prefix(unstarted + queued, runs)
+        for run in runs:
+            source, length = self._best_source(run.job.prompt)
+            if length:
+                llama_cpp.llama_memory_seq_cp(self._memory, source, run.seq, -1, -1)
+                llama_cpp.llama_memory_seq_rm(self._memory, run.seq, length, -1)
+                run.evaluated = length
+            run.pending = run.job.prompt[run.evaluated :]
+            run.started = True
+
+    def _best_source(self, prompt: list[int]) -> tuple[int, int]:
+        """The stream whose cells give the prompt its longest exact start, and how many tokens: the
+        held prefix, or a running sequence's evaluated prompt (cut as `llamacpp_prefix` allows)."""
+        sources = [(self._prefix_seq, self._prefix)] if self._prefix else []
+        sources += [(r.seq, r.job.prompt[: r.evaluated]) for r in self._running.values() if r.evaluated]
+        best = (-1, 0)
+        for seq, tokens in sources:
+            length = longest_exact_cut(
+                prompt, tokens, least=self._least, n_batch=self.n_batch, shortest=_WORTH_COPYING
+            )
+            if length > best[1]:
+                best = (seq, length)
+        return best
+
+    def _hold_prefix(self, prompts: list[list[int]], runs: list[_Running]) -> None:
+        """Evaluate, in the prefix stream, the longest prefix these prompts share (a step of its own,
+        in the sequential path's pieces), unless a stream already holds it for the runs starting."""
+        length = shared_prefix(prompts, least=self._least, n_batch=self.n_batch, shortest=_WORTH_COPYING)
+        if not length or any(self._best_source(r.job.prompt)[1] >= length for r in runs):
+            return
+        import llama_cpp
+
+        self._prefix = prompts[0][:length]
+        llama_cpp.llama_memory_seq_rm(self._memory, self._prefix_seq, -1, -1)
+        for begin, end in pieces(0, length, self.n_batch):
+            self._batch.clear()
+            for pos in range(begin, end):
+                self._batch.add(self._prefix[pos], pos, [self._prefix_seq], logits=False)
+            self._decode()
 
     def _generation_step(self) -> None:
         self._admit()
@@ -180,15 +258,20 @@ class BatchDecoder:
         # In sequence order: llama.cpp cuts a step into micro-batches of consecutive sequence ids (one
         # KV stream each), and every micro-batch reads all the weights again.
         runs = sorted(self._running.values(), key=lambda r: r.seq)
-        if self.prompts_alone:
-            runs = [r for r in runs if r.evaluated == 0][:1] or runs
+        if self.prompts_alone:  # a prompt alone, one of the sequential path's pieces a step
+            runs = [r for r in runs if not r.started or r.in_prompt][:1] or runs
+        if unstarted := [r for r in runs if not r.started]:
+            self._start(unstarted)
         self._batch.clear()
         for run in runs:
-            start = run.evaluated
-            for offset, token in enumerate(run.pending):
-                last = offset == len(run.pending) - 1
-                index = self._batch.add(token, start + offset, [run.seq], logits=last)
-            run.output_index = index
+            run.feeding, outputs = len(run.pending), 1
+            if self.prompts_alone and run.in_prompt:
+                begin, end = pieces(run.evaluated, len(run.job.prompt), self.n_batch)[0]
+                run.feeding = end - begin
+                outputs = output_rows(run.feeding, self.exact_rows) if run.feeding == len(run.pending) else 0
+            for offset, token in enumerate(run.pending[: run.feeding]):
+                wanted = offset >= len(run.pending) - outputs
+                run.output_index = self._batch.add(token, run.evaluated + offset, [run.seq], logits=wanted)
         self._decode()
         self._sample(runs)
 
@@ -217,7 +300,10 @@ class BatchDecoder:
         import llama_cpp
 
         for run in runs:
-            run.evaluated += len(run.pending)
+            run.evaluated += run.feeding
+            run.pending = run.pending[run.feeding :]
+            if run.pending:  # a long prompt: more pieces to come
+                continue
             token = int(run.sampler.sample(self._ctx, run.output_index))
             is_eog = bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
             piece = b"" if is_eog else token_bytes(self.llm, token, first=not run.state.tokens)
@@ -230,13 +316,17 @@ class BatchDecoder:
                 run.pending = [token]
 
     def _score_pack(self) -> None:
-        """Score the waiting log-likelihood requests that fit one pack, in one decode."""
+        """Score the waiting log-likelihood requests the scorer takes at once."""
         with self._cv:
             self._scoring[:] = [j for j in self._scoring if not j.future.cancelled()]
             waiting = list(self._scoring)
-        if self._packer is None:
-            self._packer = ScoringPacker(self.llm, n_ctx=self.n_ctx)
-        pack = self._packer.take(waiting)
+        if self._scorer is None:
+            self._scorer = (
+                ScoringPacker(self.llm, n_ctx=self.n_ctx)
+                if self.pack_scores
+                else ExactScorer(self.llm, rows=self.exact_rows, n_ctx=self.n_ctx)
+            )
+        pack = self._scorer.take(waiting)
         if not pack:  # the model sends only jobs that fit a pack alone; never spin on one that does not
             waiting[0].future.set_exception(ModelRequestError("too large to pack", retryable=False))
             with self._cv:
@@ -247,7 +337,7 @@ class BatchDecoder:
                 self._scoring.remove(job)
         try:
             with _DECODE_LOCK:
-                results = self._packer.score(pack)
+                results = self._scorer.score(pack)
         except Exception as exc:  # these jobs have left the queue: fail them here, not in _fail_all
             error = ModelRequestError(f"llama.cpp decode failed: {exc}", retryable=False)
             for job in pack:

@@ -18,6 +18,7 @@ from assay.models.llamacpp_scoring import TokenBatch
 _PROBE_PROMPT = 8  # tokens of the probed sequence's prompt
 _PROBE_WINDOW = 256  # KV cells per sequence in the probe's context (llama.cpp pads a stream to 256)
 _probed: dict[tuple[str, int], int] = {}  # (model file, upto) -> answer: a model reloaded is not probed again
+_split_probed: dict[tuple[str, int], int] = {}  # (model file, rows) -> answer
 
 
 def batch_context(llm: Any, sequences: int, window: int) -> Any:
@@ -63,8 +64,8 @@ def _probe(llm: Any, upto: int) -> int:
     def step(sequences: int) -> np.ndarray:
         """Sequence 0's logits after one step shared with `sequences - 1` others (then undone)."""
         batch.clear()
-        for seq in range(sequences):
-            batch.add((4000 + 97 * seq) % vocab, _PROBE_PROMPT, [seq], logits=seq == 0)
+        for seq in range(sequences):  # logits for every row, as the decoder asks
+            batch.add((4000 + 97 * seq) % vocab, _PROBE_PROMPT, [seq], logits=True)
         decode(ctx, batch)
         row = np.ctypeslib.as_array(ctx.get_logits_ith(0), shape=(vocab,)).copy()
         for seq in range(sequences):
@@ -82,6 +83,66 @@ def _probe(llm: Any, upto: int) -> int:
             if not np.array_equal(step(sequences), alone):
                 return sequences - 1
         return upto
+    finally:
+        batch.free()
+        ctx.close()
+
+
+def output_rows(tokens: int, rows: int) -> int:
+    """For how many of a step's last rows to compute logits when only the last one is read.
+
+    The sequential path computes logits for every row (`logits_all`), so its output layer's product
+    has as many rows as the step: asking for fewer would put that product under the other kernel (a
+    42-token context's last row moved by 0.0067 on qwen). Up to `rows` every count computes a row as
+    if alone; above, any count of `rows + 1` or more computes it as every other.
+    """
+    return min(tokens, rows + 1)
+
+
+def least_exact_cut(llm: Any, rows: int) -> int:
+    """The fewest tokens each side of a cut in a prompt must keep for the prompt, evaluated in two steps
+    (the first in another stream, copied over), to give its last row the logits of one step: 1 when
+    the kernels never switch, `rows + 1` when many-token steps compute a row whatever their size, 0
+    when no cut is exact (then no prefix is shared). `rows`: the largest one-token-kernel step.
+
+    Probed at several lengths, since the probe of `identical_step_tokens` stops at its cap and a later
+    switch would make a short rest differ from the whole.
+    """
+    key = (str(llm.model_path), rows)
+    if key not in _split_probed:
+        _split_probed[key] = next((n for n in (1, rows + 1) if _splits_exactly(llm, rows, n)), 0)
+    return _split_probed[key]
+
+
+def _splits_exactly(llm: Any, rows: int, least: int) -> bool:
+    import llama_cpp
+
+    lengths = sorted({2 * least, max(2 * least, 48)})  # kernels switch at small sizes, if at all
+    ctx = batch_context(llm, 2, _PROBE_WINDOW)
+    batch = TokenBatch(_PROBE_WINDOW, 1)
+    memory = llama_cpp.llama_get_memory(ctx.ctx)
+    vocab = llm.n_vocab()
+
+    def last_row(tokens: list[int], start: int, seq: int) -> np.ndarray:
+        batch.clear()
+        outputs = len(tokens) - output_rows(len(tokens) - start, rows)
+        for pos in range(start, len(tokens)):
+            batch.add(tokens[pos], pos, [seq], logits=pos >= outputs)
+        decode(ctx, batch)
+        return np.ctypeslib.as_array(ctx.get_logits_ith(batch.size - 1), shape=(vocab,)).copy()
+
+    try:
+        for length in lengths:
+            tokens = [(500 + 53 * pos) % vocab for pos in range(length)]
+            llama_cpp.llama_memory_clear(memory, True)
+            whole = last_row(tokens, 0, 1)
+            for cut in sorted({least, length - least}):
+                llama_cpp.llama_memory_clear(memory, True)
+                last_row(tokens[:cut], 0, 0)
+                llama_cpp.llama_memory_seq_cp(memory, 0, 1, -1, -1)
+                if not np.array_equal(last_row(tokens, cut, 1), whole):
+                    return False
+        return True
     finally:
         batch.free()
         ctx.close()

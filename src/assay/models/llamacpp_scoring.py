@@ -39,7 +39,13 @@ PACK_REQUESTS = 1
 class ScoringJob:
     context: list[int]
     continuations: list[list[int]]
+    per_token: bool = False  # also each token's log-probability (the exact scorer only)
     future: Future[list[ContinuationScore]] = field(default_factory=Future)
+
+    @property
+    def sequential_tokens(self) -> int:
+        """The tokens the sequential path evaluates for the job (reported as its work)."""
+        return len(self.context) + sum(len(c) for c in self.continuations)
 
     @property
     def cells(self) -> int:
