@@ -4,7 +4,7 @@ Same questions, same process: GSM8K greedy generation (throughput in generated t
 byte-identical, score) and multiple-choice log-likelihood (questions/s, largest score difference).
 
     ASSAY_BIGBENCH_DIR=../shared/data/bigbench python bench/llamacpp_batching.py \\
-        [--models qwen2.5-coder-0.5b smollm2-135m] [--gsm8k 100] [--mc 100] [--modes exact fast]
+        [--models qwen2.5-coder-0.5b smollm2-135m] [--gsm8k 100] [--mc 100] [--modes exact fast] [--fewshot 8]
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def report_differences(samples: list[Any], seq: list[Any], bat: list[Any]) -> No
             )
 
 
-async def compare(model_name: str, task_name: str, limit: int, modes: list[str]) -> None:
-    task = tasks.get(task_name)()
+async def compare(model_name: str, task_name: str, limit: int, modes: list[str], **task_args: Any) -> None:
+    task = tasks.get(task_name)(**task_args)
     samples = list(task.samples())[:limit]
     requests = [task.build_request(s, chat=True) for s in samples]
     seq, seq_s, _ = await timed_run(model_name, {"n_seq": 1}, requests)
@@ -72,7 +72,8 @@ async def compare(model_name: str, task_name: str, limit: int, modes: list[str])
             for label, v in (("sequential", seq), ("batched", bat))
         }
         load = "/".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: say how busy
-        head = f"{model_name:20} {task_name:15} n={len(samples):3} {mode:5} slots={slots:2} load {load}"
+        label = f"{task_name} {task_args['num_fewshot']}-shot" if task_args.get("num_fewshot") else task_name
+        head = f"{model_name:20} {label:15} n={len(samples):3} {mode:5} slots={slots:2} load {load}"
         if task.output_type == "generate":
             tokens = (sum(a.completion_tokens or 0 for a in seq), sum(a.completion_tokens or 0 for a in bat))
             same = sum(a.text == b.text for a, b in zip(seq, bat, strict=True))
@@ -103,15 +104,14 @@ async def main() -> None:
     parser.add_argument("--gsm8k", type=int, default=100)
     parser.add_argument("--mc", type=int, default=100)
     parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=list(MODES))
+    parser.add_argument("--fewshot", type=int, default=0, help="GSM8K examples per prompt (a shared prefix)")
     args = parser.parse_args()
     for name in args.models:
-        for task_name, limit in (
-            ("arithmetic_mc", args.mc),
-            ("truthful_qa_mc", args.mc),
-            ("gsm8k", args.gsm8k),
-        ):
+        for task_name, limit in (("arithmetic_mc", args.mc), ("truthful_qa_mc", args.mc)):
             if limit:
                 await compare(name, task_name, limit, args.modes)
+        if args.gsm8k:
+            await compare(name, "gsm8k", args.gsm8k, args.modes, num_fewshot=args.fewshot)
 
 
 if __name__ == "__main__":

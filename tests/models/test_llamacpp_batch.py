@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 import pytest
@@ -14,7 +15,7 @@ from assay.core.types import GenerateRequest, GenerationParams, LoglikelihoodReq
 from assay.engine.progress import TokensPerSecondColumn
 from assay.models import build_model, llamacpp, llamacpp_batch, parse_model
 from assay.models.llamacpp import affordable_sequences, kv_bytes_per_token
-from assay.models.llamacpp_numerics import identical_step_tokens, least_exact_cut
+from assay.models.llamacpp_numerics import identical_step_tokens, probe_kernels
 from assay.models.llamacpp_scoring import common_prefix
 from assay.models.llamacpp_sequence import CompletionState
 from assay.models.throughput import TokenMeter, tokens_processed
@@ -157,7 +158,7 @@ def test_finished_slots_are_closed_up_without_changing_answers(monkeypatch):
     model = build_model(parse_model("smollm2-135m", {"n_seq": 3}))
     try:
         decoder = model._decoder()  # type: ignore[attr-defined]  (loads and probes: copies not counted)
-        jobs = [model._generation_job(r) for r in reqs]  # type: ignore[attr-defined]
+        jobs = [model._generation_job(r)[1] for r in reqs]  # type: ignore[attr-defined]
         moves = []
         copy = llama_cpp.llama_memory_seq_cp
         monkeypatch.setattr(llama_cpp, "llama_memory_seq_cp", lambda *a: (moves.append(a[1:3]), copy(*a))[1])
@@ -168,6 +169,28 @@ def test_finished_slots_are_closed_up_without_changing_answers(monkeypatch):
         asyncio.run(model.aclose())
     assert texts == [a.text for a in sequential]
     assert moves and all(to < source for source, to in moves)  # always down, into a freed slot
+
+
+def test_requests_given_up_on_do_not_fail_the_others():
+    """Scoring requests cancelled while queued or while being scored (a timeout) are dropped; the
+    generation queued behind them still gets its answer."""
+    model = build_model(parse_model("smollm2-135m", {"n_seq": 2}))
+    try:
+        decoder = model._decoder()  # type: ignore[attr-defined]
+        _, generation_job = model._generation_job(  # type: ignore[attr-defined]
+            GenerateRequest(prompt="Count from 1 to 5:", params=GenerationParams(max_tokens=4))
+        )
+        request = LoglikelihoodRequest(context="Question: 2+2=?\nAnswer:", continuations=(" 4", " 5"))
+        jobs = [model._scoring_job(request)[1] for _ in range(2)]  # type: ignore[attr-defined]
+        with llamacpp_batch._DECODE_LOCK:  # nothing decodes until all is queued and cancelled
+            taken = decoder.submit_scoring(jobs[0])
+            time.sleep(0.3)  # the worker takes it, then waits for the lock
+            queued = decoder.submit_scoring(jobs[1])
+            generation = decoder.submit_generation(generation_job)
+            assert taken.cancel() and queued.cancel()
+        assert generation.result(timeout=120).finish_reason == "length"
+    finally:
+        asyncio.run(model.aclose())
 
 
 def test_sampling_with_a_seed_does_not_depend_on_the_neighbours():
@@ -237,10 +260,15 @@ def test_batched_loglikelihood_is_the_sequential_score_bit_for_bit(model_name):
 
 
 @needs_qwen
-def test_a_prompt_split_in_two_steps_is_exact_only_when_both_are_many_token_steps():
+def test_the_probes_find_where_qwen_kernels_switch_and_a_capped_probe_cuts_nothing():
     llm = build_model(parse_model("qwen2.5-coder-0.5b", {"n_seq": 1}))._model()
-    assert least_exact_cut(llm, 7) == 8  # steps of 8+ tokens: a row's numbers do not depend on their size
-    assert least_exact_cut(llm, 3) == 0  # were 4-7 many-token steps, a cut would change numbers
+    default = probe_kernels(llm, 16)
+    assert (default.rows, default.least_cut, default.all_outputs) == (7, 8, False)
+    # A probe capped below the switch (4 sequences) must not take 5-7 token steps for many-token ones:
+    # no prompt is cut there.
+    capped = probe_kernels(llm, 4)
+    assert (capped.rows, capped.least_cut) == (4, 0)
+    assert default.outputs(42) == 8 and default.outputs(5) == 5
 
 
 def test_packed_loglikelihood_is_the_sequential_score():

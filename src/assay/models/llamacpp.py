@@ -26,7 +26,7 @@ from assay.core.types import (
 )
 from assay.models.filehash import file_sha256
 from assay.models.llamacpp_batch import BatchDecoder, GenerationJob
-from assay.models.llamacpp_numerics import identical_step_tokens
+from assay.models.llamacpp_numerics import probe_kernels
 from assay.models.llamacpp_scoring import ScoringJob, fits_a_pack
 from assay.models.llamacpp_sequence import score_tokens
 from assay.models.throughput import tokens_processed
@@ -166,25 +166,26 @@ class LlamaCppModel(Model):
                 slots = self.n_seq
                 if not self._n_seq_given:
                     slots = affordable_sequences(slots, self.n_ctx * kv_bytes_per_token(llm), KV_BUDGET_BYTES)
-                exact_rows = identical_step_tokens(llm, slots)
+                kernels = probe_kernels(llm, slots)
                 self._batcher = BatchDecoder(
                     llm,
-                    slots=exact_rows if self.exact else slots,
+                    slots=kernels.rows if self.exact else slots,
                     n_ctx=self.n_ctx,
                     name=self.name,
                     prompts_alone=self.exact,
-                    exact_rows=exact_rows,
+                    kernels=kernels,
                     pack_scores=self.pack_scores,
+                    scoring_cells=KV_BUDGET_BYTES // kv_bytes_per_token(llm),
                 )
             return self._batcher
 
     async def generate(self, request: GenerateRequest) -> Generation:
         if self.n_seq == 1 or (request.is_chat and self._chat_format is not None):
             return await asyncio.to_thread(self._generate_sync, request)
-        job = await asyncio.to_thread(self._generation_job, request)
+        decoder, job = await asyncio.to_thread(self._generation_job, request)  # loads the model off the loop
         if job is None:
             return await asyncio.to_thread(self._generate_sync, request)
-        state = await asyncio.wrap_future(self._decoder().submit_generation(job))
+        state = await asyncio.wrap_future(decoder.submit_generation(job))
         return Generation(
             text=state.answer_text(),
             finish_reason=state.finish_reason,
@@ -192,10 +193,11 @@ class LlamaCppModel(Model):
             completion_tokens=len(state.tokens),
         )
 
-    def _generation_job(self, request: GenerateRequest) -> GenerationJob | None:
-        """The prompt tokens and stop strings llama-cpp-python's completion would use (None: an empty
-        prompt, which only the sequential path handles)."""
-        llm = self._decoder().llm
+    def _generation_job(self, request: GenerateRequest) -> tuple[BatchDecoder, GenerationJob | None]:
+        """The decoder, and the prompt tokens and stop strings llama-cpp-python's completion would use
+        (None: an empty prompt, which only the sequential path handles)."""
+        decoder = self._decoder()
+        llm = decoder.llm
         stops = list(request.params.stop)
         if request.messages is not None:
             text = render_chat_template(llm, request.messages, self.name)
@@ -204,8 +206,8 @@ class LlamaCppModel(Model):
         elif request.prompt:
             prompt = completion_tokens(llm, request.prompt)
         else:
-            return None
-        return GenerationJob(
+            return decoder, None
+        return decoder, GenerationJob(
             prompt=prompt,
             params=request.params,
             stops=tuple(s.encode("utf-8") for s in stops),
@@ -217,13 +219,17 @@ class LlamaCppModel(Model):
         # continuations together) is faster still but moves some scores by ~0.01 nats: opt-in.
         if self.n_seq == 1 or (self.pack_scores and request.per_token):
             return await asyncio.to_thread(self._loglikelihood_sync, request)
-        ctx_tokens, conts = await asyncio.to_thread(self._scoring_tokens, self._decoder().llm, request)
-        job = ScoringJob(context=ctx_tokens, continuations=conts, per_token=request.per_token)
-        if not ctx_tokens or (self.pack_scores and not fits_a_pack(job, self.n_ctx)):
+        decoder, job = await asyncio.to_thread(self._scoring_job, request)  # loads the model off the loop
+        if not job.context or (self.pack_scores and not fits_a_pack(job, self.n_ctx)):
             return await asyncio.to_thread(self._loglikelihood_sync, request)
-        scores = await asyncio.wrap_future(self._decoder().submit_scoring(job))
+        scores = await asyncio.wrap_future(decoder.submit_scoring(job))
         evaluated = job.cells if self.pack_scores else job.sequential_tokens
         return LoglikelihoodResult(scores=tuple(scores), tokens_evaluated=evaluated)
+
+    def _scoring_job(self, request: LoglikelihoodRequest) -> tuple[BatchDecoder, ScoringJob]:
+        decoder = self._decoder()
+        ctx_tokens, conts = self._scoring_tokens(decoder.llm, request)
+        return decoder, ScoringJob(context=ctx_tokens, continuations=conts, per_token=request.per_token)
 
     async def aclose(self) -> None:
         batcher, self._batcher = self._batcher, None

@@ -29,7 +29,7 @@ from typing import Any
 from assay.core.errors import ModelRequestError
 from assay.core.types import ContinuationScore, GenerationParams
 from assay.models.llamacpp_exact_scoring import ExactScorer
-from assay.models.llamacpp_numerics import batch_context, decode, least_exact_cut, output_rows
+from assay.models.llamacpp_numerics import Kernels, batch_context, decode
 from assay.models.llamacpp_prefix import longest_exact_cut, pieces, shared_prefix
 from assay.models.llamacpp_scoring import ScoringJob, ScoringPacker, TokenBatch
 from assay.models.llamacpp_sequence import CompletionState, build_sampler, clamp_max_tokens, token_bytes
@@ -40,6 +40,18 @@ from assay.models.throughput import tokens_processed
 _WORTH_COPYING = 32
 # Decoding uses every core; two models decoding at once would only fight over them.
 _DECODE_LOCK = threading.Lock()
+
+
+def settle(future: Future[Any], result: Any = None, *, error: BaseException | None = None) -> None:
+    """Give a request its answer or error, unless its caller gave up (a cancelled future takes none)."""
+    if future.done() and not future.cancelled():  # settled already (only this worker settles)
+        return
+    if not future.set_running_or_notify_cancel():  # a check-then-set would race the caller's cancel
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 @dataclass
@@ -78,23 +90,25 @@ class BatchDecoder:
         n_ctx: int,
         name: str,
         prompts_alone: bool = False,
-        exact_rows: int = 1,
+        kernels: Kernels | None = None,
         pack_scores: bool = False,
+        scoring_cells: int = 1 << 20,
     ) -> None:
         import llama_cpp
 
         self.llm = llm
-        self.slots = min(slots, llama_cpp.llama_max_parallel_sequences())
+        self.slots = min(slots, llama_cpp.llama_max_parallel_sequences() - 1)  # one more: the prefix
         self.n_ctx = n_ctx  # each request's window, as on the sequential path
         self.name = name
         self.prompts_alone = prompts_alone
-        self.exact_rows = exact_rows  # the largest step computed as if each row were alone (probed)
+        self.kernels = kernels or Kernels(rows=1, least_cut=0, all_outputs=True)  # probed by the model
         self.pack_scores = pack_scores
+        self.scoring_cells = scoring_cells  # KV cells the log-likelihood context may take
         self.n_batch = int(llm.n_batch)  # the sequential path evaluates a prompt in pieces this long
         # The last stream holds the prompt prefix being shared (sequence id `slots`).
         self._prefix_seq = self.slots
         self._prefix: list[int] = []
-        self._least = least_exact_cut(llm, exact_rows)  # tokens each side of a prefix cut (0: none)
+        self._least = self.kernels.least_cut
         self._ctx = batch_context(llm, self.slots + 1, n_ctx)
         self._memory = llama_cpp.llama_get_memory(self._ctx.ctx)
         self._batch = TokenBatch(n_ctx * self.slots, 1)
@@ -165,8 +179,7 @@ class BatchDecoder:
         for seq in list(self._running):
             self._release(seq)
         for job in jobs:
-            if not job.future.done():
-                job.future.set_exception(error)
+            settle(job.future, error=error)
 
     def _release(self, seq: int) -> None:
         import llama_cpp
@@ -239,13 +252,15 @@ class BatchDecoder:
             return
         import llama_cpp
 
-        self._prefix = prompts[0][:length]
+        prefix = prompts[0][:length]
+        self._prefix = []  # held only once every piece is in (a failed decode leaves none)
         llama_cpp.llama_memory_seq_rm(self._memory, self._prefix_seq, -1, -1)
         for begin, end in pieces(0, length, self.n_batch):
             self._batch.clear()
             for pos in range(begin, end):
-                self._batch.add(self._prefix[pos], pos, [self._prefix_seq], logits=False)
+                self._batch.add(prefix[pos], pos, [self._prefix_seq], logits=False)
             self._decode()
+        self._prefix = prefix
 
     def _generation_step(self) -> None:
         self._admit()
@@ -268,7 +283,7 @@ class BatchDecoder:
             if self.prompts_alone and run.in_prompt:
                 begin, end = pieces(run.evaluated, len(run.job.prompt), self.n_batch)[0]
                 run.feeding = end - begin
-                outputs = output_rows(run.feeding, self.exact_rows) if run.feeding == len(run.pending) else 0
+                outputs = self.kernels.outputs(run.feeding) if run.feeding == len(run.pending) else 0
             for offset, token in enumerate(run.pending[: run.feeding]):
                 wanted = offset >= len(run.pending) - outputs
                 run.output_index = self._batch.add(token, run.evaluated + offset, [run.seq], logits=wanted)
@@ -310,8 +325,7 @@ class BatchDecoder:
             if run.state.feed(token, piece, is_eog=is_eog):
                 self._release(run.seq)
                 run.sampler.close()
-                if not run.job.future.cancelled():
-                    run.job.future.set_result(run.state)
+                settle(run.job.future, run.state)
             else:
                 run.pending = [token]
 
@@ -320,15 +334,17 @@ class BatchDecoder:
         with self._cv:
             self._scoring[:] = [j for j in self._scoring if not j.future.cancelled()]
             waiting = list(self._scoring)
+        if not waiting:  # all given up on
+            return
         if self._scorer is None:
             self._scorer = (
                 ScoringPacker(self.llm, n_ctx=self.n_ctx)
                 if self.pack_scores
-                else ExactScorer(self.llm, rows=self.exact_rows, n_ctx=self.n_ctx)
+                else ExactScorer(self.llm, self.kernels, n_ctx=self.n_ctx, max_cells=self.scoring_cells)
             )
         pack = self._scorer.take(waiting)
         if not pack:  # the model sends only jobs that fit a pack alone; never spin on one that does not
-            waiting[0].future.set_exception(ModelRequestError("too large to pack", retryable=False))
+            settle(waiting[0].future, error=ModelRequestError("too large to pack", retryable=False))
             with self._cv:
                 self._scoring.remove(waiting[0])
             return
@@ -341,8 +357,7 @@ class BatchDecoder:
         except Exception as exc:  # these jobs have left the queue: fail them here, not in _fail_all
             error = ModelRequestError(f"llama.cpp decode failed: {exc}", retryable=False)
             for job in pack:
-                job.future.set_exception(error)
+                settle(job.future, error=error)
             return
         for job, scores in zip(pack, results, strict=True):
-            if not job.future.cancelled():
-                job.future.set_result(scores)
+            settle(job.future, scores)

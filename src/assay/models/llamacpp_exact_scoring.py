@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from assay.core.types import ContinuationScore
-from assay.models.llamacpp_numerics import batch_context, decode, least_exact_cut, output_rows
+from assay.models.llamacpp_numerics import Kernels, batch_context, decode
 from assay.models.llamacpp_prefix import cut_is_exact, pieces, shared_prefix
 from assay.models.llamacpp_scoring import ScoringJob, TokenBatch
 from assay.models.llamacpp_sequence import score_tokens
@@ -35,6 +35,7 @@ from assay.models.throughput import tokens_processed
 _PREFIX, _CONTEXT, _FIRST_COPY = 0, 1, 2  # stream ids: the shared prefix, a job's context, the copies
 _WINDOW_STEP = 256  # llama.cpp pads a stream's attention span to 256 cells: windows grow by that
 _JOBS_AT_ONCE = 64  # requests scored between two generation steps
+_SHORTEST_PREFIX = 16  # fewer shared tokens are evaluated again rather than held and copied
 
 
 @dataclass
@@ -44,9 +45,17 @@ class _Continuation:
     job: int
     index: int
     tokens: list[int]
-    rows: list[np.ndarray] = field(default_factory=list)
-    position: int = 0  # where its next fed token goes
+    rows: list[np.ndarray] = field(default_factory=list)  # float32, as llama.cpp gives them
+    per_token: bool = False
+    position: int = 0  # where its first token goes
     stream: int = -1
+    score: ContinuationScore | None = None
+
+    def finish(self) -> None:
+        """Score it and let its rows go (a row is the vocabulary's size: ~0.6 MB on qwen)."""
+        logits = np.stack(self.rows).astype(np.float64) if self.tokens else np.zeros((0, 1))
+        self.score = score_tokens(logits, self.tokens, per_token=self.per_token)
+        self.rows = []
 
 
 @dataclass
@@ -66,30 +75,34 @@ class _Step:
 class ExactScorer:
     """Scores `ScoringJob`s in a context of its own, one KV stream per sequence."""
 
-    def __init__(self, llm: Any, *, rows: int, n_ctx: int) -> None:
+    def __init__(self, llm: Any, kernels: Kernels, *, n_ctx: int, max_cells: int) -> None:
         self.llm = llm
-        self.rows = max(1, rows)  # the largest step whose rows are computed as if alone
+        self.kernels = kernels
+        self.rows = max(1, kernels.rows)  # the largest step whose rows are computed as if alone
         self.n_ctx = n_ctx
+        self.max_cells = max_cells  # the KV budget: fewer copies of long contexts at once
         self.n_batch = int(llm.n_batch)  # the sequential path's decodes are at most this long
-        self._streams = _FIRST_COPY + self.rows
+        self._streams = 0
         self._vocab = llm.n_vocab()
         self._window = 0
         self._ctx: Any = None
         self._memory: Any = None
         self._batch: TokenBatch | None = None
         self._prefix: list[int] = []  # the tokens whose cells stream 0 holds
-        self._least = least_exact_cut(llm, self.rows)  # tokens each side of a prefix cut (0: none)
+        self._least = kernels.least_cut  # tokens each side of a prefix cut (0: none is exact)
 
     # -- the context ---------------------------------------------------------------------------
     def _ensure_window(self, cells: int) -> None:
-        """A context whose streams hold `cells` (rounded up to llama.cpp's padding); grown on demand."""
+        """A context whose streams hold `cells` (rounded up to llama.cpp's padding); grown on demand,
+        at least doubling, with as many streams as the KV budget allows (three at the least)."""
         import llama_cpp
 
-        needed = min(self.n_ctx, -(-cells // _WINDOW_STEP) * _WINDOW_STEP)
-        if needed <= self._window:
+        if cells <= self._window:
             return
+        needed = min(self.n_ctx, max(-(-cells // _WINDOW_STEP) * _WINDOW_STEP, 2 * self._window))
         self.close()
         self._window = needed
+        self._streams = max(_FIRST_COPY + 1, min(_FIRST_COPY + self.rows, self.max_cells // needed))
         self._ctx = batch_context(self.llm, self._streams, needed)
         self._memory = llama_cpp.llama_get_memory(self._ctx.ctx)
         self._batch = TokenBatch(needed * self._streams, 1)
@@ -114,7 +127,7 @@ class ExactScorer:
         return indices
 
     def _logits(self, index: int) -> np.ndarray:
-        return np.ctypeslib.as_array(self._ctx.get_logits_ith(index), shape=(self._vocab,)).astype(np.float64)
+        return np.ctypeslib.as_array(self._ctx.get_logits_ith(index), shape=(self._vocab,)).copy()
 
     def _forget(self, stream: int, start: int = 0) -> None:
         import llama_cpp
@@ -143,27 +156,30 @@ class ExactScorer:
         for number, job in enumerate(jobs):
             first = self._evaluate_context(job.context)
             for index, tokens in enumerate(job.continuations):
-                cont = _Continuation(number, index, tokens, [first], position=len(job.context))
+                cont = _Continuation(number, index, tokens, [first], job.per_token, position=len(job.context))
                 done.append(cont)
                 if len(tokens) > self.rows:
                     self._decode_alone(cont)
-                elif len(tokens) > 1:
-                    step = open_steps.get(len(tokens))
-                    if step is None or step.full:
-                        if free + self.rows // len(tokens) > self._streams:
-                            self._run(steps)
-                            steps, open_steps, free = [], {}, _FIRST_COPY
-                        step = open_steps[len(tokens)] = _Step(free, self.rows // len(tokens))
-                        steps.append(step)
-                        free += step.capacity
-                    cont.stream = step.first + len(step.members)
-                    step.members.append(cont)
-                    self._copy(_CONTEXT, cont.stream)
+                if len(tokens) <= 1 or len(tokens) > self.rows:
+                    cont.finish()
+                    continue
+                step = open_steps.get(len(tokens))
+                if step is None or step.full:
+                    capacity = min(self.rows // len(tokens), self._streams - _FIRST_COPY)
+                    if free + capacity > self._streams:
+                        self._run(steps)
+                        steps, open_steps, free = [], {}, _FIRST_COPY
+                    step = open_steps[len(tokens)] = _Step(free, capacity)
+                    steps.append(step)
+                    free += capacity
+                cont.stream = step.first + len(step.members)
+                step.members.append(cont)
+                self._copy(_CONTEXT, cont.stream)
         self._run(steps)
         scores: list[list[ContinuationScore]] = [[] for _ in jobs]
         for cont in sorted(done, key=lambda c: (c.job, c.index)):
-            per_token = jobs[cont.job].per_token
-            scores[cont.job].append(score_tokens(np.stack(cont.rows), cont.tokens, per_token=per_token))
+            assert cont.score is not None
+            scores[cont.job].append(cont.score)
         return scores
 
     def _share_prefix(self, jobs: list[ScoringJob]) -> None:
@@ -172,13 +188,15 @@ class ExactScorer:
         contexts = [j.context for j in jobs]
         if not self._least or all(self._prefix_fits(c) for c in contexts):
             return
-        length = shared_prefix(contexts, least=self._least, n_batch=self.n_batch)
+        length = shared_prefix(contexts, least=self._least, n_batch=self.n_batch, shortest=_SHORTEST_PREFIX)
         if not length:
             return
-        self._prefix = contexts[0][:length]
+        prefix = contexts[0][:length]
+        self._prefix = []  # held only once every piece is in (a failed decode leaves none)
         self._forget(_PREFIX)
         for start, end in pieces(0, length, self.n_batch):
-            self._decode([(self._prefix[p], p, _PREFIX, False) for p in range(start, end)])
+            self._decode([(prefix[p], p, _PREFIX, False) for p in range(start, end)])
+        self._prefix = prefix
 
     def _evaluate_context(self, context: list[int]) -> np.ndarray:
         """Put the context's cells in stream 1; return the logits that predict what follows it."""
@@ -189,7 +207,7 @@ class ExactScorer:
             start = len(self._prefix)
         index = -1
         for begin, end in pieces(start, len(context), self.n_batch):  # as the sequential path cuts it
-            outputs = end - output_rows(end - begin, self.rows) if end == len(context) else end
+            outputs = end - self.kernels.outputs(end - begin) if end == len(context) else end
             index = self._decode([(context[p], p, _CONTEXT, p >= outputs) for p in range(begin, end)])[-1]
         return self._logits(index)
 
@@ -202,7 +220,7 @@ class ExactScorer:
 
     def _decode_alone(self, cont: _Continuation) -> None:
         """A long continuation in a step of its own after its context, as the sequential path does
-        (logits for every row: see `output_rows`)."""
+        (logits for every row: see `Kernels.outputs`)."""
         rows = [(t, cont.position + k, _CONTEXT, True) for k, t in enumerate(cont.tokens)]
         indices = self._decode(rows)
         cont.rows.extend(self._logits(i) for i in indices[:-1])
@@ -220,4 +238,5 @@ class ExactScorer:
             for cont in step.members:
                 wanted = [next(indices) for _ in cont.tokens][:-1]
                 cont.rows.extend(self._logits(i) for i in wanted)
+                cont.finish()
                 self._forget(cont.stream)

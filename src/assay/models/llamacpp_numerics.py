@@ -9,6 +9,7 @@ depends on shapes, not on the numbers, so one probe per step size finds the larg
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ from assay.models.llamacpp_scoring import TokenBatch
 _PROBE_PROMPT = 8  # tokens of the probed sequence's prompt
 _PROBE_WINDOW = 256  # KV cells per sequence in the probe's context (llama.cpp pads a stream to 256)
 _probed: dict[tuple[str, int], int] = {}  # (model file, upto) -> answer: a model reloaded is not probed again
-_split_probed: dict[tuple[str, int], int] = {}  # (model file, rows) -> answer
+_kernels: dict[tuple[str, int], Kernels] = {}  # (model file, upto) -> answer
+_PROBE_LENGTH = 48  # tokens of the probes' many-token steps
 
 
 def batch_context(llm: Any, sequences: int, window: int) -> Any:
@@ -88,64 +90,108 @@ def _probe(llm: Any, upto: int) -> int:
         ctx.close()
 
 
-def output_rows(tokens: int, rows: int) -> int:
-    """For how many of a step's last rows to compute logits when only the last one is read.
+@dataclass(frozen=True)
+class Kernels:
+    """What the probes found for one model file on this machine."""
 
-    The sequential path computes logits for every row (`logits_all`), so its output layer's product
-    has as many rows as the step: asking for fewer would put that product under the other kernel (a
-    42-token context's last row moved by 0.0067 on qwen). Up to `rows` every count computes a row as
-    if alone; above, any count of `rows + 1` or more computes it as every other.
-    """
-    return min(tokens, rows + 1)
+    rows: int  # the largest step whose rows are each computed as if alone
+    least_cut: int  # the fewest tokens each side of an exact prompt cut; 0: no cut is exact
+    all_outputs: bool  # a step's last row matches the sequential one only with logits for every row
 
+    def outputs(self, tokens: int) -> int:
+        """For how many of a step's last rows to compute logits when only the last one is read.
 
-def least_exact_cut(llm: Any, rows: int) -> int:
-    """The fewest tokens each side of a cut in a prompt must keep for the prompt, evaluated in two steps
-    (the first in another stream, copied over), to give its last row the logits of one step: 1 when
-    the kernels never switch, `rows + 1` when many-token steps compute a row whatever their size, 0
-    when no cut is exact (then no prefix is shared). `rows`: the largest one-token-kernel step.
-
-    Probed at several lengths, since the probe of `identical_step_tokens` stops at its cap and a later
-    switch would make a short rest differ from the whole.
-    """
-    key = (str(llm.model_path), rows)
-    if key not in _split_probed:
-        _split_probed[key] = next((n for n in (1, rows + 1) if _splits_exactly(llm, rows, n)), 0)
-    return _split_probed[key]
+        The sequential path computes logits for every row (`logits_all`), so its output layer's
+        product has as many rows as the step: asking for fewer can put that product under the other
+        kernel (a 42-token context's last row moved by 0.0067 on qwen). Up to `rows` every count
+        computes a row as if alone; above, `rows + 1` rows compute it as many do, unless the probe of
+        `rows` stopped at its cap below a switch, which the probe of `all_outputs` catches.
+        """
+        return tokens if self.all_outputs else min(tokens, self.rows + 1)
 
 
-def _splits_exactly(llm: Any, rows: int, least: int) -> bool:
+def probe_kernels(llm: Any, upto: int) -> Kernels:
+    """Probe (once per model file and `upto`) the step sizes a batched decode may use exactly."""
+    key = (str(llm.model_path), upto)
+    if key not in _kernels:
+        rows = identical_step_tokens(llm, upto)
+        partial = Kernels(rows, 0, all_outputs=not _few_outputs_exact(llm, rows))
+        least = next((n for n in (1, rows + 1) if _splits_exactly(llm, partial, n)), 0)
+        _kernels[key] = Kernels(rows, least, partial.all_outputs)
+    return _kernels[key]
+
+
+class _Probe:
+    """A two-stream context for the probes below, and its batch."""
+
+    def __init__(self, llm: Any) -> None:
+        import llama_cpp
+
+        self.ctx = batch_context(llm, 2, _PROBE_WINDOW)
+        self.batch = TokenBatch(_PROBE_WINDOW, 1)
+        self.memory = llama_cpp.llama_get_memory(self.ctx.ctx)
+        self.vocab = llm.n_vocab()
+
+    def last_row(self, tokens: list[int], start: int, seq: int, outputs: int) -> np.ndarray:
+        """The last row's logits after decoding tokens[start:] in one step, `outputs` rows asking."""
+        self.batch.clear()
+        for pos in range(start, len(tokens)):
+            self.batch.add(tokens[pos], pos, [seq], logits=pos >= len(tokens) - outputs)
+        decode(self.ctx, self.batch)
+        return np.ctypeslib.as_array(self.ctx.get_logits_ith(self.batch.size - 1), shape=(self.vocab,)).copy()
+
+    def clear(self) -> None:
+        import llama_cpp
+
+        llama_cpp.llama_memory_clear(self.memory, True)
+
+    def close(self) -> None:
+        self.batch.free()
+        self.ctx.close()
+
+
+def _probe_tokens(length: int, vocab: int) -> list[int]:
+    return [(500 + 53 * pos) % vocab for pos in range(length)]
+
+
+def _few_outputs_exact(llm: Any, rows: int) -> bool:
+    """Whether a many-token step's last row has the same logits with `rows + 1` rows asking as with all."""
+    length = _PROBE_LENGTH
+    if rows + 1 >= length:
+        return True
+    probe = _Probe(llm)
+    try:
+        tokens = _probe_tokens(length, probe.vocab)
+        every = probe.last_row(tokens, 0, 0, length)
+        probe.clear()
+        return bool(np.array_equal(probe.last_row(tokens, 0, 0, rows + 1), every))
+    finally:
+        probe.close()
+
+
+def _splits_exactly(llm: Any, kernels: Kernels, least: int) -> bool:
+    """Whether a prompt cut anywhere leaving `least` tokens each side, its prefix evaluated in another
+    stream and copied over, gives its last row the logits of one step (at two lengths: kernels switch
+    at small sizes, if at all)."""
     import llama_cpp
 
-    lengths = sorted({2 * least, max(2 * least, 48)})  # kernels switch at small sizes, if at all
-    ctx = batch_context(llm, 2, _PROBE_WINDOW)
-    batch = TokenBatch(_PROBE_WINDOW, 1)
-    memory = llama_cpp.llama_get_memory(ctx.ctx)
-    vocab = llm.n_vocab()
-
-    def last_row(tokens: list[int], start: int, seq: int) -> np.ndarray:
-        batch.clear()
-        outputs = len(tokens) - output_rows(len(tokens) - start, rows)
-        for pos in range(start, len(tokens)):
-            batch.add(tokens[pos], pos, [seq], logits=pos >= outputs)
-        decode(ctx, batch)
-        return np.ctypeslib.as_array(ctx.get_logits_ith(batch.size - 1), shape=(vocab,)).copy()
-
+    if 2 * least >= _PROBE_WINDOW:
+        return False
+    probe = _Probe(llm)
     try:
-        for length in lengths:
-            tokens = [(500 + 53 * pos) % vocab for pos in range(length)]
-            llama_cpp.llama_memory_clear(memory, True)
-            whole = last_row(tokens, 0, 1)
+        for length in sorted({2 * least, max(2 * least, _PROBE_LENGTH)}):
+            tokens = _probe_tokens(length, probe.vocab)
+            probe.clear()
+            whole = probe.last_row(tokens, 0, 1, kernels.outputs(length))
             for cut in sorted({least, length - least}):
-                llama_cpp.llama_memory_clear(memory, True)
-                last_row(tokens[:cut], 0, 0)
-                llama_cpp.llama_memory_seq_cp(memory, 0, 1, -1, -1)
-                if not np.array_equal(last_row(tokens, cut, 1), whole):
+                probe.clear()
+                probe.last_row(tokens[:cut], 0, 0, kernels.outputs(cut))
+                llama_cpp.llama_memory_seq_cp(probe.memory, 0, 1, -1, -1)
+                if not np.array_equal(probe.last_row(tokens, cut, 1, kernels.outputs(length - cut)), whole):
                     return False
         return True
     finally:
-        batch.free()
-        ctx.close()
+        probe.close()
 
 
 def decode(ctx: Any, batch: TokenBatch) -> None:
